@@ -1,0 +1,119 @@
+/** Configuration, read from the environment once at start and validated; nothing else reads `process.env`. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Absent: the embedded emulator is started and used. */
+  readonly upstream: UpstreamConfig | undefined;
+  readonly budget: { readonly limit: number; readonly windowSeconds: number };
+  readonly http: {
+    readonly connections: number;
+    readonly connectTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly retries: number;
+    readonly retryBaseDelayMs: number;
+    readonly maxRetryAfterSeconds: number;
+  };
+  /** At most this many image lookups in flight per GraphQL request. */
+  readonly loaderConcurrency: number;
+  /** Largest `per_page` asked of the v2 list. */
+  readonly upstreamPageSize: number;
+  readonly signedUrls: { readonly defaultExpiresIn: number; readonly maxExpiresIn: number };
+  /** Emulator latency (ms) when the embedded emulator runs; for demos of batching. */
+  readonly emulatorLatencyMs: number;
+}
+
+export interface UpstreamConfig {
+  readonly baseUrl: string;
+  readonly accountId: string;
+  readonly token: string;
+}
+
+export class ConfigError extends Error {
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export const DEFAULT_API_BASE_URL = "https://api.cloudflare.com/client/v4";
+
+/** Reads and validates the configuration; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const token = read.string("CLOUDFLARE_API_TOKEN");
+  const accountId = read.string("CLOUDFLARE_ACCOUNT_ID");
+  const baseUrl = read.url("CLOUDFLARE_API_BASE_URL", DEFAULT_API_BASE_URL);
+  if (token && !accountId) problems.push("CLOUDFLARE_ACCOUNT_ID is required when CLOUDFLARE_API_TOKEN is set");
+  if (accountId && !token) problems.push("CLOUDFLARE_API_TOKEN is required when CLOUDFLARE_ACCOUNT_ID is set");
+
+  const config: Config = {
+    port: read.integer("PORT", 4000, 0, 65_535),
+    host: read.string("HOST") ?? "127.0.0.1",
+    upstream: token && accountId ? { baseUrl, accountId, token } : undefined,
+    budget: {
+      limit: read.integer("UPSTREAM_BUDGET", 1200, 1, 1_000_000),
+      windowSeconds: read.integer("UPSTREAM_BUDGET_WINDOW_SECONDS", 300, 1, 86_400),
+    },
+    http: {
+      connections: read.integer("UPSTREAM_CONNECTIONS", 16, 1, 1024),
+      connectTimeoutMs: read.integer("UPSTREAM_CONNECT_TIMEOUT_MS", 5_000, 1, 600_000),
+      requestTimeoutMs: read.integer("UPSTREAM_TIMEOUT_MS", 30_000, 1, 600_000),
+      retries: read.integer("UPSTREAM_RETRIES", 2, 0, 10),
+      retryBaseDelayMs: read.integer("UPSTREAM_RETRY_BASE_DELAY_MS", 200, 0, 60_000),
+      maxRetryAfterSeconds: read.integer("UPSTREAM_MAX_RETRY_AFTER_SECONDS", 5, 0, 600),
+    },
+    loaderConcurrency: read.integer("LOADER_CONCURRENCY", 10, 1, 1000),
+    upstreamPageSize: read.integer("UPSTREAM_PAGE_SIZE", 1000, 10, 10_000),
+    signedUrls: {
+      defaultExpiresIn: read.integer("SIGNED_URL_DEFAULT_EXPIRES_IN", 3600, 1, 31_536_000),
+      maxExpiresIn: read.integer("SIGNED_URL_MAX_EXPIRES_IN", 7 * 86_400, 1, 31_536_000),
+    },
+    emulatorLatencyMs: read.integer("EMULATOR_LATENCY_MS", 0, 0, 60_000),
+  };
+  if (config.signedUrls.defaultExpiresIn > config.signedUrls.maxExpiresIn) {
+    problems.push("SIGNED_URL_DEFAULT_EXPIRES_IN must not exceed SIGNED_URL_MAX_EXPIRES_IN");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+class EnvReader {
+  readonly #env: Readonly<Record<string, string | undefined>>;
+  readonly #problems: string[];
+
+  constructor(env: Readonly<Record<string, string | undefined>>, problems: string[]) {
+    this.#env = env;
+    this.#problems = problems;
+  }
+
+  string(name: string): string | undefined {
+    const value = this.#env[name]?.trim();
+    return value === "" ? undefined : value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || value < min || value > max) {
+      this.#problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  }
+
+  url(name: string, fallback: string): string {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    try {
+      const url = new URL(raw);
+      if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("protocol");
+      return raw.replace(/\/$/, "");
+    } catch {
+      this.#problems.push(`${name} must be an http(s) URL (got "${raw}")`);
+      return fallback;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { type Config, ConfigError, loadConfig, type UpstreamConfig } from "./config.ts";
+import { startEmulator } from "./emulator/index.ts";
+import { createApp, startServer } from "./server.ts";
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+let upstream: UpstreamConfig;
+let closeEmulator = async () => {};
+if (config.upstream) {
+  upstream = config.upstream;
+  console.log(`Using Cloudflare Images at ${upstream.baseUrl} (account ${upstream.accountId}).`);
+} else {
+  const emulator = await startEmulator({ host: "127.0.0.1", port: 0, seed: true, latencyMs: config.emulatorLatencyMs });
+  upstream = { baseUrl: emulator.baseUrl, accountId: emulator.accountId, token: emulator.token };
+  closeEmulator = emulator.close;
+  console.log(
+    `No CLOUDFLARE_API_TOKEN set: using the embedded Cloudflare Images emulator at ${emulator.baseUrl} (seeded with sample images).`,
+  );
+}
+
+const app = createApp(config, upstream);
+const server = await startServer(app, { host: config.host, port: config.port });
+console.log(`GraphiQL: ${new URL("/graphql", server.url)}`);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: finishing in-flight requests, then stopping.`);
+    void server
+      .close()
+      .then(closeEmulator)
+      .then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,87 @@
+import { signDeliveryUrl } from "../delivery.ts";
+import type { Context } from "../context.ts";
+import type { Image, ImageVariantUrl } from "../upstream/index.ts";
+import { builder } from "./builder.ts";
+import { badUserInput } from "./errors.ts";
+import { VariantRef } from "./variant.ts";
+
+export const ImageRef = builder.objectRef<Image>("Image");
+
+interface ImageVariantShape {
+  image: Image;
+  entry: ImageVariantUrl;
+}
+
+const ImageVariantRef = builder.objectRef<ImageVariantShape>("ImageVariant").implement({
+  description: "One variant of an image: its name, its delivery URL and the variant's definition.",
+  fields: (t) => ({
+    name: t.string({ resolve: ({ entry }) => entry.name }),
+    url: t.string({
+      description: "Ready to use: signed with the account's signing key (default expiry) when the image requires it.",
+      resolve: ({ image, entry }, _args, ctx) => deliveryUrl(image, entry, undefined, ctx),
+    }),
+    variant: t.field({
+      type: VariantRef,
+      nullable: true,
+      resolve: ({ entry }, _args, ctx) => ctx.loaders.variant(entry.name),
+    }),
+  }),
+});
+
+builder.node(ImageRef, {
+  description: "An image stored in Cloudflare Images.",
+  id: { resolve: (image) => image.id },
+  isTypeOf: (value) => typeof value === "object" && value !== null && "requireSignedURLs" in value && "draft" in value,
+  // One promise per id, so an id that fails fails only its own slot.
+  loadManyWithoutCache: (ids, ctx) => ids.map((id) => ctx.loaders.image.load(id)),
+  fields: (t) => ({
+    imageId: t.exposeID("id", { description: "The upstream image id (custom ids may contain `/`)." }),
+    filename: t.exposeString("filename", { nullable: true }),
+    creator: t.exposeString("creator", { nullable: true }),
+    meta: t.expose("meta", { type: "JSON", description: "The image's metadata (never shown to end users)." }),
+    requireSignedURLs: t.exposeBoolean("requireSignedURLs"),
+    uploaded: t.expose("uploaded", { type: "DateTime", nullable: true }),
+    draft: t.exposeBoolean("draft", { description: "True for a direct upload still waiting for its file." }),
+    variants: t.field({
+      type: [ImageVariantRef],
+      resolve: (image) => image.variants.map((entry) => ({ image, entry })),
+    }),
+    url: t.string({
+      description: "A delivery URL for one variant, signed when the image requires signed URLs and the variant does not waive it.",
+      args: {
+        variant: t.arg.string({ required: true, defaultValue: "public" }),
+        expiresIn: t.arg.int({ description: "Seconds the signed URL stays valid (default from configuration)." }),
+      },
+      resolve: (image, args, ctx) => {
+        const entry = image.variants.find((v) => v.name === args.variant);
+        if (!entry) throw badUserInput(`The image has no variant named "${args.variant}".`, { argument: "variant" });
+        return deliveryUrl(image, entry, args.expiresIn ?? undefined, ctx);
+      },
+    }),
+  }),
+});
+
+async function deliveryUrl(image: Image, entry: ImageVariantUrl, expiresIn: number | undefined, ctx: Context): Promise<string> {
+  const { defaultExpiresIn, maxExpiresIn } = ctx.config.signedUrls;
+  const seconds = expiresIn ?? defaultExpiresIn;
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxExpiresIn) {
+    throw badUserInput(`\`expiresIn\` must be between 1 and ${maxExpiresIn} seconds.`, { argument: "expiresIn" });
+  }
+  if (!image.requireSignedURLs) return entry.url;
+  const variant = await ctx.loaders.variant(entry.name);
+  if (variant?.neverRequireSignedURLs) return entry.url;
+  const keys = await ctx.loaders.signingKeys();
+  const key = keys.find((k) => k.name === "default") ?? keys[0];
+  if (!key) throw new Error("The account has no signing key");
+  return signDeliveryUrl(entry.url, key.value, new Date(Date.now() + seconds * 1000));
+}
+
+builder.queryFields((t) => ({
+  image: t.field({
+    type: ImageRef,
+    nullable: true,
+    description: "One image by its upstream id; null when it does not exist.",
+    args: { imageId: t.arg.id({ required: true }) },
+    resolve: (_root, { imageId }, ctx) => ctx.loaders.image.load(String(imageId)),
+  }),
+}));

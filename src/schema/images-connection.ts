@@ -1,0 +1,119 @@
+import { META_FILTER_OPERATORS, type MetaFilter, type MetaFilterOperator, type SortOrder } from "../upstream/index.ts";
+import { builder } from "./builder.ts";
+import { queryFingerprint } from "./cursor.ts";
+import { badUserInput } from "./errors.ts";
+import { ImageRef } from "./image.ts";
+import { resolveImageConnection } from "./pagination.ts";
+
+// The v2 list's documented filter limits (fact sheet §6).
+const MAX_META_FILTERS = 5;
+const MAX_META_DEPTH = 5;
+const MAX_IN_VALUES = 10;
+
+const SortOrderEnum = builder.enumType("SortOrder", {
+  description: "By upload time.",
+  values: { ASC: { value: "asc" }, DESC: { value: "desc" } } as const,
+});
+
+const operatorValues = Object.fromEntries(
+  META_FILTER_OPERATORS.map((op) => [op.replace(":", "_").toUpperCase(), { value: op }]),
+) as Record<string, { value: MetaFilterOperator }>;
+
+const MetaOperatorEnum = builder.enumType("MetaFilterOperator", {
+  description: "Operators of the upstream's metadata filters: `EQ_NUMBER` is `eq:number`, and so on.",
+  values: operatorValues,
+});
+
+const MetaFilterInput = builder.inputType("MetaFilterInput", {
+  description: "One metadata condition. `IN` operators take `values`; every other operator takes `value`.",
+  fields: (t) => ({
+    path: t.string({ required: true, description: "Dot path into the metadata, at most 5 levels: `album.name`." }),
+    op: t.field({ type: MetaOperatorEnum, required: true }),
+    value: t.string(),
+    values: t.stringList({ description: "For IN operators: 1 to 10 values." }),
+  }),
+});
+
+const ImageFilterInput = builder.inputType("ImageFilter", {
+  fields: (t) => ({
+    creator: t.string({ description: "Only images with this creator; the empty string selects images without one." }),
+    meta: t.field({ type: [MetaFilterInput], description: `At most ${MAX_META_FILTERS} conditions, all of which must hold.` }),
+  }),
+});
+
+interface FilterArg {
+  creator?: string | null;
+  meta?: { path: string; op: MetaFilterOperator; value?: string | null; values?: string[] | null }[] | null;
+}
+
+builder.queryFields((t) => ({
+  images: t.connection({
+    type: ImageRef,
+    description: "Images, newest first by default, over the upstream's v2 list. Drafts are not listed.",
+    args: {
+      filter: t.arg({ type: ImageFilterInput }),
+      sortOrder: t.arg({ type: SortOrderEnum, defaultValue: "desc" }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const creator = args.filter?.creator ?? null;
+      const meta = toMetaFilters(args.filter ?? {});
+      const sortOrder: SortOrder = args.sortOrder ?? "desc";
+      const connection = await resolveImageConnection(
+        args,
+        { sortOrder, fingerprint: queryFingerprint({ creator, meta, sortOrder }), maxPerPage: ctx.config.upstreamPageSize },
+        ({ token, perPage, sortOrder: order }) =>
+          ctx.api.images.list(
+            { continuationToken: token, perPage, sortOrder: order, creator, meta },
+            { signal: ctx.signal },
+          ),
+      );
+      ctx.loaders.primeImages(connection.edges.map((e) => e.node));
+      return connection;
+    },
+  }, { name: "ImageConnection" }, { name: "ImageEdge" }),
+}));
+
+/** Checks the filters against the upstream's limits before any call, and maps them to its syntax. */
+function toMetaFilters(filter: FilterArg): MetaFilter[] {
+  const conditions = filter.meta ?? [];
+  if (conditions.length > MAX_META_FILTERS) {
+    throw badUserInput(`At most ${MAX_META_FILTERS} metadata filters are allowed.`, { argument: "filter.meta" });
+  }
+  return conditions.map((condition, index) => {
+    const at = `filter.meta[${index}]`;
+    const segments = condition.path.split(".");
+    if (segments.length > MAX_META_DEPTH) {
+      throw badUserInput(`${at}.path is nested deeper than ${MAX_META_DEPTH} levels.`, { argument: `${at}.path` });
+    }
+    if (segments.some((s) => s === "" || /[[\]&=#]/.test(s))) {
+      throw badUserInput(`${at}.path must be dot-separated keys without empty parts or [ ] & = #.`, { argument: `${at}.path` });
+    }
+    const isIn = condition.op.startsWith("in");
+    const numeric = condition.op.endsWith(":number") || /^(gt|gte|lt|lte)$/.test(condition.op);
+    if (isIn) {
+      const values = condition.values ?? [];
+      if (condition.value != null || values.length === 0 || values.length > MAX_IN_VALUES) {
+        throw badUserInput(`${at}: ${condition.op} takes \`values\` with 1 to ${MAX_IN_VALUES} entries.`, { argument: `${at}.values` });
+      }
+      if (values.some((v) => v.includes("|") || (numeric && !isNumeric(v)))) {
+        throw badUserInput(`${at}.values must ${numeric ? "be numbers" : "not contain |"}.`, { argument: `${at}.values` });
+      }
+      return { path: condition.path, op: condition.op, value: values.join("|") };
+    }
+    const value = condition.value;
+    if (value == null || condition.values != null) {
+      throw badUserInput(`${at}: ${condition.op} takes a single \`value\`.`, { argument: `${at}.value` });
+    }
+    if (numeric && !isNumeric(value)) {
+      throw badUserInput(`${at}.value must be a number for ${condition.op}.`, { argument: `${at}.value` });
+    }
+    if (condition.op === "eq:boolean" && value !== "true" && value !== "false") {
+      throw badUserInput(`${at}.value must be true or false for eq:boolean.`, { argument: `${at}.value` });
+    }
+    return { path: condition.path, op: condition.op, value };
+  });
+}
+
+function isNumeric(value: string): boolean {
+  return value.trim() !== "" && Number.isFinite(Number(value));
+}

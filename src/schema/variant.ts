@@ -1,0 +1,59 @@
+import type { Variant } from "../upstream/index.ts";
+import { builder } from "./builder.ts";
+
+export const VariantRef = builder.objectRef<Variant>("Variant");
+
+export const VariantFitEnum = builder.enumType("VariantFit", {
+  values: {
+    SCALE_DOWN: { value: "scale-down" },
+    CONTAIN: { value: "contain" },
+    COVER: { value: "cover" },
+    CROP: { value: "crop" },
+    PAD: { value: "pad" },
+  } as const,
+});
+
+export const VariantMetadataEnum = builder.enumType("VariantMetadata", {
+  description: "What metadata delivery keeps: all EXIF, only copyright, or none.",
+  values: {
+    KEEP: { value: "keep" },
+    COPYRIGHT: { value: "copyright" },
+    NONE: { value: "none" },
+  } as const,
+});
+
+const VariantOptionsRef = builder.objectRef<Variant["options"]>("VariantOptions").implement({
+  fields: (t) => ({
+    fit: t.field({ type: VariantFitEnum, resolve: (o) => o.fit }),
+    metadata: t.field({ type: VariantMetadataEnum, resolve: (o) => o.metadata }),
+    width: t.exposeInt("width"),
+    height: t.exposeInt("height"),
+  }),
+});
+
+builder.node(VariantRef, {
+  description: "A named way of delivering images (size, fit, metadata).",
+  id: { resolve: (variant) => variant.id },
+  isTypeOf: (value) => typeof value === "object" && value !== null && "options" in value && "neverRequireSignedURLs" in value,
+  loadManyWithoutCache: (names, ctx) => Promise.all(names.map((name) => ctx.loaders.variant(name))),
+  fields: (t) => ({
+    name: t.exposeString("id"),
+    options: t.field({ type: VariantOptionsRef, resolve: (v) => v.options }),
+    neverRequireSignedURLs: t.exposeBoolean("neverRequireSignedURLs", {
+      description: "When true, this variant serves even images that require signed URLs without a signature.",
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  variant: t.field({
+    type: VariantRef,
+    nullable: true,
+    args: { name: t.arg.string({ required: true }) },
+    resolve: (_root, { name }, ctx) => ctx.loaders.variant(name),
+  }),
+  variants: t.field({
+    type: [VariantRef],
+    resolve: (_root, _args, ctx) => ctx.loaders.variants(),
+  }),
+}));

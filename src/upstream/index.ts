@@ -1,0 +1,31 @@
+import { AccountCaller } from "./account.ts";
+import { ImagesApi } from "./images.ts";
+import { SigningKeysApi } from "./keys.ts";
+import { StatsApi } from "./stats.ts";
+import type { Transport } from "./transport.ts";
+import { VariantsApi } from "./variants.ts";
+
+export * from "./errors.ts";
+export type { CallOptions } from "./account.ts";
+export { RequestBudget } from "./budget.ts";
+export * from "./images.ts";
+export { Transport, type TransportEvent, type TransportOptions } from "./transport.ts";
+export * from "./wire.ts";
+
+/** Typed access to one Cloudflare account's Images API with one credential. */
+export interface CloudflareImagesApi {
+  readonly images: ImagesApi;
+  readonly variants: VariantsApi;
+  readonly keys: SigningKeysApi;
+  readonly stats: StatsApi;
+}
+
+export function createImagesApi(transport: Transport, accountId: string, token: string): CloudflareImagesApi {
+  const call = new AccountCaller(transport, accountId, token);
+  return {
+    images: new ImagesApi(call),
+    variants: new VariantsApi(call),
+    keys: new SigningKeysApi(call),
+    stats: new StatsApi(call),
+  };
+}

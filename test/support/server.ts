@@ -1,0 +1,54 @@
+import { type Config, loadConfig } from "../../src/config.ts";
+import type { EmulatorOptions } from "../../src/emulator/index.ts";
+import { createApp, type RunningServer, startServer } from "../../src/server.ts";
+import { startTestEmulator, type TestEmulator } from "./emulator.ts";
+
+export interface GraphQLAnswer<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  /** The raw body text, for scanning it for secrets. */
+  text: string;
+}
+
+export interface TestStack {
+  emulator: TestEmulator;
+  server: RunningServer;
+  config: Config;
+  /** POSTs a GraphQL document to the real server at /graphql. */
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLAnswer<T>>;
+  close(): Promise<void>;
+}
+
+/** A real emulator and a real server on 127.0.0.1 random ports, the server pointed at the emulator. */
+export async function startTestStack(
+  options: { emulator?: EmulatorOptions; env?: Record<string, string>; upstreamBaseUrl?: string } = {},
+): Promise<TestStack> {
+  const emulator = await startTestEmulator(options.emulator);
+  const config = loadConfig({ UPSTREAM_RETRY_BASE_DELAY_MS: "1", ...options.env });
+  const app = createApp(config, {
+    baseUrl: options.upstreamBaseUrl ?? emulator.baseUrl,
+    accountId: emulator.accountId,
+    token: emulator.token,
+  });
+  const server = await startServer(app, { host: "127.0.0.1", port: 0 });
+  return {
+    emulator,
+    server,
+    config,
+    async gql<T>(query: string, variables?: Record<string, unknown>): Promise<GraphQLAnswer<T>> {
+      const response = await fetch(new URL("/graphql", server.url), {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
+        body: JSON.stringify({ query, variables }),
+      });
+      const text = await response.text();
+      const body = JSON.parse(text) as Omit<GraphQLAnswer<T>, "status" | "text">;
+      return { status: response.status, text, ...body };
+    },
+    async close() {
+      await server.close();
+      await emulator.close();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { resolveImageConnection } from "../../src/schema/pagination.ts";
+import type { Image, ImagePage, SortOrder } from "../../src/upstream/index.ts";
+
+/** An in-memory v2 list with keyset continuation tokens, as the upstream pages it. */
+function fakeList(total: number) {
+  const images: Image[] = Array.from({ length: total }, (_, i) => ({
+    id: `img-${String(i).padStart(5, "0")}`,
+    filename: null,
+    creator: null,
+    meta: {},
+    requireSignedURLs: false,
+    uploaded: new Date(1_700_000_000_000 + i * 1000),
+    variants: [],
+    draft: false,
+  }));
+  const calls: { token: string | null; perPage: number; sortOrder: SortOrder }[] = [];
+  const fetchPage = async (q: { token: string | null; perPage: number; sortOrder: SortOrder }): Promise<ImagePage> => {
+    calls.push(q);
+    const ordered = q.sortOrder === "asc" ? images : [...images].reverse();
+    const start = q.token === null ? 0 : Number(q.token);
+    const page = ordered.slice(start, start + q.perPage);
+    const next = start + q.perPage < ordered.length ? String(start + q.perPage) : null;
+    return { images: page, continuationToken: next };
+  };
+  return { images, calls, fetchPage };
+}
+
+const query = { sortOrder: "asc" as SortOrder, fingerprint: "f1", maxPerPage: 1000 };
+const ids = (c: { edges: { node: Image }[] }) => c.edges.map((e) => e.node.id);
+
+describe("cursor connection over continuation tokens", () => {
+  it("walks a whole collection with no gap or duplicate, one call per page", async () => {
+    const list = fakeList(95);
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await resolveImageConnection({ first: 20, after }, query, list.fetchPage);
+      seen.push(...ids(page));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(list.images.map((i) => i.id));
+    expect(list.calls).toHaveLength(5);
+  });
+
+  it("resumes after a mid-page cursor by refetching that page", async () => {
+    const list = fakeList(50);
+    const first = await resolveImageConnection({ first: 20 }, query, list.fetchPage);
+    const mid = first.edges[4]?.cursor ?? null;
+    const next = await resolveImageConnection({ first: 3, after: mid }, query, list.fetchPage);
+    expect(ids(next)).toEqual(["img-00005", "img-00006", "img-00007"]);
+    expect(list.calls.at(-1)).toEqual({ token: null, perPage: 20, sortOrder: "asc" });
+  });
+
+  it("fills `first` larger than one page from several pages", async () => {
+    const list = fakeList(50);
+    const page = await resolveImageConnection({ first: 25 }, { ...query, maxPerPage: 10 }, list.fetchPage);
+    expect(ids(page)).toEqual(list.images.slice(0, 25).map((i) => i.id));
+    expect(list.calls).toHaveLength(3);
+    expect(page.pageInfo.hasNextPage).toBe(true);
+  });
+
+  it("serves `last` without `before` by reading the reverse order", async () => {
+    const list = fakeList(30);
+    const page = await resolveImageConnection({ last: 3 }, query, list.fetchPage);
+    expect(ids(page)).toEqual(["img-00027", "img-00028", "img-00029"]);
+    expect(page.pageInfo.hasPreviousPage).toBe(true);
+    expect(list.calls[0]?.sortOrder).toBe("desc");
+    const before = await resolveImageConnection({ last: 3, before: page.pageInfo.startCursor }, query, list.fetchPage);
+    expect(ids(before)).toEqual(["img-00024", "img-00025", "img-00026"]);
+  });
+
+  it("pages backwards from a forward cursor within its page, exactly", async () => {
+    const list = fakeList(30);
+    const page = await resolveImageConnection({ first: 10 }, query, list.fetchPage);
+    const back = await resolveImageConnection({ last: 4, before: page.edges[6]?.cursor }, query, list.fetchPage);
+    expect(ids(back)).toEqual(["img-00002", "img-00003", "img-00004", "img-00005"]);
+    expect(back.pageInfo.hasPreviousPage).toBe(true);
+  });
+
+  it("refuses a backward page it cannot serve exactly instead of answering a wrong one", async () => {
+    const list = fakeList(30);
+    const first = await resolveImageConnection({ first: 10 }, query, list.fetchPage);
+    const second = await resolveImageConnection({ first: 10, after: first.pageInfo.endCursor }, query, list.fetchPage);
+    await expect(
+      resolveImageConnection({ last: 5, before: second.edges[2]?.cursor }, query, list.fetchPage),
+    ).rejects.toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
+  });
+
+  it("rejects malformed cursors, cursors of other queries and negative sizes", async () => {
+    const list = fakeList(30);
+    const page = await resolveImageConnection({ first: 5 }, query, list.fetchPage);
+    const calls = list.calls.length;
+    for (const args of [
+      { first: 5, after: "not-a-cursor" },
+      { first: 5, after: Buffer.from("[1,2,3]").toString("base64url") },
+      { first: -1 },
+      { first: 1, last: 1 },
+    ]) {
+      await expect(resolveImageConnection(args, query, list.fetchPage)).rejects.toMatchObject({
+        extensions: { code: "BAD_USER_INPUT" },
+      });
+    }
+    await expect(
+      resolveImageConnection({ first: 5, after: page.pageInfo.endCursor }, { ...query, fingerprint: "other" }, list.fetchPage),
+    ).rejects.toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
+    expect(list.calls.length).toBe(calls);
+  });
+
+  it("knows the end without another call when the last page ends exactly", async () => {
+    const list = fakeList(20);
+    const page = await resolveImageConnection({ first: 20 }, query, list.fetchPage);
+    expect(page.pageInfo.hasNextPage).toBe(false);
+    const after = await resolveImageConnection({ first: 20, after: page.pageInfo.endCursor }, query, list.fetchPage);
+    expect(after.edges).toEqual([]);
+    expect(list.calls).toHaveLength(1);
+  });
+});
