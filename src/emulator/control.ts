@@ -40,27 +40,40 @@ export class Control {
   #windowCount = 0;
   #blockedUntil = 0;
   readonly #now: () => number;
+  readonly #startOptions: { latencyMs: number; rateLimit: RateLimitSpec | undefined };
 
   constructor(options: { latencyMs: number; rateLimit: RateLimitSpec | undefined; now: () => number }) {
     this.fixedLatencyMs = options.latencyMs;
     this.rateLimit = options.rateLimit;
     this.#now = options.now;
+    this.#startOptions = { latencyMs: options.latencyMs, rateLimit: options.rateLimit };
   }
 
+  /** Back to how the emulator started: no counts or faults, the start latency and rate limit. */
   reset(): void {
     this.counts.clear();
     this.faults = [];
     this.routeLatencyMs.clear();
+    this.fixedLatencyMs = this.#startOptions.latencyMs;
+    this.setRateLimit(this.#startOptions.rateLimit);
+  }
+
+  /** Turns the limiter on (with a fresh window) or off. */
+  setRateLimit(spec: RateLimitSpec | undefined): void {
+    this.rateLimit = spec;
     this.#windowStart = 0;
     this.#windowCount = 0;
     this.#blockedUntil = 0;
   }
 
-  /** Counts the request, waits the injected latency, and answers for it when a fault or the limiter says so. */
-  async admit(method: string, route: string): Promise<Response | undefined> {
+  /**
+   * Counts the request, waits the injected latency, and answers for it when a fault or the limiter
+   * says so. Delivery and upload URLs live on other hosts upstream, outside the API's rate limit.
+   */
+  async admit(method: string, route: string, rateLimited = true): Promise<Response | undefined> {
     const key = `${method} ${route}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    const latency = this.routeLatencyMs.get(key) ?? this.fixedLatencyMs;
+    const latency = this.routeLatencyMs.get(key) ?? this.routeLatencyMs.get(`* ${route}`) ?? this.fixedLatencyMs;
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
 
     const fault = this.faults.find(
@@ -71,11 +84,12 @@ export class Control {
       this.faults = this.faults.filter((f) => f.count > 0);
       if (fault.drop) return DROP_CONNECTION;
       const status = fault.status ?? 500;
-      const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { "retry-after": String(fault.retryAfter) };
+      const headers: Record<string, string> =
+        fault.retryAfter === undefined ? {} : { "retry-after": String(fault.retryAfter) };
       const errors = fault.errors ?? [{ code: status === 429 ? 10013 : 10001, message: `Injected fault (${status})` }];
       return failureResponse(new ApiError(status, errors, headers));
     }
-    return this.#applyRateLimit();
+    return rateLimited ? this.#applyRateLimit() : undefined;
   }
 
   /** Headers the real API sends on every answer (changelog 2025-09-03), when the limiter is on. */

@@ -44,7 +44,11 @@ export interface RouteMatch<C> {
   route: string;
 }
 
-export type RouteHandler<C> = (request: Request, params: Record<string, string>, ctx: C) => Promise<Response> | Response;
+export type RouteHandler<C> = (
+  request: Request,
+  params: Record<string, string>,
+  ctx: C,
+) => Promise<Response> | Response;
 
 interface Route<C> {
   method: string;
@@ -55,7 +59,8 @@ interface Route<C> {
 
 /**
  * A small path router. Templates use `{name}` for one path segment and `{name+}` for the rest of
- * the path (custom image ids may hold `/` in delivery URLs). Static segments win over parameters.
+ * the path (custom image ids may hold `/` in delivery URLs). Static segments win over parameters,
+ * the leftmost difference deciding.
  */
 export class Router<C> {
   readonly #routes: Route<C>[] = [];
@@ -84,7 +89,10 @@ export class Router<C> {
   }
 }
 
-function matchSegments(template: string[], parts: string[]): { params: Record<string, string>; score: number } | undefined {
+function matchSegments(
+  template: string[],
+  parts: string[],
+): { params: Record<string, string>; score: number } | undefined {
   const params: Record<string, string> = {};
   let score = 0;
   for (let i = 0; i < template.length; i++) {
@@ -100,7 +108,8 @@ function matchSegments(template: string[], parts: string[]): { params: Record<st
     if (segment.startsWith("{")) {
       params[segment.slice(1, -1)] = safeDecode(part);
     } else if (segment === part) {
-      score += 1;
+      // A static segment outweighs every segment after it: `/v1/variants/{id}` beats `/v1/{id}/blob`.
+      score += 2 ** (template.length - i);
     } else {
       return undefined;
     }

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { type EmulatorConfig, type EmulatorContext, type EmulatorLimits, REAL_LIMITS } from "./context.ts";
-import { Control, REAL_RATE_LIMIT, type RateLimitSpec } from "./control.ts";
+import { Control, type RateLimitSpec, REAL_RATE_LIMIT } from "./control.ts";
 import { apiErrors } from "./errors.ts";
 import { ApiError, failureResponse, Router, serve } from "./http.ts";
 import { registerAdminRoutes } from "./routes/admin.ts";
 import { registerDeliveryRoutes } from "./routes/delivery.ts";
-import { registerDirectUploadRoutes } from "./routes/direct-uploads.ts";
+import { registerDirectUploadRoutes, registerUploadUrlRoutes } from "./routes/direct-uploads.ts";
 import { registerImageRoutes } from "./routes/images.ts";
 import { registerKeyRoutes } from "./routes/keys.ts";
 import { registerStatsRoutes } from "./routes/stats.ts";
@@ -93,6 +93,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   registerStatsRoutes(api);
   const open = new Router<EmulatorContext>();
   registerDeliveryRoutes(open);
+  registerUploadUrlRoutes(open);
   const admin = new Router<EmulatorContext>();
   registerAdminRoutes(admin, { initial });
 
@@ -132,17 +133,23 @@ async function handle(request: Request, { api, open, admin, context }: Routers):
       if (!match || match === "method") throw apiErrors.noRoute();
       return await match.handler(request, match.params, context);
     }
-    if (pathname.startsWith(`${API_PREFIX}/`)) return await handleApi(request, pathname.slice(API_PREFIX.length), api, context);
+    if (pathname.startsWith(`${API_PREFIX}/`))
+      return await handleApi(request, pathname.slice(API_PREFIX.length), api, context);
     const match = open.match(request.method, pathname);
     if (!match || match === "method") throw apiErrors.noRoute();
-    const refused = await context.control.admit(request.method, match.route.slice(request.method.length + 1));
+    const refused = await context.control.admit(request.method, match.route.slice(request.method.length + 1), false);
     return refused ?? (await match.handler(request, match.params, context));
   } catch (error) {
     return failureResponse(toApiError(error));
   }
 }
 
-async function handleApi(request: Request, path: string, api: Router<EmulatorContext>, context: EmulatorContext): Promise<Response> {
+async function handleApi(
+  request: Request,
+  path: string,
+  api: Router<EmulatorContext>,
+  context: EmulatorContext,
+): Promise<Response> {
   const match = api.match(request.method, path);
   const route = match && match !== "method" ? match.route.slice(request.method.length + 1) : "(no route)";
   const refused = await context.control.admit(request.method, route);

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { BlobStore } from "./storage.ts";
-import type { SnapshotStore } from "./storage.ts";
+import type { BlobStore, SnapshotStore } from "./storage.ts";
 
 export type ImageFormat = "png" | "jpeg" | "gif" | "webp" | "svg" | "avif" | "heic";
 
@@ -87,12 +86,16 @@ export class EmulatorState {
   nextSeq = 1;
   readonly blobs: BlobStore;
   readonly #snapshots: SnapshotStore;
+  /** Bytes of the start snapshot outlive their images, so an admin reset can bring them back. */
+  readonly #pinnedBlobKeys: Set<string>;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(blobs: BlobStore, snapshots: SnapshotStore, initial: Snapshot) {
     this.blobs = blobs;
     this.#snapshots = snapshots;
-    this.#restore(initial);
+    this.#pinnedBlobKeys = new Set(initial.images.flatMap((image) => (image.file ? [image.file.blobKey] : [])));
+    // A copy, so changes to the live records never leak into the caller's start snapshot.
+    this.#restore(structuredClone(initial));
   }
 
   snapshot(): Snapshot {
@@ -132,7 +135,7 @@ export class EmulatorState {
         if (before) this.#restore(before);
         throw error;
       }
-      for (const key of release) await this.blobs.delete(key);
+      for (const key of release) if (!this.#pinnedBlobKeys.has(key)) await this.blobs.delete(key);
       return result;
     };
     const next = this.#queue.then(run, run);

@@ -56,7 +56,11 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
         headers,
         body,
       });
-      return { status: response.status, headers: response.headers, body: (await response.json()) as ApiAnswer<T>["body"] };
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: (await response.json()) as ApiAnswer<T>["body"],
+      };
     },
     async counts() {
       return (await (await admin("GET", "/requests")).json()) as Record<string, number>;
