@@ -3,7 +3,12 @@ import { readFile, writeFile } from "node:fs/promises";
 import { lexicographicSortSchema, printSchema } from "graphql";
 import { schema } from "../src/schema/index.ts";
 
-const targets = [{ path: new URL("../schema/schema.graphql", import.meta.url), sdl: `${printSchema(lexicographicSortSchema(schema))}\n` }];
+const targets = [
+  {
+    path: new URL("../schema/schema.graphql", import.meta.url),
+    sdl: `${printSchema(lexicographicSortSchema(schema))}\n`,
+  },
+];
 
 const check = process.argv.includes("--check");
 let stale = false;

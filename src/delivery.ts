@@ -9,7 +9,9 @@ export function signDeliveryUrl(deliveryUrl: string, keyValue: string, expiresAt
   const url = new URL(deliveryUrl);
   url.searchParams.delete("sig");
   url.searchParams.set("exp", String(Math.floor(expiresAt.getTime() / 1000)));
-  const signature = createHmac("sha256", keyValue).update(`${url.pathname}?${url.searchParams.toString()}`).digest("hex");
+  const signature = createHmac("sha256", keyValue)
+    .update(`${url.pathname}?${url.searchParams.toString()}`)
+    .digest("hex");
   url.searchParams.set("sig", signature);
   return url.toString();
 }

@@ -1,5 +1,11 @@
 import DataLoader from "dataloader";
-import { type CloudflareImagesApi, type Image, type SigningKey, UpstreamNotFoundError, type Variant } from "./upstream/index.ts";
+import {
+  type CloudflareImagesApi,
+  type Image,
+  type SigningKey,
+  UpstreamNotFoundError,
+  type Variant,
+} from "./upstream/index.ts";
 
 /**
  * Per-request loaders: every lookup of a GraphQL request goes through them, so each image is
@@ -18,7 +24,10 @@ export interface Loaders {
   clearAll(): void;
 }
 
-export function createLoaders(api: CloudflareImagesApi, options: { concurrency: number; signal?: AbortSignal }): Loaders {
+export function createLoaders(
+  api: CloudflareImagesApi,
+  options: { concurrency: number; signal?: AbortSignal },
+): Loaders {
   const { signal } = options;
   const image = new DataLoader<string, Image | null>((ids) =>
     mapBounded(ids, options.concurrency, async (id) => {

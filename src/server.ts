@@ -4,8 +4,8 @@ import { GraphQLError } from "graphql";
 import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
-import { schema } from "./schema/index.ts";
 import { upstreamErrorExtensions } from "./schema/errors.ts";
+import { schema } from "./schema/index.ts";
 import { createImagesApi, RequestBudget, Transport, type TransportEvent, UpstreamError } from "./upstream/index.ts";
 
 export const GRAPHIQL_DEFAULT_QUERY = `# Cloudflare Images over GraphQL. Press the run button (or Ctrl+Enter).
@@ -41,7 +41,11 @@ export interface App {
 }
 
 /** The GraphQL application, with no side effects: tests can call `yoga.fetch` without a port. */
-export function createApp(config: Config, upstream: UpstreamConfig, options: { onUpstreamEvent?: (e: TransportEvent) => void } = {}): App {
+export function createApp(
+  config: Config,
+  upstream: UpstreamConfig,
+  options: { onUpstreamEvent?: (e: TransportEvent) => void } = {},
+): App {
   const transport = new Transport({
     baseUrl: upstream.baseUrl,
     budget: new RequestBudget(config.budget),
@@ -66,7 +70,12 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: { o
 function maskError(error: unknown, message: string): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;
   const graphqlError = error instanceof GraphQLError ? error : undefined;
-  const location = { nodes: graphqlError?.nodes, path: graphqlError?.path, source: graphqlError?.source, positions: graphqlError?.positions };
+  const location = {
+    nodes: graphqlError?.nodes,
+    path: graphqlError?.path,
+    source: graphqlError?.source,
+    positions: graphqlError?.positions,
+  };
   if (original instanceof UpstreamError) {
     const mapped = upstreamErrorExtensions(original);
     return createGraphQLError(mapped.message, { ...location, extensions: mapped.extensions });
@@ -74,7 +83,10 @@ function maskError(error: unknown, message: string): Error {
   if (graphqlError && (original === undefined || original instanceof GraphQLError)) {
     if (graphqlError.extensions.code) return graphqlError;
     // Parse, validation and variable errors: the caller's document is at fault.
-    return createGraphQLError(graphqlError.message, { ...location, extensions: { ...graphqlError.extensions, code: "BAD_USER_INPUT" } });
+    return createGraphQLError(graphqlError.message, {
+      ...location,
+      extensions: { ...graphqlError.extensions, code: "BAD_USER_INPUT" },
+    });
   }
   return createGraphQLError(message, { ...location, extensions: { code: "INTERNAL_SERVER_ERROR" } });
 }

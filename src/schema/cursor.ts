@@ -49,9 +49,12 @@ export function decodeCursor(cursor: string, fingerprint: string): EdgePosition 
     throw malformed();
   }
   if (print !== fingerprint) {
-    throw badUserInput("This cursor belongs to a query with other filters or another sort order; start again without it.", {
-      argument: "cursor",
-    });
+    throw badUserInput(
+      "This cursor belongs to a query with other filters or another sort order; start again without it.",
+      {
+        argument: "cursor",
+      },
+    );
   }
   return {
     fingerprint: print,

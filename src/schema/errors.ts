@@ -29,8 +29,14 @@ export function badUserInput(message: string, extensions: Record<string, unknown
  * The one place upstream failures become GraphQL errors: a firm code, a message of our own, and
  * the upstream's status and error items under `extensions.upstream`.
  */
-export function upstreamErrorExtensions(error: UpstreamError): { message: string; extensions: Record<string, unknown> } {
-  const upstream = { status: error.status ?? null, errors: error.errors.map(({ code, message }) => ({ code, message })) };
+export function upstreamErrorExtensions(error: UpstreamError): {
+  message: string;
+  extensions: Record<string, unknown>;
+} {
+  const upstream = {
+    status: error.status ?? null,
+    errors: error.errors.map(({ code, message }) => ({ code, message })),
+  };
   if (error instanceof UpstreamNotFoundError) {
     return { message: "Not found upstream.", extensions: { code: "NOT_FOUND", upstream } };
   }
@@ -45,10 +51,16 @@ export function upstreamErrorExtensions(error: UpstreamError): { message: string
     return { message: "Cloudflare Images could not be reached.", extensions: { code: "UPSTREAM_UNAVAILABLE" } };
   }
   if (error instanceof UpstreamAuthenticationError) {
-    return { message: "Cloudflare Images refused the server's credentials.", extensions: { code: "UPSTREAM_ERROR", upstream } };
+    return {
+      message: "Cloudflare Images refused the server's credentials.",
+      extensions: { code: "UPSTREAM_ERROR", upstream },
+    };
   }
   if (error instanceof UpstreamForbiddenError) {
-    return { message: "Cloudflare Images refused the operation for the server's credentials.", extensions: { code: "UPSTREAM_ERROR", upstream } };
+    return {
+      message: "Cloudflare Images refused the operation for the server's credentials.",
+      extensions: { code: "UPSTREAM_ERROR", upstream },
+    };
   }
   return { message: "Cloudflare Images answered with an error.", extensions: { code: "UPSTREAM_ERROR", upstream } };
 }

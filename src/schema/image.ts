@@ -1,5 +1,5 @@
-import { signDeliveryUrl } from "../delivery.ts";
 import type { Context } from "../context.ts";
+import { signDeliveryUrl } from "../delivery.ts";
 import type { Image, ImageVariantUrl } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { badUserInput } from "./errors.ts";
@@ -47,7 +47,8 @@ builder.node(ImageRef, {
       resolve: (image) => image.variants.map((entry) => ({ image, entry })),
     }),
     url: t.string({
-      description: "A delivery URL for one variant, signed when the image requires signed URLs and the variant does not waive it.",
+      description:
+        "A delivery URL for one variant, signed when the image requires signed URLs and the variant does not waive it.",
       args: {
         variant: t.arg.string({ required: true, defaultValue: "public" }),
         expiresIn: t.arg.int({ description: "Seconds the signed URL stays valid (default from configuration)." }),
@@ -61,7 +62,12 @@ builder.node(ImageRef, {
   }),
 });
 
-async function deliveryUrl(image: Image, entry: ImageVariantUrl, expiresIn: number | undefined, ctx: Context): Promise<string> {
+async function deliveryUrl(
+  image: Image,
+  entry: ImageVariantUrl,
+  expiresIn: number | undefined,
+  ctx: Context,
+): Promise<string> {
   const { defaultExpiresIn, maxExpiresIn } = ctx.config.signedUrls;
   const seconds = expiresIn ?? defaultExpiresIn;
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxExpiresIn) {

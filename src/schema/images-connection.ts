@@ -37,7 +37,10 @@ const MetaFilterInput = builder.inputType("MetaFilterInput", {
 const ImageFilterInput = builder.inputType("ImageFilter", {
   fields: (t) => ({
     creator: t.string({ description: "Only images with this creator; the empty string selects images without one." }),
-    meta: t.field({ type: [MetaFilterInput], description: `At most ${MAX_META_FILTERS} conditions, all of which must hold.` }),
+    meta: t.field({
+      type: [MetaFilterInput],
+      description: `At most ${MAX_META_FILTERS} conditions, all of which must hold.`,
+    }),
   }),
 });
 
@@ -47,30 +50,38 @@ interface FilterArg {
 }
 
 builder.queryFields((t) => ({
-  images: t.connection({
-    type: ImageRef,
-    description: "Images, newest first by default, over the upstream's v2 list. Drafts are not listed.",
-    args: {
-      filter: t.arg({ type: ImageFilterInput }),
-      sortOrder: t.arg({ type: SortOrderEnum, defaultValue: "desc" }),
+  images: t.connection(
+    {
+      type: ImageRef,
+      description: "Images, newest first by default, over the upstream's v2 list. Drafts are not listed.",
+      args: {
+        filter: t.arg({ type: ImageFilterInput }),
+        sortOrder: t.arg({ type: SortOrderEnum, defaultValue: "desc" }),
+      },
+      resolve: async (_root, args, ctx) => {
+        const creator = args.filter?.creator ?? null;
+        const meta = toMetaFilters(args.filter ?? {});
+        const sortOrder: SortOrder = args.sortOrder ?? "desc";
+        const connection = await resolveImageConnection(
+          args,
+          {
+            sortOrder,
+            fingerprint: queryFingerprint({ creator, meta, sortOrder }),
+            maxPerPage: ctx.config.upstreamPageSize,
+          },
+          ({ token, perPage, sortOrder: order }) =>
+            ctx.api.images.list(
+              { continuationToken: token, perPage, sortOrder: order, creator, meta },
+              { signal: ctx.signal },
+            ),
+        );
+        ctx.loaders.primeImages(connection.edges.map((e) => e.node));
+        return connection;
+      },
     },
-    resolve: async (_root, args, ctx) => {
-      const creator = args.filter?.creator ?? null;
-      const meta = toMetaFilters(args.filter ?? {});
-      const sortOrder: SortOrder = args.sortOrder ?? "desc";
-      const connection = await resolveImageConnection(
-        args,
-        { sortOrder, fingerprint: queryFingerprint({ creator, meta, sortOrder }), maxPerPage: ctx.config.upstreamPageSize },
-        ({ token, perPage, sortOrder: order }) =>
-          ctx.api.images.list(
-            { continuationToken: token, perPage, sortOrder: order, creator, meta },
-            { signal: ctx.signal },
-          ),
-      );
-      ctx.loaders.primeImages(connection.edges.map((e) => e.node));
-      return connection;
-    },
-  }, { name: "ImageConnection" }, { name: "ImageEdge" }),
+    { name: "ImageConnection" },
+    { name: "ImageEdge" },
+  ),
 }));
 
 /** Checks the filters against the upstream's limits before any call, and maps them to its syntax. */
@@ -86,17 +97,23 @@ function toMetaFilters(filter: FilterArg): MetaFilter[] {
       throw badUserInput(`${at}.path is nested deeper than ${MAX_META_DEPTH} levels.`, { argument: `${at}.path` });
     }
     if (segments.some((s) => s === "" || /[[\]&=#]/.test(s))) {
-      throw badUserInput(`${at}.path must be dot-separated keys without empty parts or [ ] & = #.`, { argument: `${at}.path` });
+      throw badUserInput(`${at}.path must be dot-separated keys without empty parts or [ ] & = #.`, {
+        argument: `${at}.path`,
+      });
     }
     const isIn = condition.op.startsWith("in");
     const numeric = condition.op.endsWith(":number") || /^(gt|gte|lt|lte)$/.test(condition.op);
     if (isIn) {
       const values = condition.values ?? [];
       if (condition.value != null || values.length === 0 || values.length > MAX_IN_VALUES) {
-        throw badUserInput(`${at}: ${condition.op} takes \`values\` with 1 to ${MAX_IN_VALUES} entries.`, { argument: `${at}.values` });
+        throw badUserInput(`${at}: ${condition.op} takes \`values\` with 1 to ${MAX_IN_VALUES} entries.`, {
+          argument: `${at}.values`,
+        });
       }
       if (values.some((v) => v.includes("|") || (numeric && !isNumeric(v)))) {
-        throw badUserInput(`${at}.values must ${numeric ? "be numbers" : "not contain |"}.`, { argument: `${at}.values` });
+        throw badUserInput(`${at}.values must ${numeric ? "be numbers" : "not contain |"}.`, {
+          argument: `${at}.values`,
+        });
       }
       return { path: condition.path, op: condition.op, value: values.join("|") };
     }

@@ -48,7 +48,8 @@ export async function resolveImageConnection(
   let collected: Collected;
   if (count === 0) collected = { items: [], hasMore: false };
   else if (!anchor) collected = await walkAlong(null, count, perPage, walkOrder, query.fingerprint, fetchPage);
-  else if (anchor.readOrder === walkOrder) collected = await walkAlong(anchor, count, perPage, walkOrder, query.fingerprint, fetchPage);
+  else if (anchor.readOrder === walkOrder)
+    collected = await walkAlong(anchor, count, perPage, walkOrder, query.fingerprint, fetchPage);
   else collected = await walkAgainst(anchor, count, fetchPage);
 
   const items = backward ? collected.items.reverse() : collected.items;
@@ -66,13 +67,17 @@ export async function resolveImageConnection(
 
 function readArgs(args: ConnectionArgs, fingerprint: string) {
   const { first, last, after, before } = args;
-  for (const [name, value] of [["first", first], ["last", last]] as const) {
+  for (const [name, value] of [
+    ["first", first],
+    ["last", last],
+  ] as const) {
     if (value !== null && value !== undefined && (value < 0 || value > MAX_CONNECTION_EDGES)) {
       throw badUserInput(`\`${name}\` must be between 0 and ${MAX_CONNECTION_EDGES}.`, { argument: name });
     }
   }
   if (isSet(first) && isSet(last)) throw badUserInput("Pass either `first` or `last`, not both.", { argument: "last" });
-  if (isSet(after) && isSet(before)) throw badUserInput("Pass either `after` or `before`, not both.", { argument: "before" });
+  if (isSet(after) && isSet(before))
+    throw badUserInput("Pass either `after` or `before`, not both.", { argument: "before" });
   if (isSet(first) && isSet(before)) throw badUserInput("Use `before` with `last`.", { argument: "before" });
   if (isSet(last) && isSet(after)) throw badUserInput("Use `after` with `first`.", { argument: "after" });
   const backward = isSet(last) || isSet(before);

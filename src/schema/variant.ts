@@ -34,7 +34,8 @@ const VariantOptionsRef = builder.objectRef<Variant["options"]>("VariantOptions"
 builder.node(VariantRef, {
   description: "A named way of delivering images (size, fit, metadata).",
   id: { resolve: (variant) => variant.id },
-  isTypeOf: (value) => typeof value === "object" && value !== null && "options" in value && "neverRequireSignedURLs" in value,
+  isTypeOf: (value) =>
+    typeof value === "object" && value !== null && "options" in value && "neverRequireSignedURLs" in value,
   loadManyWithoutCache: (names, ctx) => Promise.all(names.map((name) => ctx.loaders.variant(name))),
   fields: (t) => ({
     name: t.exposeString("id"),

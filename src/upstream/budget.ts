@@ -24,7 +24,8 @@ export class RequestBudget {
   take(): { ok: true } | { ok: false; retryAfter: number } {
     const now = this.#roll();
     if (now < this.#blockedUntil) return { ok: false, retryAfter: secondsUntil(this.#blockedUntil, now) };
-    if (this.#used >= this.limit) return { ok: false, retryAfter: secondsUntil(this.#windowStart + this.windowMs, now) };
+    if (this.#used >= this.limit)
+      return { ok: false, retryAfter: secondsUntil(this.#windowStart + this.windowMs, now) };
     if (this.#reported && now < this.#reported.until) {
       if (this.#reported.remaining <= 0) return { ok: false, retryAfter: secondsUntil(this.#reported.until, now) };
       this.#reported.remaining -= 1;

@@ -38,7 +38,12 @@ export class UpstreamRateLimitedError extends UpstreamError {
   /** True when the local request budget refused the call and the upstream was not asked. */
   readonly local: boolean;
 
-  constructor(message: string, route: string, retryAfter: number, options: { status?: number; errors?: readonly UpstreamErrorItem[]; local: boolean }) {
+  constructor(
+    message: string,
+    route: string,
+    retryAfter: number,
+    options: { status?: number; errors?: readonly UpstreamErrorItem[]; local: boolean },
+  ) {
     super(message, route, options.status, options.errors);
     this.retryAfter = retryAfter;
     this.local = options.local;

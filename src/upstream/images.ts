@@ -71,7 +71,10 @@ export class ImagesApi {
   }
 
   /** One page of the (deprecated) v1 list: numbered pages. */
-  async listNumbered(query: { page: number; perPage: number; creator?: string | null }, options?: CallOptions): Promise<Image[]> {
+  async listNumbered(
+    query: { page: number; perPage: number; creator?: string | null },
+    options?: CallOptions,
+  ): Promise<Image[]> {
     const params = new URLSearchParams({ page: String(query.page), per_page: String(query.perPage) });
     if (query.creator !== undefined && query.creator !== null) params.set("creator", query.creator);
     const route = "/v1";
@@ -80,7 +83,10 @@ export class ImagesApi {
 
   async update(imageId: string, update: ImageUpdate, options?: CallOptions): Promise<Image> {
     const route = "/v1/{image_id}";
-    return parseImage(await this.#call.json("PATCH", route, { image_id: imageId }, { ...options, json: update }), route);
+    return parseImage(
+      await this.#call.json("PATCH", route, { image_id: imageId }, { ...options, json: update }),
+      route,
+    );
   }
 
   async delete(imageId: string, options?: CallOptions): Promise<void> {

@@ -5,9 +5,9 @@ import { StatsApi } from "./stats.ts";
 import type { Transport } from "./transport.ts";
 import { VariantsApi } from "./variants.ts";
 
-export * from "./errors.ts";
 export type { CallOptions } from "./account.ts";
 export { RequestBudget } from "./budget.ts";
+export * from "./errors.ts";
 export * from "./images.ts";
 export { Transport, type TransportEvent, type TransportOptions } from "./transport.ts";
 export * from "./wire.ts";

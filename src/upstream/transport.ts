@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { errors as undiciErrors, Pool } from "undici";
+import { Pool, errors as undiciErrors } from "undici";
 import type { RequestBudget } from "./budget.ts";
 import {
   errorForStatus,
@@ -98,7 +98,8 @@ export class Transport {
 
   /** Calls a JSON endpoint and returns the envelope's `result`. Identical concurrent GETs share one call. */
   json(request: UpstreamRequest): Promise<unknown> {
-    if (request.method !== "GET") return this.#withRetries(request, (signal) => this.#once(request, signal, readEnvelope));
+    if (request.method !== "GET")
+      return this.#withRetries(request, (signal) => this.#once(request, signal, readEnvelope));
     return this.#coalesced(request);
   }
 
@@ -153,7 +154,10 @@ export class Transport {
     });
   }
 
-  async #withRetries<T>(request: UpstreamRequest, attempt: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  async #withRetries<T>(
+    request: UpstreamRequest,
+    attempt: (signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
     const idempotent = request.method === "GET";
     for (let tries = 0; ; tries++) {
       const grant = this.#options.budget.take();
@@ -229,7 +233,12 @@ export class Transport {
       this.#report(request, started, undefined, answer.status);
       return result;
     } catch (error) {
-      const failure = error instanceof UpstreamError ? error : signal?.aborted ? aborted(request.route) : unavailable(request.route, error);
+      const failure =
+        error instanceof UpstreamError
+          ? error
+          : signal?.aborted
+            ? aborted(request.route)
+            : unavailable(request.route, error);
       if (failure instanceof UpstreamRateLimitedError && !failure.local) this.#options.budget.block(failure.retryAfter);
       this.#report(request, started, failure, answer.status);
       throw failure;
@@ -287,7 +296,12 @@ async function readStream(answer: RawAnswer, request: UpstreamRequest): Promise<
 
 function failureOf(answer: RawAnswer, request: UpstreamRequest, errors: UpstreamErrorItem[]): UpstreamError {
   const clean = errors.map((e) => ({ code: Number(e.code), message: String(e.message) }));
-  return errorForStatus(answer.status, request.route, clean, retryAfterSeconds(headerValue(answer.headers["retry-after"])));
+  return errorForStatus(
+    answer.status,
+    request.route,
+    clean,
+    retryAfterSeconds(headerValue(answer.headers["retry-after"])),
+  );
 }
 
 function retryAfterSeconds(value: string | undefined): number | undefined {

@@ -103,7 +103,11 @@ describe("cursor connection over continuation tokens", () => {
       });
     }
     await expect(
-      resolveImageConnection({ first: 5, after: page.pageInfo.endCursor }, { ...query, fingerprint: "other" }, list.fetchPage),
+      resolveImageConnection(
+        { first: 5, after: page.pageInfo.endCursor },
+        { ...query, fingerprint: "other" },
+        list.fetchPage,
+      ),
     ).rejects.toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
     expect(list.calls.length).toBe(calls);
   });

@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { afterEach, describe, expect, it } from "vitest";
+import { GRAPHIQL_DEFAULT_QUERY } from "../../src/server.ts";
+
+let child: ChildProcess | undefined;
+afterEach(() => {
+  child?.kill("SIGKILL");
+  child = undefined;
+});
+
+/** Runs `src/main.ts` as `npm start` does, and waits for the GraphiQL line. */
+async function start(env: Record<string, string>) {
+  const process_ = spawn(process.execPath, ["src/main.ts"], {
+    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child = process_;
+  let output = "";
+  process_.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  process_.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => process_.once("exit", resolve));
+  const url = await Promise.race([
+    new Promise<string>((resolve) => {
+      const timer = setInterval(() => {
+        const match = /GraphiQL: (\S+)/.exec(output);
+        if (match?.[1]) {
+          clearInterval(timer);
+          resolve(match[1]);
+        }
+      }, 20);
+    }),
+    exited.then((code) => Promise.reject(new Error(`exited with ${code}: ${output}`))),
+  ]);
+  return { url, exited, output: () => output, process: process_ };
+}
+
+describe("npm start", () => {
+  it("starts the seeded embedded emulator, serves GraphiQL with a working default query, and drains on SIGTERM", async () => {
+    const server = await start({});
+    expect(server.output()).toMatch(/embedded Cloudflare Images emulator/);
+
+    const page = await fetch(server.url, { headers: { accept: "text/html" } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("NewestImages");
+
+    const answer = await fetch(server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: GRAPHIQL_DEFAULT_QUERY }),
+    });
+    const body = (await answer.json()) as {
+      data: { images: { edges: unknown[] }; stats: { current: number } };
+      errors?: unknown;
+    };
+    expect(body.errors).toBeUndefined();
+    expect(body.data.images.edges).toHaveLength(5);
+    expect(body.data.stats.current).toBeGreaterThanOrEqual(30);
+
+    const health = await fetch(new URL("/health", server.url));
+    expect(health.status).toBe(200);
+
+    server.process.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+  });
+
+  it("refuses to start with a bad setting, naming it", async () => {
+    const process_ = spawn(process.execPath, ["src/main.ts"], {
+      env: { PATH: process.env.PATH ?? "", PORT: "not-a-port" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child = process_;
+    let stderr = "";
+    process_.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => process_.once("exit", resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain("PORT must be an integer");
+  });
+});
