@@ -102,3 +102,23 @@ describe("reading images", () => {
     expect(answer.data?.stats.remaining).toBe((answer.data?.stats.allowed ?? 0) - 120);
   });
 });
+
+describe("across requests", () => {
+  it("shares one upstream call between identical in-flight lookups of concurrent GraphQL requests", async () => {
+    // The upstream answers slowly, so the five requests are all waiting on the same lookup.
+    const slow = await stack.emulator.admin("POST", "/latency", {
+      ms: 1500,
+      route: "/accounts/{account_id}/images/v1/{image_id}",
+    });
+    expect(slow.ok).toBe(true);
+    const document = `{ image(imageId: "${ids[7]}") { imageId filename } }`;
+    const answers = await Promise.all(Array.from({ length: 5 }, () => stack.gql(document)));
+    for (const answer of answers) expect(answer.data).toEqual(answers[0]?.data);
+    expect((answers[0]?.data as { image: { imageId: string } }).image.imageId).toBe(ids[7]);
+    expect((await stack.emulator.counts())[GET_IMAGE]).toBe(1);
+    // Once settled, a new request asks again: coalescing is not a cache.
+    await stack.emulator.reset();
+    await stack.gql(document);
+    expect((await stack.emulator.counts())[GET_IMAGE]).toBe(1);
+  });
+});
