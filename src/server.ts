@@ -60,6 +60,8 @@ export function createApp(
     healthCheckEndpoint: "/health",
     landingPage: false,
     graphiql: { title: "Cloudflare Images GraphQL", defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    // Self-contained GraphiQL (no CDN), so it works offline; loaded on the first page view only.
+    renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     maskedErrors: { maskError },
     logging: "warn",
   });

@@ -47,6 +47,9 @@ describe("npm start", () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain("NewestImages");
+    // Self-contained: GraphiQL must work offline, so no script or style comes from another host.
+    expect(html).not.toMatch(/<(script|link)[^>]+(src|href)="https?:/);
+    expect(html).not.toContain("unpkg.com");
 
     const answer = await fetch(server.url, {
       method: "POST",
