@@ -1,12 +1,21 @@
-// Prints the SDL to schema/schema.graphql; with --check, fails when the committed file is stale.
+// Prints schema/schema.graphql (the client-facing API) and schema/subgraph.graphql (the federation
+// SDL, exactly as `_service { sdl }` serves it); with --check, fails when either committed file is stale.
 import { readFile, writeFile } from "node:fs/promises";
-import { lexicographicSortSchema, printSchema } from "graphql";
-import { schema } from "../src/schema/index.ts";
+import { graphql, lexicographicSortSchema, printSchema } from "graphql";
+import { clientSchema, schema } from "../src/schema/index.ts";
+
+const service = await graphql({ schema, source: "{ _service { sdl } }" });
+const subgraphSdl = (service.data?._service as { sdl?: string } | undefined)?.sdl;
+if (service.errors || !subgraphSdl) throw new Error(`_service { sdl } failed: ${JSON.stringify(service.errors)}`);
 
 const targets = [
   {
     path: new URL("../schema/schema.graphql", import.meta.url),
-    sdl: `${printSchema(lexicographicSortSchema(schema))}\n`,
+    sdl: `${printSchema(lexicographicSortSchema(clientSchema))}\n`,
+  },
+  {
+    path: new URL("../schema/subgraph.graphql", import.meta.url),
+    sdl: `${subgraphSdl}\n`,
   },
 ];
 

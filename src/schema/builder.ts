@@ -1,5 +1,7 @@
 import SchemaBuilder from "@pothos/core";
+import DirectivesPlugin from "@pothos/plugin-directives";
 import ErrorsPlugin from "@pothos/plugin-errors";
+import FederationPlugin from "@pothos/plugin-federation";
 import RelayPlugin from "@pothos/plugin-relay";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
 import type { Context } from "../context.ts";
@@ -12,7 +14,9 @@ export const builder = new SchemaBuilder<{
   };
   DefaultFieldNullability: false;
 }>({
-  plugins: [ErrorsPlugin, RelayPlugin],
+  // Federation last: it must see the resolvers every other plugin has wrapped, and the
+  // directives plugin turns its @key annotations into the AST the subgraph SDL is printed from.
+  plugins: [ErrorsPlugin, RelayPlugin, DirectivesPlugin, FederationPlugin],
   defaultFieldNullability: false,
   relay: {
     clientMutationId: "omit",

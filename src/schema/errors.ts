@@ -25,6 +25,10 @@ export function badUserInput(message: string, extensions: Record<string, unknown
   return createGraphQLError(message, { extensions: { code: "BAD_USER_INPUT", ...extensions } });
 }
 
+export function notFound(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return createGraphQLError(message, { extensions: { code: "NOT_FOUND", ...extensions } });
+}
+
 /**
  * The one place upstream failures become GraphQL errors: a firm code, a message of our own, and
  * the upstream's status and error items under `extensions.upstream`.

@@ -2,7 +2,7 @@ import type { Context } from "../context.ts";
 import { signDeliveryUrl } from "../delivery.ts";
 import type { Image, ImageVariantUrl } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
-import { badUserInput } from "./errors.ts";
+import { badUserInput, notFound } from "./errors.ts";
 import { VariantRef } from "./variant.ts";
 
 export const ImageRef = builder.objectRef<Image>("Image");
@@ -81,6 +81,23 @@ async function deliveryUrl(
   if (!key) throw new Error("The account has no signing key");
   return signDeliveryUrl(entry.url, key.value, new Date(Date.now() + seconds * 1000));
 }
+
+builder.asEntity(ImageRef, {
+  key: builder.selection<{ imageId: string }>("imageId"),
+  // Async, so a bad or unknown reference rejects only its own slot of `_entities`: a synchronous
+  // throw would fail the whole batch. Every reference goes through the request's image loader,
+  // so N representations cost at most one upstream call per distinct id.
+  resolveReference: async ({ imageId }, ctx) => {
+    if (typeof imageId !== "string" || imageId === "") {
+      throw badUserInput("An Image representation needs a non-empty `imageId` string.", {
+        argument: "representations",
+      });
+    }
+    const image = await ctx.loaders.image.load(imageId);
+    if (!image) throw notFound(`No image with imageId "${imageId}".`, { imageId });
+    return image;
+  },
+});
 
 builder.queryFields((t) => ({
   image: t.field({

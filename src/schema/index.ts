@@ -5,4 +5,14 @@ import "./signing-key.ts";
 import "./stats.ts";
 import "./variant.ts";
 
-export const schema = builder.toSchema({ sortSchema: true });
+/** The API as ordinary clients know it, without federation's plumbing: what `schema.graphql` shows. */
+export const clientSchema = builder.toSchema({ sortSchema: true });
+
+/**
+ * What the server serves at /graphql: the same API plus `_service` and `_entities`, so one endpoint
+ * answers ordinary clients and a federation gateway alike.
+ */
+export const schema = builder.toSubGraphSchema({
+  linkUrl: "https://specs.apollo.dev/federation/v2.6",
+  sortSchema: true,
+});

@@ -1,5 +1,6 @@
 import type { Variant } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
+import { badUserInput, notFound } from "./errors.ts";
 
 export const VariantRef = builder.objectRef<Variant>("Variant");
 
@@ -44,6 +45,19 @@ builder.node(VariantRef, {
       description: "When true, this variant serves even images that require signed URLs without a signature.",
     }),
   }),
+});
+
+builder.asEntity(VariantRef, {
+  key: builder.selection<{ name: string }>("name"),
+  // Async for the same reason as Image's; every reference shares the request's one variants call.
+  resolveReference: async ({ name }, ctx) => {
+    if (typeof name !== "string" || name === "") {
+      throw badUserInput("A Variant representation needs a non-empty `name` string.", { argument: "representations" });
+    }
+    const variant = await ctx.loaders.variant(name);
+    if (!variant) throw notFound(`No variant named "${name}".`, { name });
+    return variant;
+  },
 });
 
 builder.queryFields((t) => ({
