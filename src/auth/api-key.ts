@@ -18,12 +18,16 @@ export function parseApiKeys(raw: string, problems: string[]): ApiKey[] {
   const entries = raw.split(",").map((entry) => entry.trim());
   entries.forEach((entry, index) => {
     const at = `API_KEYS entry ${index + 1}`;
-    const parts = entry.split(":");
-    if (parts.length !== 3) {
+    // Scopes contain ':' themselves, so the entry splits at the first two colons only.
+    const first = entry.indexOf(":");
+    const second = entry.indexOf(":", first + 1);
+    if (first === -1 || second === -1) {
       problems.push(`${at} must be <name>:<sha256-hex-of-secret>:<scope>[+<scope>…]`);
       return;
     }
-    const [name = "", digest = "", scopeList = ""] = parts;
+    const name = entry.slice(0, first);
+    const digest = entry.slice(first + 1, second);
+    const scopeList = entry.slice(second + 1);
     if (!/^[\w.-]{1,64}$/.test(name)) {
       problems.push(`${at} has a bad name: 1 to 64 letters, digits, '_', '.' or '-'`);
       return;
