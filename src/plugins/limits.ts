@@ -3,7 +3,7 @@ import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
-import { NoSchemaIntrospectionCustomRule } from "graphql";
+import type { ValidationRule } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { LimitsConfig } from "../config.ts";
 import { useBodyLimits } from "./body-limits.ts";
@@ -39,10 +39,18 @@ export function limitPlugins(limits: LimitsConfig): Plugin[] {
   return plugins;
 }
 
+/** graphql-js's NoSchemaIntrospectionCustomRule, refusing with this API's code instead of yoga's default. */
 function useNoIntrospection(): Plugin {
+  const rule: ValidationRule = (context) => ({
+    Field(node) {
+      if (node.name.value === "__schema" || node.name.value === "__type") {
+        context.reportError(limitError(`Introspection is turned off here (INTROSPECTION=false).`, "introspection"));
+      }
+    },
+  });
   return {
     onValidate({ addValidationRule }) {
-      addValidationRule(NoSchemaIntrospectionCustomRule);
+      addValidationRule(rule);
     },
   };
 }
