@@ -166,3 +166,30 @@ describe("AUTH_MODE=jwt with JWT_JWKS_URL", () => {
     expect(await stack.emulator.counts()).toEqual({});
   });
 });
+
+describe("AUTH_MODE=jwt with an unreachable JWT_JWKS_URL", () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    stack = await startTestStack({
+      env: {
+        AUTH_MODE: "jwt",
+        JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`,
+        JWT_ISSUER: ISSUER,
+        JWT_AUDIENCE: AUDIENCE,
+      },
+    });
+  });
+  afterAll(() => stack.close());
+
+  it("answers HTTP 503 (the server's fault), not 401, and calls no upstream", async () => {
+    const pair = await generateKeyPair("ES256");
+    const answer = await stack.gql(QUERY, undefined, bearer(await sign(pair.privateKey, "ES256", {}, "key-1")));
+    expect(answer.status).toBe(503);
+    expect(answer.errors?.[0]?.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
+    expect(await stack.emulator.counts()).toEqual({});
+  });
+});
