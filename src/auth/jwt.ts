@@ -27,13 +27,15 @@ export function createJwtAuthenticator(settings: JwtSettings): JwtAuthenticator 
     : createRemoteJWKSet(new URL(settings.jwksUrl ?? ""));
   // A JWKS never offers HMAC keys, and a shared secret is only ever HS256: no algorithm confusion.
   const algorithms = settings.secret ? ["HS256"] : ["RS256", "PS256", "ES256", "ES384", "EdDSA", "Ed25519"];
+  const options = { issuer: settings.issuer, audience: settings.audience, algorithms };
+  // jwtVerify's overloads take either a key or a key getter, not the union of both.
+  const verify = (token: string) =>
+    typeof key === "function" ? jwtVerify(token, key, options) : jwtVerify(token, key, options);
   return async (request) => {
     const token = bearerCredential(request);
     let payload: JWTPayload;
     try {
-      ({ payload } = await (typeof key === "function"
-        ? jwtVerify(token, key, { issuer: settings.issuer, audience: settings.audience, algorithms })
-        : jwtVerify(token, key, { issuer: settings.issuer, audience: settings.audience, algorithms })));
+      ({ payload } = await verify(token));
     } catch (error) {
       throw refusal(error);
     }
