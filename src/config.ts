@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { AUTH_MODES, type AuthSettings, parseApiKeys } from "./auth/index.ts";
+
 /** Configuration, read from the environment once at start and validated; nothing else reads `process.env`. */
 export interface Config {
   readonly port: number;
@@ -20,6 +23,8 @@ export interface Config {
   readonly signedUrls: { readonly defaultExpiresIn: number; readonly maxExpiresIn: number };
   /** Emulator latency (ms) when the embedded emulator runs; for demos of batching. */
   readonly emulatorLatencyMs: number;
+  readonly auth: AuthSettings;
+  readonly limits: LimitsConfig;
 }
 
 export interface UpstreamConfig {
@@ -71,12 +76,103 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxExpiresIn: read.integer("SIGNED_URL_MAX_EXPIRES_IN", 7 * 86_400, 1, 31_536_000),
     },
     emulatorLatencyMs: read.integer("EMULATOR_LATENCY_MS", 0, 0, 60_000),
+    auth: readAuth(read, problems, token !== undefined),
+    limits: readLimits(read, problems, token === undefined),
   };
   if (config.signedUrls.defaultExpiresIn > config.signedUrls.maxExpiresIn) {
     problems.push("SIGNED_URL_DEFAULT_EXPIRES_IN must not exceed SIGNED_URL_MAX_EXPIRES_IN");
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+// ---- Security: authentication and abuse limits (issue 7) ----
+
+export interface LimitsConfig {
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxTokens: number;
+  /** Pothos complexity: `first`/`last` multiply, upstream-calling fields weigh more. */
+  readonly maxCost: number;
+  /** Bytes of a JSON or GET request (the operation and its variables). */
+  readonly maxBodyBytes: number;
+  /** Bytes of one uploaded file: the upstream's own 10 MB limit. */
+  readonly maxUploadBytes: number;
+  readonly introspection: boolean;
+  readonly graphiql: boolean;
+  /** Trusted-documents mode: only these documents (by sha256 hex) run; absent: any document. */
+  readonly trustedDocuments: ReadonlyMap<string, string> | undefined;
+}
+
+export const UPSTREAM_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+function readAuth(read: EnvReader, problems: string[], realCredentials: boolean): AuthSettings {
+  const mode = read.oneOf("AUTH_MODE", AUTH_MODES);
+  const allowUnauthenticated = read.boolean("ALLOW_UNAUTHENTICATED", false);
+  if (mode === undefined) {
+    if (realCredentials && read.string("AUTH_MODE") === undefined) {
+      problems.push(
+        "AUTH_MODE is required with real Cloudflare credentials: api-key, jwt or forward " +
+          "(or none with ALLOW_UNAUTHENTICATED=true, which lets anyone reach the account)",
+      );
+    }
+    return { mode: "none" };
+  }
+  if (mode === "none" && realCredentials && !allowUnauthenticated) {
+    problems.push("AUTH_MODE=none with real Cloudflare credentials also needs ALLOW_UNAUTHENTICATED=true");
+  }
+  if (mode === "api-key") {
+    const raw = read.string("API_KEYS");
+    if (raw === undefined) problems.push("API_KEYS is required when AUTH_MODE=api-key");
+    return { mode, keys: raw === undefined ? [] : parseApiKeys(raw, problems) };
+  }
+  if (mode === "jwt") {
+    const jwksUrl = read.string("JWT_JWKS_URL") === undefined ? undefined : read.url("JWT_JWKS_URL", "");
+    const secret = read.string("JWT_SECRET");
+    const issuer = read.string("JWT_ISSUER") ?? "";
+    const audience = read.string("JWT_AUDIENCE") ?? "";
+    if ((jwksUrl === undefined) === (secret === undefined)) {
+      problems.push("AUTH_MODE=jwt needs exactly one of JWT_JWKS_URL and JWT_SECRET");
+    }
+    // RFC 7518 §3.2: an HS256 key must be at least as long as the hash output.
+    if (secret !== undefined && Buffer.byteLength(secret) < 32) problems.push("JWT_SECRET must be at least 32 bytes");
+    if (!issuer) problems.push("JWT_ISSUER is required when AUTH_MODE=jwt");
+    if (!audience) problems.push("JWT_AUDIENCE is required when AUTH_MODE=jwt");
+    return { mode, jwt: { ...(secret ? { secret } : { jwksUrl }), issuer, audience } };
+  }
+  return { mode };
+}
+
+function readLimits(read: EnvReader, problems: string[], development: boolean): LimitsConfig {
+  return {
+    maxDepth: read.integer("MAX_DEPTH", 10, 1, 100),
+    maxAliases: read.integer("MAX_ALIASES", 30, 0, 1000),
+    maxTokens: read.integer("MAX_TOKENS", 2000, 10, 100_000),
+    maxCost: read.integer("MAX_COST", 10_000, 1, 10_000_000),
+    maxBodyBytes: read.integer("MAX_BODY_BYTES", 100_000, 1000, 10_000_000),
+    maxUploadBytes: read.integer("MAX_UPLOAD_BYTES", UPSTREAM_MAX_UPLOAD_BYTES, 1, UPSTREAM_MAX_UPLOAD_BYTES),
+    introspection: read.boolean("INTROSPECTION", development),
+    graphiql: read.boolean("GRAPHIQL", development),
+    trustedDocuments: readTrustedDocuments(read.string("TRUSTED_DOCUMENTS_FILE"), problems),
+  };
+}
+
+/** A JSON object of `sha256-hex → document`, the manifest clients' build tools emit. */
+function readTrustedDocuments(path: string | undefined, problems: string[]): ReadonlyMap<string, string> | undefined {
+  if (path === undefined) return undefined;
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    problems.push(`TRUSTED_DOCUMENTS_FILE could not be read as JSON (${(error as Error).message})`);
+    return undefined;
+  }
+  const entries = typeof manifest === "object" && manifest !== null ? Object.entries(manifest) : [];
+  if (entries.length === 0 || entries.some(([, document]) => typeof document !== "string")) {
+    problems.push("TRUSTED_DOCUMENTS_FILE must hold a non-empty JSON object of hash → GraphQL document");
+    return undefined;
+  }
+  return new Map(entries as [string, string][]);
 }
 
 class EnvReader {
@@ -102,6 +198,21 @@ class EnvReader {
       return fallback;
     }
     return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (raw === "true" || raw === "false") return raw === "true";
+    this.#problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[]): T | undefined {
+    const raw = this.string(name);
+    if (raw === undefined || (values as readonly string[]).includes(raw)) return raw as T | undefined;
+    this.#problems.push(`${name} must be one of ${values.join(", ")} (got "${raw}")`);
+    return undefined;
   }
 
   url(name: string, fallback: string): string {

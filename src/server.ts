@@ -1,12 +1,22 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createFetch } from "@whatwg-node/fetch";
 import { GraphQLError } from "graphql";
 import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql-yoga";
+import { createAuthenticator } from "./auth/index.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
+import { unauthenticated, useAuthentication, viewerOf } from "./plugins/authentication.ts";
+import { limitPlugins } from "./plugins/limits.ts";
 import { upstreamErrorExtensions } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
-import { createImagesApi, RequestBudget, Transport, type TransportEvent, UpstreamError } from "./upstream/index.ts";
+import {
+  RequestBudget,
+  Transport,
+  type TransportEvent,
+  UpstreamAuthenticationError,
+  UpstreamError,
+} from "./upstream/index.ts";
 
 export const GRAPHIQL_DEFAULT_QUERY = `# Cloudflare Images over GraphQL. Press the run button (or Ctrl+Enter).
 # Page on with: images(first: 5, after: "<endCursor>")
@@ -52,24 +62,30 @@ export function createApp(
     ...config.http,
     onEvent: options.onUpstreamEvent,
   });
-  const api = createImagesApi(transport, upstream.accountId, upstream.token);
+  const { limits } = config;
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: ({ request }) => createContext(api, config, request.signal),
+    context: ({ request }) =>
+      createContext({ transport, upstream, config, viewer: viewerOf(request), signal: request.signal }),
+    plugins: [...limitPlugins(limits), useAuthentication(createAuthenticator(config.auth))],
+    fetchAPI: createFetch({ formDataLimits: { fileSize: limits.maxUploadBytes, fieldSize: limits.maxBodyBytes } }),
     graphqlEndpoint: "/graphql",
     healthCheckEndpoint: "/health",
     landingPage: false,
-    graphiql: { title: "Cloudflare Images GraphQL", defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    graphiql: limits.graphiql && { title: "Cloudflare Images GraphQL", defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     // Self-contained GraphiQL (no CDN), so it works offline; loaded on the first page view only.
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
-    maskedErrors: { maskError },
+    maskedErrors: { maskError: (error, message) => maskError(error, message, config.auth.mode === "forward") },
     logging: "warn",
   });
   return { yoga, transport, close: () => transport.close() };
 }
 
-/** Upstream failures get their firm code; anything unexpected is masked, never explained. */
-function maskError(error: unknown, message: string): Error {
+/**
+ * Upstream failures get their firm code; anything unexpected is masked, never explained. In
+ * `forward` mode the upstream judges the caller's own token, so its refusal is UNAUTHENTICATED.
+ */
+function maskError(error: unknown, message: string, forward: boolean): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;
   const graphqlError = error instanceof GraphQLError ? error : undefined;
   const location = {
@@ -78,6 +94,9 @@ function maskError(error: unknown, message: string): Error {
     source: graphqlError?.source,
     positions: graphqlError?.positions,
   };
+  if (forward && original instanceof UpstreamAuthenticationError) {
+    return unauthenticated("Cloudflare Images refused your token.");
+  }
   if (original instanceof UpstreamError) {
     const mapped = upstreamErrorExtensions(original);
     return createGraphQLError(mapped.message, { ...location, extensions: mapped.extensions });

@@ -1,10 +1,14 @@
 import SchemaBuilder from "@pothos/core";
+import ComplexityPlugin from "@pothos/plugin-complexity";
 import DirectivesPlugin from "@pothos/plugin-directives";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import FederationPlugin from "@pothos/plugin-federation";
 import RelayPlugin from "@pothos/plugin-relay";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
+import type { Scope } from "../auth/index.ts";
 import type { Context } from "../context.ts";
+import { complexityError, forbidden, UPSTREAM_CALL_COST, upstreamCall } from "./limits.ts";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -12,22 +16,50 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
   };
+  AuthScopes: Record<Scope, boolean>;
   DefaultFieldNullability: false;
 }>({
+  // Scope auth first, so a field beyond the caller's scopes is refused before anything else runs.
   // Federation last: it must see the resolvers every other plugin has wrapped, and the
   // directives plugin turns its @key annotations into the AST the subgraph SDL is printed from.
-  plugins: [ErrorsPlugin, RelayPlugin, DirectivesPlugin, FederationPlugin],
+  plugins: [ScopeAuthPlugin, ComplexityPlugin, ErrorsPlugin, RelayPlugin, DirectivesPlugin, FederationPlugin],
   defaultFieldNullability: false,
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
+    // The connection field multiplies its selection by `first`/`last`; its edges list must not again.
+    edgesFieldOptions: { complexity: { field: 1, multiplier: 1 } },
+    nodeQueryOptions: { complexity: upstreamCall },
+    nodesQueryOptions: {
+      complexity: (args) => ({ field: UPSTREAM_CALL_COST * args.ids.length, multiplier: args.ids.length }),
+    },
   },
   errors: {
     defaultTypes: [],
+  },
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      "images:read": ctx.viewer.scopes.has("images:read"),
+      "images:write": ctx.viewer.scopes.has("images:write"),
+      "keys:read": ctx.viewer.scopes.has("keys:read"),
+      "keys:write": ctx.viewer.scopes.has("keys:write"),
+    }),
+    unauthorizedError: (_parent, _ctx, info) => forbidden(info),
+  },
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 10,
+    limit: (ctx) => ({ complexity: ctx.config.limits.maxCost }),
+    complexityError,
   },
 });
 
 builder.addScalarType("DateTime", DateTimeResolver);
 builder.addScalarType("JSON", JSONResolver);
 
-builder.queryType({});
+// Every query field needs `images:read` unless it says otherwise (`skipTypeScopes` + its own scopes).
+builder.queryType({ authScopes: { "images:read": true } });
+
+// Every mutation needs `images:write` by default; key mutations add `skipTypeScopes: true` and
+// `authScopes: { "keys:write": true }`.
+builder.mutationType({ authScopes: { "images:write": true } });

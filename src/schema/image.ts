@@ -3,6 +3,7 @@ import { signDeliveryUrl } from "../delivery.ts";
 import type { Image, ImageVariantUrl } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { badUserInput, notFound } from "./errors.ts";
+import { upstreamCall } from "./limits.ts";
 import { VariantRef } from "./variant.ts";
 
 export const ImageRef = builder.objectRef<Image>("Image");
@@ -104,6 +105,7 @@ builder.queryFields((t) => ({
     type: ImageRef,
     nullable: true,
     description: "One image by its upstream id; null when it does not exist.",
+    complexity: upstreamCall,
     args: { imageId: t.arg.id({ required: true }) },
     resolve: (_root, { imageId }, ctx) => ctx.loaders.image.load(String(imageId)),
   }),

@@ -3,7 +3,8 @@ import { builder } from "./builder.ts";
 import { queryFingerprint } from "./cursor.ts";
 import { badUserInput } from "./errors.ts";
 import { ImageRef } from "./image.ts";
-import { resolveImageConnection } from "./pagination.ts";
+import { UPSTREAM_CALL_COST } from "./limits.ts";
+import { DEFAULT_PAGE_EDGES, resolveImageConnection } from "./pagination.ts";
 
 // The v2 list's documented filter limits (fact sheet §6).
 const MAX_META_FILTERS = 5;
@@ -57,6 +58,12 @@ builder.queryFields((t) => ({
       args: {
         filter: t.arg({ type: ImageFilterInput }),
         sortOrder: t.arg({ type: SortOrderEnum, defaultValue: "desc" }),
+      },
+      // One upstream call per page of the list, and the selection once per edge asked for.
+      complexity: (args, ctx) => {
+        const edges = Math.max(0, args.first ?? args.last ?? DEFAULT_PAGE_EDGES);
+        const pages = Math.max(1, Math.ceil(edges / ctx.config.upstreamPageSize));
+        return { field: UPSTREAM_CALL_COST * pages, multiplier: edges };
       },
       resolve: async (_root, args, ctx) => {
         const creator = args.filter?.creator ?? null;

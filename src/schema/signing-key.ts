@@ -1,10 +1,11 @@
 import type { SigningKey } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
+import { upstreamCall } from "./limits.ts";
 
 export const SigningKeyRef = builder.objectRef<SigningKey>("SigningKey");
 
 builder.node(SigningKeyRef, {
-  description: "A key that signs delivery URLs of private images. Its value is a secret and is not exposed here.",
+  description: "A key that signs delivery URLs of private images.",
   id: { resolve: (key) => key.name },
   isTypeOf: (value) => typeof value === "object" && value !== null && "name" in value && "value" in value,
   loadManyWithoutCache: async (names, ctx) => {
@@ -13,12 +14,24 @@ builder.node(SigningKeyRef, {
   },
   fields: (t) => ({
     name: t.exposeString("name"),
+    value: t.string({
+      description: "The key's secret value. Needs the `keys:read` scope: null with FORBIDDEN otherwise.",
+      nullable: true,
+      authScopes: { "keys:read": true },
+      // Read from the request's key list, so the secret is never kept anywhere else.
+      resolve: async (key, _args, ctx) =>
+        (await ctx.loaders.signingKeys()).find((k) => k.name === key.name)?.value ?? null,
+    }),
   }),
 });
 
 builder.queryFields((t) => ({
   signingKeys: t.field({
     type: [SigningKeyRef],
+    description: "The account's signing keys (names with `images:read` or `keys:read`; values need `keys:read`).",
+    complexity: upstreamCall,
+    skipTypeScopes: true,
+    authScopes: { "images:read": true, "keys:read": true },
     resolve: (_root, _args, ctx) => ctx.loaders.signingKeys(),
   }),
 }));

@@ -1,5 +1,6 @@
 import type { Stats } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
+import { upstreamCall } from "./limits.ts";
 
 const StatsRef = builder.objectRef<Stats>("ImageStats").implement({
   description: "How many images the account stores, against its allowance.",
@@ -13,6 +14,7 @@ const StatsRef = builder.objectRef<Stats>("ImageStats").implement({
 builder.queryFields((t) => ({
   stats: t.field({
     type: StatsRef,
+    complexity: upstreamCall,
     resolve: (_root, _args, ctx) => ctx.api.stats.get({ signal: ctx.signal }),
   }),
 }));

@@ -1,6 +1,7 @@
 import type { Variant } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { badUserInput, notFound } from "./errors.ts";
+import { upstreamCall } from "./limits.ts";
 
 export const VariantRef = builder.objectRef<Variant>("Variant");
 
@@ -64,11 +65,13 @@ builder.queryFields((t) => ({
   variant: t.field({
     type: VariantRef,
     nullable: true,
+    complexity: upstreamCall,
     args: { name: t.arg.string({ required: true }) },
     resolve: (_root, { name }, ctx) => ctx.loaders.variant(name),
   }),
   variants: t.field({
     type: [VariantRef],
+    complexity: { field: upstreamCall.field, multiplier: 10 },
     resolve: (_root, _args, ctx) => ctx.loaders.variants(),
   }),
 }));

@@ -15,8 +15,12 @@ export interface TestStack {
   emulator: TestEmulator;
   server: RunningServer;
   config: Config;
-  /** POSTs a GraphQL document to the real server at /graphql. */
-  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLAnswer<T>>;
+  /** POSTs a GraphQL document to the real server at /graphql (with extra headers, e.g. Authorization). */
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLAnswer<T>>;
   close(): Promise<void>;
 }
 
@@ -36,10 +40,18 @@ export async function startTestStack(
     emulator,
     server,
     config,
-    async gql<T>(query: string, variables?: Record<string, unknown>): Promise<GraphQLAnswer<T>> {
+    async gql<T>(
+      query: string,
+      variables?: Record<string, unknown>,
+      headers: Record<string, string> = {},
+    ): Promise<GraphQLAnswer<T>> {
       const response = await fetch(new URL("/graphql", server.url), {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
+        headers: {
+          "content-type": "application/json",
+          accept: "application/graphql-response+json, application/json",
+          ...headers,
+        },
         body: JSON.stringify({ query, variables }),
       });
       const text = await response.text();

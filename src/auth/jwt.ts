@@ -1,0 +1,65 @@
+import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { AuthenticationError, bearerCredential } from "./errors.ts";
+import { isScope, type Scope, type Viewer } from "./viewer.ts";
+
+export interface JwtSettings {
+  /** Exactly one of `jwksUrl` (asymmetric keys from the issuer) and `secret` (HS256). */
+  readonly jwksUrl?: string;
+  readonly secret?: string;
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+/** The key set or secret could not be used: the server's fault, not the caller's. */
+export class JwtKeysUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super("The JWT key set could not be fetched.", { cause });
+    this.name = "JwtKeysUnavailableError";
+  }
+}
+
+export type JwtAuthenticator = (request: Request) => Promise<Viewer>;
+
+/** Verifies signature, issuer, audience and expiry; scopes come from the standard `scope` claim. */
+export function createJwtAuthenticator(settings: JwtSettings): JwtAuthenticator {
+  const key: Uint8Array | JWTVerifyGetKey = settings.secret
+    ? new TextEncoder().encode(settings.secret)
+    : createRemoteJWKSet(new URL(settings.jwksUrl ?? ""));
+  // A JWKS never offers HMAC keys, and a shared secret is only ever HS256: no algorithm confusion.
+  const algorithms = settings.secret ? ["HS256"] : ["RS256", "PS256", "ES256", "ES384", "EdDSA", "Ed25519"];
+  const options = { issuer: settings.issuer, audience: settings.audience, algorithms };
+  // jwtVerify's overloads take either a key or a key getter, not the union of both.
+  const verify = (token: string) =>
+    typeof key === "function" ? jwtVerify(token, key, options) : jwtVerify(token, key, options);
+  return async (request) => {
+    const token = bearerCredential(request);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await verify(token));
+    } catch (error) {
+      throw refusal(error);
+    }
+    return { name: typeof payload.sub === "string" ? payload.sub : "jwt", scopes: scopesOf(payload) };
+  };
+}
+
+function scopesOf(payload: JWTPayload): ReadonlySet<Scope> {
+  const claim = payload.scope;
+  const names = typeof claim === "string" ? claim.split(" ") : [];
+  return new Set(names.filter(isScope));
+}
+
+function refusal(error: unknown): Error {
+  if (error instanceof errors.JWTExpired) return new AuthenticationError("The token has expired.");
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return new AuthenticationError(`The token's "${error.claim}" claim is not accepted.`);
+  }
+  if (
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    !(error instanceof errors.JOSEError)
+  ) {
+    return new JwtKeysUnavailableError(error);
+  }
+  return new AuthenticationError("The token is not a valid JWT signed by the configured issuer.");
+}

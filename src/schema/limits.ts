@@ -1,0 +1,22 @@
+import type { ComplexityErrorFn } from "@pothos/plugin-complexity";
+import type { GraphQLResolveInfo } from "graphql";
+import { createGraphQLError } from "graphql-yoga";
+
+/** What one upstream call weighs in the cost limit, against 1 for a plain field. */
+export const UPSTREAM_CALL_COST = 10;
+
+/** The cost of a field that calls the upstream once per request (loaders dedupe the rest). */
+export const upstreamCall = { field: UPSTREAM_CALL_COST, multiplier: 1 } as const;
+
+/** Scope-auth's refusal, with the firm code: the field is null, the rest of the answer stands. */
+export function forbidden(info: GraphQLResolveInfo) {
+  return createGraphQLError(`Your credentials do not allow ${info.parentType.name}.${info.fieldName}.`, {
+    extensions: { code: "FORBIDDEN" },
+  });
+}
+
+/** Only the cost limit is configured here (depth is graphql-armor's), so only it can fail. */
+export const complexityError: ComplexityErrorFn = (_kind, { complexity, maxComplexity }) =>
+  createGraphQLError(`The operation costs ${complexity}, over the limit of ${maxComplexity} (MAX_COST).`, {
+    extensions: { code: "BAD_USER_INPUT", limit: "cost", cost: complexity, maxCost: maxComplexity },
+  });

@@ -1,0 +1,102 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestStack, type TestStack } from "../support/server.ts";
+
+const sha256 = (secret: string) => createHash("sha256").update(secret).digest("hex");
+const READER = "reader-secret-0123456789";
+const KEYMASTER = "keymaster-secret-0123456789";
+const KEYS_ONLY = "keys-only-secret-0123456789";
+const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+
+const KEYS = `{ signingKeys { name value } }`;
+
+let stack: TestStack;
+let keyValue: string;
+
+beforeAll(async () => {
+  stack = await startTestStack({
+    emulator: { seed: true },
+    env: {
+      AUTH_MODE: "api-key",
+      API_KEYS: [
+        `reader:${sha256(READER)}:images:read`,
+        `keymaster:${sha256(KEYMASTER)}:images:read+keys:read`,
+        `keys-only:${sha256(KEYS_ONLY)}:keys:read`,
+      ].join(","),
+    },
+  });
+  const keys = await stack.emulator.api<{ keys: { name: string; value: string }[] }>("GET", "/v1/keys");
+  keyValue = keys.body.result.keys[0]?.value ?? "";
+});
+afterAll(() => stack.close());
+beforeEach(() => stack.emulator.reset());
+
+describe("AUTH_MODE=api-key", () => {
+  it("answers a request without credentials with HTTP 401 UNAUTHENTICATED, before any upstream call", async () => {
+    const answer = await stack.gql(`{ stats { current } }`);
+    expect(answer.status).toBe(401);
+    expect(answer.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect(answer.data).toBeUndefined();
+    expect(await stack.emulator.counts()).toEqual({});
+  });
+
+  it("refuses an unknown key and a malformed header with 401, never echoing the credential", async () => {
+    for (const authorization of ["Bearer not-a-configured-secret", "Basic cmVhZGVyOnNlY3JldA==", `Bearer ${READER}x`]) {
+      const answer = await stack.gql(`{ stats { current } }`, undefined, { authorization });
+      expect(answer.status).toBe(401);
+      expect(answer.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+      expect(answer.text).not.toContain(authorization.split(" ")[1]);
+    }
+    const raw = await fetch(new URL("/graphql", stack.server.url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ stats { current } }" }),
+    });
+    expect(raw.headers.get("www-authenticate")).toBe("Bearer");
+    expect(await stack.emulator.counts()).toEqual({});
+  });
+
+  it("serves a valid key within its scopes", async () => {
+    const answer = await stack.gql<{ stats: { current: number } }>(`{ stats { current } }`, undefined, bearer(READER));
+    expect(answer.status).toBe(200);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.stats.current).toBeGreaterThan(0);
+  });
+
+  it("nulls SigningKey.value with FORBIDDEN for a key without keys:read, and keeps the rest of the answer", async () => {
+    const answer = await stack.gql<{ signingKeys: { name: string; value: string | null }[] }>(
+      KEYS,
+      undefined,
+      bearer(READER),
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.data?.signingKeys).toEqual([{ name: "default", value: null }]);
+    expect(answer.errors).toHaveLength(1);
+    expect(answer.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(answer.errors?.[0]?.path).toEqual(["signingKeys", 0, "value"]);
+    expect(answer.text).not.toContain(keyValue);
+  });
+
+  it("shows SigningKey.value to a key with keys:read", async () => {
+    const answer = await stack.gql<{ signingKeys: { name: string; value: string | null }[] }>(
+      KEYS,
+      undefined,
+      bearer(KEYMASTER),
+    );
+    expect(answer.errors).toBeUndefined();
+    expect(keyValue).not.toBe("");
+    expect(answer.data?.signingKeys).toEqual([{ name: "default", value: keyValue }]);
+  });
+
+  it("refuses fields outside a key's scopes with FORBIDDEN, field by field, before their upstream call", async () => {
+    const answer = await stack.gql<{ signingKeys: { name: string; value: string }[] }>(
+      `{ signingKeys { name value } image(imageId: "anything") { imageId } }`,
+      undefined,
+      bearer(KEYS_ONLY),
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.data?.signingKeys).toEqual([{ name: "default", value: keyValue }]);
+    expect(answer.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[["image"], "FORBIDDEN"]]);
+    expect(await stack.emulator.counts()).toEqual({ "GET /accounts/{account_id}/images/v1/keys": 1 });
+  });
+});
