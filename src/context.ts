@@ -1,5 +1,5 @@
 import type { Config } from "./config.ts";
-import { createLoaders, type Loaders } from "./loaders.ts";
+import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
 import type { CloudflareImagesApi } from "./upstream/index.ts";
 
 /** What every resolver gets: made fresh for each GraphQL request, never shared. */
@@ -11,11 +11,16 @@ export interface Context {
   readonly signal: AbortSignal;
 }
 
-export function createContext(api: CloudflareImagesApi, config: Config, signal: AbortSignal): Context {
+export function createContext(
+  api: CloudflareImagesApi,
+  config: Config,
+  signal: AbortSignal,
+  hooks: { onLoaderCacheHit?: (loader: LoaderName) => void } = {},
+): Context {
   return Object.freeze({
     api,
     config,
     signal,
-    loaders: createLoaders(api, { concurrency: config.loaderConcurrency, signal }),
+    loaders: createLoaders(api, { concurrency: config.loaderConcurrency, signal, onCacheHit: hooks.onLoaderCacheHit }),
   });
 }

@@ -2,8 +2,13 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GraphQLError } from "graphql";
 import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { Logger } from "pino";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
+import type { Metrics } from "./plugins/metrics.ts";
+import { createObservability } from "./plugins/observability.ts";
+import { useReadiness } from "./plugins/readiness.ts";
+import { createLogger, yogaLogger } from "./plugins/request-log.ts";
 import { upstreamErrorExtensions } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
 import { createImagesApi, RequestBudget, Transport, type TransportEvent, UpstreamError } from "./upstream/index.ts";
@@ -37,33 +42,56 @@ query NewestImages {
 export interface App {
   yoga: YogaServerInstance<Record<string, never>, Context>;
   transport: Transport;
+  /** Absent when `METRICS=false`. */
+  metrics: Metrics | undefined;
   close(): Promise<void>;
 }
 
+export interface AppOptions {
+  onUpstreamEvent?: (e: TransportEvent) => void;
+  /** Request logs and yoga's own messages; none when absent. */
+  logger?: Logger;
+}
+
 /** The GraphQL application, with no side effects: tests can call `yoga.fetch` without a port. */
-export function createApp(
-  config: Config,
-  upstream: UpstreamConfig,
-  options: { onUpstreamEvent?: (e: TransportEvent) => void } = {},
-): App {
+export function createApp(config: Config, upstream: UpstreamConfig, options: AppOptions = {}): App {
+  const logger = options.logger ?? createLogger("silent");
+  const budget = new RequestBudget(config.budget);
+  const observability = createObservability(config.observability, { logger, budget });
   const transport = new Transport({
     baseUrl: upstream.baseUrl,
-    budget: new RequestBudget(config.budget),
+    budget,
     ...config.http,
-    onEvent: options.onUpstreamEvent,
+    onEvent: (event) => {
+      observability.onUpstreamEvent(event);
+      options.onUpstreamEvent?.(event);
+    },
   });
   const api = createImagesApi(transport, upstream.accountId, upstream.token);
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: ({ request }) => createContext(api, config, request.signal),
+    context: ({ request }) =>
+      createContext(api, config, request.signal, { onLoaderCacheHit: observability.onLoaderCacheHit }),
     graphqlEndpoint: "/graphql",
     healthCheckEndpoint: "/health",
     landingPage: false,
     graphiql: { title: "Cloudflare Images GraphQL", defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     maskedErrors: { maskError },
-    logging: "warn",
+    logging: yogaLogger(logger.child({ component: "yoga" })),
+    plugins: [
+      ...observability.plugins,
+      useReadiness({ api, budget, cacheSeconds: config.observability.readinessCacheSeconds }),
+    ],
   });
-  return { yoga, transport, close: () => transport.close() };
+  return {
+    yoga,
+    transport,
+    metrics: observability.metrics,
+    close: async () => {
+      await transport.close();
+      await observability.close();
+    },
+  };
 }
 
 /** Upstream failures get their firm code; anything unexpected is masked, never explained. */
