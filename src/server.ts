@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
 import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
@@ -76,6 +77,8 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     healthCheckEndpoint: "/health",
     landingPage: false,
     graphiql: { title: "Cloudflare Images GraphQL", defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    // The GraphiQL bundle served from this process, not from a CDN: works offline and behind strict egress.
+    renderGraphiQL,
     maskedErrors: { maskError },
     logging: yogaLogger(logger.child({ component: "yoga" })),
     plugins: [
