@@ -192,3 +192,15 @@ describe("secrets", () => {
     expect(captured.lines()[0]).toMatchObject({ headers: "[redacted]", token: "[redacted]" });
   });
 });
+
+describe("METRICS=false", () => {
+  it("serves no /metrics", async () => {
+    const quiet = await startTestStack({ env: { METRICS: "false" } });
+    try {
+      expect((await quiet.gql("{ stats { current } }")).errors).toBeUndefined();
+      expect((await fetch(new URL("/metrics", quiet.server.url))).status).toBe(404);
+    } finally {
+      await quiet.close();
+    }
+  });
+});
