@@ -245,6 +245,8 @@ function watchRss(pid: number) {
 async function startServerProcess(): Promise<{ process: ChildProcess; pid: number; origin: string }> {
   const child = spawn(process.execPath, ["src/main.ts"], {
     env: {
+      // One log line per request would fill the pipe this script reads the URL from.
+      LOG_LEVEL: "warn",
       ...process.env,
       CLOUDFLARE_API_TOKEN: emulator.token,
       CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
