@@ -259,11 +259,15 @@ async function startServerProcess(): Promise<{ process: ChildProcess; pid: numbe
   });
   const origin = await new Promise<string>((resolve, reject) => {
     let out = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
+    const read = (chunk: Buffer) => {
       out += chunk.toString();
       const match = /GraphiQL: (http:\/\/[^/\s]+)\/graphql/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
+      if (!match?.[1]) return;
+      // From here on the server's request log lines are read and dropped, as a log shipper would take them.
+      child.stdout?.off("data", read).resume();
+      resolve(match[1]);
+    };
+    child.stdout?.on("data", read);
     child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
   });
   return { process: child, pid: child.pid as number, origin };

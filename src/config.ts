@@ -25,6 +25,28 @@ export interface Config {
   readonly emulatorLatencyMs: number;
   readonly auth: AuthSettings;
   readonly limits: LimitsConfig;
+  readonly observability: ObservabilityConfig;
+}
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ObservabilityConfig {
+  readonly logLevel: LogLevel;
+  /** Serve Prometheus metrics at `/metrics`. */
+  readonly metrics: boolean;
+  /** How long one upstream probe answers `/readiness`, so probes do not spend the upstream budget. */
+  readonly readinessCacheSeconds: number;
+  /** Absent: no tracing. */
+  readonly tracing: TracingConfig | undefined;
+}
+
+export interface TracingConfig {
+  /** Full OTLP/HTTP traces URL, e.g. `http://collector:4318/v1/traces`. */
+  readonly tracesUrl: string;
+  readonly serviceName: string;
+  /** Sent to the collector (often a credential): never logged. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface UpstreamConfig {
@@ -78,6 +100,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     emulatorLatencyMs: read.integer("EMULATOR_LATENCY_MS", 0, 0, 60_000),
     auth: readAuth(read, problems, token !== undefined),
     limits: readLimits(read, problems, token === undefined),
+    observability: readObservabilityConfig(read, problems),
   };
   if (config.signedUrls.defaultExpiresIn > config.signedUrls.maxExpiresIn) {
     problems.push("SIGNED_URL_DEFAULT_EXPIRES_IN must not exceed SIGNED_URL_MAX_EXPIRES_IN");
@@ -173,6 +196,40 @@ function readTrustedDocuments(path: string | undefined, problems: string[]): Rea
     return undefined;
   }
   return new Map(entries as [string, string][]);
+}
+
+function readObservabilityConfig(read: EnvReader, problems: string[]): ObservabilityConfig {
+  const logLevel = read.string("LOG_LEVEL")?.toLowerCase() ?? "info";
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")} (got "${logLevel}")`);
+  }
+  const metrics = read.string("METRICS")?.toLowerCase() ?? "true";
+  if (metrics !== "true" && metrics !== "false") problems.push(`METRICS must be true or false (got "${metrics}")`);
+
+  // The OpenTelemetry names and rules: the generic endpoint gets `/v1/traces` appended, the signal-specific one is used as is.
+  const endpoint = read.url("OTEL_EXPORTER_OTLP_ENDPOINT", "");
+  const tracesEndpoint = read.url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "");
+  const tracesUrl = tracesEndpoint || (endpoint ? `${endpoint}/v1/traces` : "");
+  const headers: Record<string, string> = {};
+  for (const pair of (read.string("OTEL_EXPORTER_OTLP_HEADERS") ?? "").split(",").filter((p) => p.trim())) {
+    const at = pair.indexOf("=");
+    try {
+      if (at <= 0) throw new URIError("no name");
+      headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      // The value may be a credential: name the variable, never echo it.
+      problems.push("OTEL_EXPORTER_OTLP_HEADERS must be comma-separated name=value pairs (URL-encoded)");
+      break;
+    }
+  }
+  return {
+    logLevel: logLevel as LogLevel,
+    metrics: metrics !== "false",
+    readinessCacheSeconds: read.integer("READINESS_CACHE_SECONDS", 10, 0, 3600),
+    tracing: tracesUrl
+      ? { tracesUrl, serviceName: read.string("OTEL_SERVICE_NAME") ?? "cloudflare-images-graphql", headers }
+      : undefined,
+  };
 }
 
 class EnvReader {

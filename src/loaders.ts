@@ -26,29 +26,34 @@ export interface Loaders {
 
 export function createLoaders(
   api: CloudflareImagesApi,
-  options: { concurrency: number; signal?: AbortSignal },
+  options: { concurrency: number; signal?: AbortSignal; onCacheHit?: (loader: LoaderName) => void },
 ): Loaders {
   const { signal } = options;
-  const image = new DataLoader<string, Image | null>((ids) =>
-    mapBounded(ids, options.concurrency, async (id) => {
-      try {
-        return await api.images.get(id, { signal });
-      } catch (error) {
-        if (error instanceof UpstreamNotFoundError) return null;
-        return error as Error;
-      }
-    }),
+  const hit = options.onCacheHit ?? (() => {});
+  const image = new DataLoader<string, Image | null>(
+    (ids) =>
+      mapBounded(ids, options.concurrency, async (id) => {
+        try {
+          return await api.images.get(id, { signal });
+        } catch (error) {
+          if (error instanceof UpstreamNotFoundError) return null;
+          return error as Error;
+        }
+      }),
+    { cacheMap: new CountingCacheMap(() => hit("image")) },
   );
   let variants: Promise<Variant[]> | undefined;
   let keys: Promise<SigningKey[]> | undefined;
   const loaders: Loaders = {
     image,
     variants: () => {
+      if (variants) hit("variants");
       variants ??= api.variants.list({ signal });
       return variants;
     },
     variant: async (name) => (await loaders.variants()).find((v) => v.id === name) ?? null,
     signingKeys: () => {
+      if (keys) hit("signingKeys");
       keys ??= api.keys.list({ signal });
       return keys;
     },
@@ -62,6 +67,24 @@ export function createLoaders(
     },
   };
   return loaders;
+}
+
+export type LoaderName = "image" | "variants" | "signingKeys";
+
+/** DataLoader's cache, counting the lookups it answers (priming always clears first, so only loads hit). */
+class CountingCacheMap<K, V> extends Map<K, V> {
+  readonly #onHit: () => void;
+
+  constructor(onHit: () => void) {
+    super();
+    this.#onHit = onHit;
+  }
+
+  override get(key: K): V | undefined {
+    const value = super.get(key);
+    if (value !== undefined) this.#onHit();
+    return value;
+  }
 }
 
 /** Runs `task` over `items` with at most `limit` running at once; results keep the items' order. */

@@ -1,5 +1,6 @@
 import { type Config, ConfigError, loadConfig, type UpstreamConfig } from "./config.ts";
 import { startEmulator } from "./emulator/index.ts";
+import { createLogger } from "./plugins/request-log.ts";
 import { createApp, startServer } from "./server.ts";
 
 let config: Config;
@@ -11,30 +12,33 @@ try {
   process.exit(1);
 }
 
+const logger = createLogger(config.observability.logLevel);
+
 let upstream: UpstreamConfig;
 let closeEmulator = async () => {};
 if (config.upstream) {
   upstream = config.upstream;
-  console.log(`Using Cloudflare Images at ${upstream.baseUrl} (account ${upstream.accountId}).`);
+  logger.info(`Using Cloudflare Images at ${upstream.baseUrl} (account ${upstream.accountId}).`);
 } else {
   const emulator = await startEmulator({ host: "127.0.0.1", port: 0, seed: true, latencyMs: config.emulatorLatencyMs });
   upstream = { baseUrl: emulator.baseUrl, accountId: emulator.accountId, token: emulator.token };
   closeEmulator = emulator.close;
-  console.log(
+  logger.info(
     `No CLOUDFLARE_API_TOKEN set: using the embedded Cloudflare Images emulator at ${emulator.baseUrl} (seeded with sample images).`,
   );
 }
 
-const app = createApp(config, upstream);
+const app = createApp(config, upstream, { logger });
 const server = await startServer(app, { host: config.host, port: config.port });
-console.log(`GraphiQL: ${new URL("/graphql", server.url)}`);
+// The URL is followed by a space so that it can be picked out of the JSON line.
+logger.info(`GraphiQL: ${new URL("/graphql", server.url)} (health: /health, readiness: /readiness)`);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: finishing in-flight requests, then stopping.`);
+    logger.info(`${signal}: finishing in-flight requests, then stopping.`);
     void server
       .close()
       .then(closeEmulator)

@@ -1,16 +1,23 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createFetch } from "@whatwg-node/fetch";
 import { GraphQLError } from "graphql";
 import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { Logger } from "pino";
 import { createAuthenticator } from "./auth/index.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { unauthenticated, useAuthentication, viewerOf } from "./plugins/authentication.ts";
 import { limitPlugins } from "./plugins/limits.ts";
+import type { Metrics } from "./plugins/metrics.ts";
+import { createObservability } from "./plugins/observability.ts";
+import { useReadiness } from "./plugins/readiness.ts";
+import { createLogger, yogaLogger } from "./plugins/request-log.ts";
 import { upstreamErrorExtensions } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
 import {
+  createImagesApi,
   RequestBudget,
   Transport,
   type TransportEvent,
@@ -47,38 +54,70 @@ query NewestImages {
 export interface App {
   yoga: YogaServerInstance<Record<string, never>, Context>;
   transport: Transport;
+  /** Absent when `METRICS=false`. */
+  metrics: Metrics | undefined;
   close(): Promise<void>;
 }
 
+export interface AppOptions {
+  onUpstreamEvent?: (e: TransportEvent) => void;
+  /** Request logs and yoga's own messages; none when absent. */
+  logger?: Logger;
+}
+
 /** The GraphQL application, with no side effects: tests can call `yoga.fetch` without a port. */
-export function createApp(
-  config: Config,
-  upstream: UpstreamConfig,
-  options: { onUpstreamEvent?: (e: TransportEvent) => void } = {},
-): App {
+export function createApp(config: Config, upstream: UpstreamConfig, options: AppOptions = {}): App {
+  const logger = options.logger ?? createLogger("silent");
+  const budget = new RequestBudget(config.budget);
+  const observability = createObservability(config.observability, { logger, budget });
   const transport = new Transport({
     baseUrl: upstream.baseUrl,
-    budget: new RequestBudget(config.budget),
+    budget,
     ...config.http,
-    onEvent: options.onUpstreamEvent,
+    onEvent: (event) => {
+      observability.onUpstreamEvent(event);
+      options.onUpstreamEvent?.(event);
+    },
   });
+  // The server's own credential: readiness probes it even when callers forward their own tokens.
+  const serverApi = createImagesApi(transport, upstream.accountId, upstream.token);
   const { limits } = config;
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     context: ({ request }) =>
-      createContext({ transport, upstream, config, viewer: viewerOf(request), signal: request.signal }),
-    plugins: [...limitPlugins(limits), useAuthentication(createAuthenticator(config.auth))],
+      createContext({
+        transport,
+        upstream,
+        config,
+        viewer: viewerOf(request),
+        signal: request.signal,
+        onLoaderCacheHit: observability.onLoaderCacheHit,
+      }),
     fetchAPI: createFetch({ formDataLimits: { fileSize: limits.maxUploadBytes, fieldSize: limits.maxBodyBytes } }),
     graphqlEndpoint: "/graphql",
     healthCheckEndpoint: "/health",
     landingPage: false,
     graphiql: limits.graphiql && { title: "Cloudflare Images GraphQL", defaultQuery: GRAPHIQL_DEFAULT_QUERY },
-    // Self-contained GraphiQL (no CDN), so it works offline; loaded on the first page view only.
-    renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
+    // The GraphiQL bundle served from this process, not from a CDN: works offline and behind strict egress.
+    renderGraphiQL,
     maskedErrors: { maskError: (error, message) => maskError(error, message, config.auth.mode === "forward") },
-    logging: "warn",
+    logging: yogaLogger(logger.child({ component: "yoga" })),
+    plugins: [
+      ...observability.plugins,
+      ...limitPlugins(limits),
+      useAuthentication(createAuthenticator(config.auth)),
+      useReadiness({ api: serverApi, budget, cacheSeconds: config.observability.readinessCacheSeconds }),
+    ],
   });
-  return { yoga, transport, close: () => transport.close() };
+  return {
+    yoga,
+    transport,
+    metrics: observability.metrics,
+    close: async () => {
+      await transport.close();
+      await observability.close();
+    },
+  };
 }
 
 /**

@@ -69,6 +69,16 @@ describe("npm start", () => {
 
     server.process.kill("SIGTERM");
     expect(await server.exited).toBe(0);
+    // Every line the process wrote is a JSON log line (pino), the start lines included.
+    const stdout = server.process.stdout;
+    if (stdout && !stdout.readableEnded) await new Promise((resolve) => stdout.once("end", resolve));
+    const lines = server.output().trim().split("\n");
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([
+      expect.stringMatching(/^No CLOUDFLARE_API_TOKEN set: using the embedded Cloudflare Images emulator/),
+      expect.stringMatching(/^GraphiQL: http:\/\/127\.0\.0\.1:\d+\/graphql /),
+      expect.stringMatching(/graphql request/),
+      "SIGTERM: finishing in-flight requests, then stopping.",
+    ]);
   });
 
   it("refuses to start with a bad setting, naming it", async () => {

@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { EmulatorOptions } from "../../src/emulator/index.ts";
 import { createApp, type RunningServer, startServer } from "../../src/server.ts";
@@ -26,15 +27,27 @@ export interface TestStack {
 
 /** A real emulator and a real server on 127.0.0.1 random ports, the server pointed at the emulator. */
 export async function startTestStack(
-  options: { emulator?: EmulatorOptions; env?: Record<string, string>; upstreamBaseUrl?: string } = {},
+  options: {
+    emulator?: EmulatorOptions;
+    env?: Record<string, string>;
+    upstreamBaseUrl?: string;
+    /** The token the server presents upstream; the emulator's own by default. */
+    upstreamToken?: string;
+    /** Receives the request logs (none by default). */
+    logger?: Logger;
+  } = {},
 ): Promise<TestStack> {
   const emulator = await startTestEmulator(options.emulator);
   const config = loadConfig({ UPSTREAM_RETRY_BASE_DELAY_MS: "1", ...options.env });
-  const app = createApp(config, {
-    baseUrl: options.upstreamBaseUrl ?? emulator.baseUrl,
-    accountId: emulator.accountId,
-    token: emulator.token,
-  });
+  const app = createApp(
+    config,
+    {
+      baseUrl: options.upstreamBaseUrl ?? emulator.baseUrl,
+      accountId: emulator.accountId,
+      token: options.upstreamToken ?? emulator.token,
+    },
+    { logger: options.logger },
+  );
   const server = await startServer(app, { host: "127.0.0.1", port: 0 });
   return {
     emulator,

@@ -1,0 +1,47 @@
+import type { Plugin } from "graphql-yoga";
+import type { Logger } from "pino";
+import type { ObservabilityConfig } from "../config.ts";
+import type { LoaderName } from "../loaders.ts";
+import type { RequestBudget, TransportEvent } from "../upstream/index.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { recordLoaderCacheHit, recordUpstreamEvent, useOperationScope } from "./operation-scope.ts";
+import { useRequestLog } from "./request-log.ts";
+import { createTracing } from "./tracing.ts";
+
+export interface Observability {
+  /** In order: the operation scope first, since the others read it when an operation ends. */
+  readonly plugins: Plugin[];
+  readonly metrics: Metrics | undefined;
+  onUpstreamEvent(event: TransportEvent): void;
+  onLoaderCacheHit(loader: LoaderName): void;
+  close(): Promise<void>;
+}
+
+/** Request logs always; metrics unless `METRICS=false`; traces when an OTLP endpoint is set. */
+export function createObservability(
+  config: ObservabilityConfig,
+  deps: { logger: Logger; budget: RequestBudget },
+): Observability {
+  const metrics = config.metrics ? createMetrics(deps.budget) : undefined;
+  const tracing = config.tracing ? createTracing(config.tracing) : undefined;
+  const plugins: Plugin[] = [useOperationScope()];
+  if (tracing) plugins.push(tracing.plugin);
+  if (metrics) plugins.push(metrics.plugin);
+  plugins.push(useRequestLog(deps.logger));
+  return {
+    plugins,
+    metrics,
+    onUpstreamEvent(event) {
+      recordUpstreamEvent(event);
+      metrics?.onUpstreamEvent(event);
+      tracing?.onUpstreamEvent(event);
+    },
+    onLoaderCacheHit(loader) {
+      recordLoaderCacheHit();
+      metrics?.onLoaderCacheHit(loader);
+    },
+    close: async () => {
+      await tracing?.close();
+    },
+  };
+}

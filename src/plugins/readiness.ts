@@ -1,0 +1,66 @@
+import { type Plugin, useReadinessCheck } from "graphql-yoga";
+import {
+  type CloudflareImagesApi,
+  type RequestBudget,
+  UpstreamAuthenticationError,
+  UpstreamError,
+  UpstreamForbiddenError,
+  UpstreamRateLimitedError,
+  UpstreamUnavailableError,
+} from "../upstream/index.ts";
+
+export const READINESS_PATH = "/readiness";
+
+type Verdict = { ready: true } | { ready: false; reason: string };
+
+/**
+ * `/readiness`: 200 while the upstream accepts the configured token and the request budget is not
+ * spent, 503 with the reason otherwise. The upstream probe (the cheap stats call) is reused for
+ * `cacheSeconds`, so frequent probes cost the account's budget almost nothing.
+ */
+export function useReadiness(options: {
+  api: CloudflareImagesApi;
+  budget: RequestBudget;
+  cacheSeconds: number;
+}): Plugin {
+  let probe: { at: number; verdict: Promise<Verdict> } | undefined;
+  const probeUpstream = (): Promise<Verdict> => {
+    const now = Date.now();
+    if (!probe || now - probe.at >= options.cacheSeconds * 1000) {
+      probe = { at: now, verdict: checkUpstream(options.api) };
+    }
+    return probe.verdict;
+  };
+  return useReadinessCheck({
+    endpoint: READINESS_PATH,
+    async check() {
+      const verdict: Verdict =
+        options.budget.remaining() <= 0
+          ? { ready: false, reason: "the upstream request budget is spent" }
+          : await probeUpstream();
+      return Response.json(verdict.ready ? { status: "ready" } : { status: "unready", reason: verdict.reason }, {
+        status: verdict.ready ? 200 : 503,
+      });
+    },
+  });
+}
+
+async function checkUpstream(api: CloudflareImagesApi): Promise<Verdict> {
+  try {
+    await api.stats.get({ signal: AbortSignal.timeout(5_000) });
+    return { ready: true };
+  } catch (error) {
+    return { ready: false, reason: reasonOf(error) };
+  }
+}
+
+/** Says what is wrong without repeating upstream messages. */
+function reasonOf(error: unknown): string {
+  if (error instanceof UpstreamRateLimitedError) return "the upstream is rate limiting this account";
+  if (error instanceof UpstreamUnavailableError) return "the upstream is unreachable";
+  if (error instanceof UpstreamAuthenticationError || error instanceof UpstreamForbiddenError) {
+    return `the upstream refused the configured token (HTTP ${error.status})`;
+  }
+  if (error instanceof UpstreamError && error.status !== undefined) return `the upstream answered HTTP ${error.status}`;
+  return "the upstream call failed";
+}
