@@ -2,10 +2,12 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GraphQLError } from "graphql";
 import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql-yoga";
+import { useBlobRoute } from "./blob-route.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { upstreamErrorExtensions } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
+import { useStreamingUploads } from "./uploads/use-streaming-uploads.ts";
 import { createImagesApi, RequestBudget, Transport, type TransportEvent, UpstreamError } from "./upstream/index.ts";
 
 export const GRAPHIQL_DEFAULT_QUERY = `# Cloudflare Images over GraphQL. Press the run button (or Ctrl+Enter).
@@ -62,6 +64,9 @@ export function createApp(
     graphiql: { title: "Cloudflare Images GraphQL", defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     maskedErrors: { maskError },
     logging: "warn",
+    // Uploads are parsed by useStreamingUploads, which does not hold files in memory as yoga's parser does.
+    multipart: false,
+    plugins: [useStreamingUploads({ maxFiles: 10, maxFieldBytes: 1024 * 1024 }), useBlobRoute(api)],
   });
   return { yoga, transport, close: () => transport.close() };
 }
