@@ -8,7 +8,6 @@ import { startTestStack, type TestStack } from "../support/server.ts";
 import { gqlMultipart, UPLOAD_IMAGE, UPLOAD_V1, type UploadResult } from "../support/uploads.ts";
 
 const TEN_MB = 10 * 1024 * 1024;
-const GET_IMAGE = "GET /accounts/{account_id}/images/v1/{image_id}";
 
 let stack: TestStack;
 
