@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { startEmulator } from "../src/emulator/index.ts";
 import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
+import { fiveMegabyteUploads, uploadMemory } from "./uploads.ts";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
@@ -92,6 +93,15 @@ for (const s of scenarios) {
   results.push(row(s.name, s.minimumCalls, calls, underLoad, facade, direct, peakRssMb));
 }
 results.push(await cursorWalk());
+const upload = await fiveMegabyteUploads(server.origin, server.pid, emulator, {
+  connections: 4,
+  durationMs: DURATION_MS,
+});
+results.push({
+  ...row(upload.scenario, 1, 1, 1, upload.facade, upload.direct, upload.peakRssMb),
+});
+const memory = await measureUploadMemory([]);
+const memoryCollected = await measureUploadMemory(["--expose-gc", "--import", "./bench/gc-ticker.ts"]);
 
 console.table(
   results.map((r) => ({
@@ -110,7 +120,22 @@ await mkdir(new URL("./results/", import.meta.url), { recursive: true });
 const out = new URL("./results/latest.json", import.meta.url);
 await writeFile(
   out,
-  JSON.stringify({ connections: CONNECTIONS, durationMs: DURATION_MS, latencyMs: LATENCY_MS, results }, null, 2),
+  JSON.stringify(
+    {
+      connections: CONNECTIONS,
+      durationMs: DURATION_MS,
+      latencyMs: LATENCY_MS,
+      results,
+      uploadMemory: { default: memory, collectedEvery20ms: memoryCollected },
+    },
+    null,
+    2,
+  ),
+);
+console.log(
+  `9.5 MB upload (${memory.fileBytes} bytes), peak RSS growth of a fresh server per upload: ` +
+    `${memory.peakGrowthMb.join(", ")} MB (idle ${memory.baselineRssMb} MB); ` +
+    `with a GC every 20 ms: ${memoryCollected.peakGrowthMb.join(", ")} MB`,
 );
 console.log(`wrote ${out.pathname}`);
 server.process.kill("SIGTERM");
@@ -242,8 +267,20 @@ function watchRss(pid: number) {
   };
 }
 
-async function startServerProcess(): Promise<{ process: ChildProcess; pid: number; origin: string }> {
-  const child = spawn(process.execPath, ["src/main.ts"], {
+/** On a server of its own, so the load scenarios' garbage does not blur the figure. */
+async function measureUploadMemory(nodeArgs: string[]) {
+  const fresh = await startServerProcess(nodeArgs);
+  try {
+    return await uploadMemory(fresh.origin, fresh.pid, emulator);
+  } finally {
+    fresh.process.kill("SIGTERM");
+  }
+}
+
+async function startServerProcess(
+  nodeArgs: string[] = [],
+): Promise<{ process: ChildProcess; pid: number; origin: string }> {
+  const child = spawn(process.execPath, [...nodeArgs, "src/main.ts"], {
     env: {
       ...process.env,
       CLOUDFLARE_API_TOKEN: emulator.token,

@@ -89,8 +89,9 @@ async function uploadFile(upload: IncomingUpload, fields: ImageFields, ctx: Cont
   try {
     return await ctx.api.images.upload(request, { signal: ctx.signal });
   } catch (error) {
-    // Cut off mid-file by the size limit: the upstream saw a broken request and stored nothing.
+    // Cut off mid-file (by the size limit, or a broken request): the upstream stored nothing.
     if (limited.exceeded) throw fileTooLarge();
+    if (upload.brokenBy) throw new ValidationError(`The file could not be read: ${upload.brokenBy}`, ["input", "file"]);
     throw error;
   } finally {
     upload.release();

@@ -30,6 +30,8 @@ type State =
 export class IncomingUpload {
   readonly #session: UploadSession;
   #state: State = { kind: "expected" };
+  /** Why the request's bytes stopped coming, when they did. */
+  brokenBy: string | undefined;
   #waiter: { resolve(file: ArrivedFile): void; reject(error: Error): void } | undefined;
 
   constructor(session: UploadSession) {
@@ -88,6 +90,19 @@ export class IncomingUpload {
     this.#waiter = undefined;
   }
 
+  /** No more parts will come: a file still expected never will. */
+  missing(reason: string): void {
+    if (this.#state.kind === "expected") this.discard(reason);
+  }
+
+  /** The request broke: a reader waiting on the file's bytes gets the error instead of waiting forever. */
+  abort(error: Error): void {
+    this.brokenBy = error.message;
+    const state = this.#state;
+    if (state.kind === "arrived" || state.kind === "claimed") state.part.destroy(error);
+    this.discard(error.message);
+  }
+
   /** After its reader is done: drains what the reader left, so the parts after it can come. */
   release(): void {
     if (this.#state.kind === "claimed") this.#state.part.resume();
@@ -123,9 +138,16 @@ export class UploadSession {
     }
   }
 
-  /** No more parts will come: files not claimed are dropped, and claims still waiting fail. */
+  /**
+   * The body is parsed to its end: claims of files that never came fail. A file that came and is
+   * not claimed yet stays, with its bytes in the part's buffer, for a resolver still to run.
+   */
   finish(reason: string): void {
-    for (const upload of this.uploads) upload.discard(reason);
+    for (const upload of this.uploads) upload.missing(reason);
+  }
+
+  abort(error: Error): void {
+    for (const upload of this.uploads) upload.abort(error);
   }
 
   /** The response is out: nothing reads any more, so every file left is drained. */

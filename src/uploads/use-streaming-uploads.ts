@@ -45,7 +45,7 @@ function parseMultipart(request: Request, session: UploadSession, options: Strea
     const fail = (message: string) => {
       if (!ready) reject(badRequest(message));
       ready = true;
-      session.finish(message);
+      session.abort(new Error(message));
     };
     const busboy = new Busboy({
       headers: { "content-type": request.headers.get("content-type") ?? "" },
@@ -73,6 +73,8 @@ function parseMultipart(request: Request, session: UploadSession, options: Strea
     });
     busboy.on("file", (name: string, part: BusboyFileStream, filename: string, _encoding: string, mime: string) => {
       const upload = byField.get(name);
+      // A broken request errors its parts; whoever reads a part sees it, and an unread part must not crash the process.
+      part.on("error", () => {});
       if (!ready) {
         part.resume();
         return fail('Multipart fields "operations" and "map" must come before the files.');
@@ -86,7 +88,7 @@ function parseMultipart(request: Request, session: UploadSession, options: Strea
         ready = true;
         resolve(operations as GraphQLParams);
       }
-      if (!ready) fail('Missing multipart field "operations".');
+      if (!ready) return fail('Missing multipart field "operations".');
       session.finish("The file named in the map was not in the request.");
     });
     busboy.on("error", (error: Error) => fail(`The multipart body could not be read: ${error.message}`));

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { pngHeaderOnly } from "../../src/emulator/samples/headers.ts";
@@ -42,6 +42,45 @@ describe("uploadImage with a file (GraphQL multipart request)", () => {
     const delivered = await fetch(read.data?.image.url ?? "");
     expect(delivered.status).toBe(200);
     expect(new Uint8Array(await delivered.arrayBuffer())).toEqual(png);
+  });
+
+  it("streams: the upstream upload starts while the client is still sending the file", async () => {
+    const file = paddedPng(4 * 1024 * 1024);
+    const boundary = "streamed-upload-test";
+    const operations = JSON.stringify({ query: UPLOAD_IMAGE, variables: { input: { file: null } } });
+    const head =
+      `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.input.file"]}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="slow.png"\r\nContent-Type: image/png\r\n\r\n`;
+    const half = file.byteLength / 2;
+    let upstreamBeforeEnd = false;
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(new TextEncoder().encode(head));
+        controller.enqueue(file.subarray(0, half));
+        // The rest is held back until the upstream has the request: a server that buffered the
+        // file first would never get there, and the deadline would end the wait.
+        const deadline = Date.now() + 10_000;
+        while (!upstreamBeforeEnd && Date.now() < deadline) {
+          upstreamBeforeEnd = (await stack.emulator.counts())[UPLOAD_V1] === 1;
+          if (!upstreamBeforeEnd) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        controller.enqueue(file.subarray(half));
+        controller.enqueue(new TextEncoder().encode(`\r\n--${boundary}--\r\n`));
+        controller.close();
+      },
+    });
+    const response = await fetch(new URL("/graphql", stack.server.url), {
+      method: "POST",
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    const answer = (await response.json()) as { data: UploadResult };
+    expect(upstreamBeforeEnd).toBe(true);
+    expect(answer.data.uploadImage.__typename).toBe("UploadImagePayload");
+    const blob = await fetch(new URL(`/images/${answer.data.uploadImage.image?.imageId}/blob`, stack.server.url));
+    expect(Buffer.from(await blob.arrayBuffer()).equals(file)).toBe(true);
   });
 
   it("accepts a 9.5 MB file", async () => {
@@ -118,6 +157,38 @@ describe("uploadImage with a file (GraphQL multipart request)", () => {
       expect(new Uint8Array(await blob.arrayBuffer())).toEqual(bytes);
     }
   });
+
+  it("answers a ValidationError for a large file sent before one the operation needed first", async () => {
+    // Small parts sit in stream buffers and arrive anyway; a large one blocks the parts behind it.
+    const answer = await gqlMultipart<Record<string, UploadResult["uploadImage"]>>(
+      stack,
+      `mutation($a: Upload!, $b: Upload!) {
+        first: uploadImage(input: { file: $b }) { __typename }
+        second: uploadImage(input: { file: $a }) { __typename ... on ValidationError { path message } }
+      }`,
+      { a: null, b: null },
+      [
+        { path: "variables.a", bytes: paddedPng(2 * 1024 * 1024), name: "a.png" },
+        { path: "variables.b", bytes: samplePng(6, 6, 2), name: "b.png" },
+      ],
+    );
+    expect(answer.data?.first?.__typename).toBe("UploadImagePayload");
+    expect(answer.data?.second).toMatchObject({ __typename: "ValidationError", path: ["input", "file"] });
+    expect(answer.data?.second?.message).toMatch(/order/);
+    expect(await stack.emulator.counts()).toEqual({ [UPLOAD_V1]: 1 });
+  });
+
+  it("refuses a multipart request whose files come before its operations", async () => {
+    const form = new FormData();
+    form.append("0", new Blob([samplePng(4, 4)]), "early.png");
+    form.append("operations", JSON.stringify({ query: UPLOAD_IMAGE, variables: { input: { file: null } } }));
+    form.append("map", JSON.stringify({ 0: ["variables.input.file"] }));
+    const response = await fetch(new URL("/graphql", stack.server.url), { method: "POST", body: form });
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+    expect(response.status).toBe(400);
+    expect(body.errors[0]?.extensions.code).toBe("BAD_USER_INPUT");
+    expect(await stack.emulator.counts()).toEqual({});
+  });
 });
 
 describe("uploadImage with a url", () => {
@@ -169,5 +240,51 @@ describe("uploadImage with a url", () => {
     const answer = await stack.gql(UPLOAD_IMAGE, { input: { file: "not-a-file" } });
     expect(answer.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(await stack.emulator.counts()).toEqual({});
+  });
+});
+
+describe("broken upload requests", () => {
+  function multipartHead(boundary: string): string {
+    const operations = JSON.stringify({ query: UPLOAD_IMAGE, variables: { input: { file: null } } });
+    return (
+      `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.input.file"]}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="cut.png"\r\nContent-Type: image/png\r\n\r\n`
+    );
+  }
+
+  it("answers a body that ends in the middle of the file with a ValidationError, storing nothing", async () => {
+    const before = await accountView(stack.emulator);
+    const boundary = "cut-short";
+    const file = paddedPng(1024 * 1024);
+    const response = await fetch(new URL("/graphql", stack.server.url), {
+      method: "POST",
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+      body: Buffer.concat([Buffer.from(multipartHead(boundary)), file.subarray(0, file.byteLength / 2)]),
+    });
+    const answer = (await response.json()) as { data: UploadResult };
+    expect(answer.data.uploadImage).toMatchObject({ __typename: "ValidationError", path: ["input", "file"] });
+    expect(await accountView(stack.emulator)).toEqual(before);
+  });
+
+  it("survives a client that goes away mid-file: nothing is stored, and the server keeps answering", async () => {
+    const before = await accountView(stack.emulator);
+    await stack.emulator.reset();
+    const boundary = "gone-away";
+    const request = httpRequest(new URL("/graphql", stack.server.url), {
+      method: "POST",
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}`, "transfer-encoding": "chunked" },
+    });
+    request.on("error", () => {});
+    request.write(multipartHead(boundary));
+    request.write(paddedPng(1024 * 1024).subarray(0, 512 * 1024));
+    const deadline = Date.now() + 10_000;
+    while ((await stack.emulator.counts())[UPLOAD_V1] !== 1 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    request.destroy();
+    const alive = await stack.gql<{ __typename: string }>("{ __typename }");
+    expect(alive.data?.__typename).toBe("Query");
+    await expect.poll(() => accountView(stack.emulator)).toEqual(before);
   });
 });
