@@ -17,9 +17,10 @@ export interface UploadBenchResult {
 
 export interface UploadMemoryResult {
   fileBytes: number;
+  /** Resident memory of the idle, warmed-up server just before the upload. */
   baselineRssMb: number;
-  /** Largest growth over the baseline seen during each upload. */
-  peakGrowthMb: number[];
+  /** Largest growth over the baseline seen during the upload. */
+  peakGrowthMb: number;
 }
 
 /** 5 MB uploads, a few at a time, through GraphQL (multipart) and straight to the emulator's REST API. */
@@ -43,17 +44,15 @@ export async function fiveMegabyteUploads(
 }
 
 /**
- * The server's resident memory during single 9.5 MB uploads, against its idle level just before,
- * on a fresh server warmed up with small uploads only. A server that held the file would grow by at
- * least the file's size; one that streams grows by what V8 has not collected yet of the chunks that
- * passed, which is why the same is measured again with a collection every 20 ms.
+ * The growth of a fresh server's resident memory during its first 9.5 MB upload, after small uploads
+ * only. Only the first large upload tells: memory freed afterwards stays with the process and is
+ * reused, so later uploads show no growth whether the file was held or not.
  */
 export async function uploadMemory(
   origin: string,
   pid: number,
   emulator: RunningEmulator,
 ): Promise<UploadMemoryResult> {
-  const file = paddedPng(Math.round(9.5 * MB));
   const send = async (request: LoadRequest) => {
     const response = await fetch(`${origin}${request.path}`, {
       method: "POST",
@@ -66,22 +65,15 @@ export async function uploadMemory(
   };
   const small = graphqlUpload(paddedPng(64 * 1024));
   for (let i = 0; i < 5; i++) await send(small);
+  const file = paddedPng(Math.round(9.5 * MB));
   const big = graphqlUpload(file);
-  const growth: number[] = [];
-  let baseline = 0;
-  for (let i = 0; i < 3; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    baseline = await rssOf(pid);
-    const rss = watchRss(pid, 5);
-    await send(big);
-    growth.push(Math.max(0, Math.max(rss.stop(), await rssOf(pid)) - baseline));
-  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const baseline = await rssOf(pid);
+  const rss = watchRss(pid, 5);
+  await send(big);
+  const growth = Math.max(0, Math.max(rss.stop(), await rssOf(pid)) - baseline);
   await forgetUploads(emulator);
-  return {
-    fileBytes: file.byteLength,
-    baselineRssMb: round(baseline / MB),
-    peakGrowthMb: growth.map((g) => round(g / MB)),
-  };
+  return { fileBytes: file.byteLength, baselineRssMb: round(baseline / MB), peakGrowthMb: round(growth / MB) };
 }
 
 function graphqlUpload(file: Uint8Array): LoadRequest {
