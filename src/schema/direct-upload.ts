@@ -8,6 +8,8 @@ const MINUTE_MS = 60_000;
 /** The upstream's window for the upload URL's expiry: 2 minutes to 6 hours ahead, 30 minutes by default. */
 const EXPIRY = { defaultMs: 30 * MINUTE_MS, minMs: 2 * MINUTE_MS, maxMs: 360 * MINUTE_MS } as const;
 
+const DIRECT_UPLOAD_ERRORS = [...COMMON_ERRORS, ConflictError] as const;
+
 const CreateDirectUploadInput = builder.inputType("CreateDirectUploadInput", {
   fields: (t) => ({
     id: t.string({ description: "A custom id for the image to come." }),
@@ -52,7 +54,7 @@ builder.mutationField("createDirectUpload", (t) =>
     description: "A draft image and a one-time URL a browser uploads its file to directly.",
     args: { input: t.arg({ type: CreateDirectUploadInput, required: true }) },
     errors: {
-      types: [...COMMON_ERRORS, ConflictError],
+      types: [...DIRECT_UPLOAD_ERRORS],
       directResult: true,
       union: { name: "CreateDirectUploadResult" },
     },
@@ -68,7 +70,13 @@ builder.mutationField("createDirectUpload", (t) =>
         ctx.loaders.clearAll();
         return { imageId: created.id, uploadURL: created.uploadURL, expiresAt };
       } catch (error) {
-        throw typedRefusal(error, { resource: "IMAGE", id: fields.id ?? "", idPath: ["input", "id"] });
+        throw typedRefusal(error, {
+          resource: "IMAGE",
+          id: fields.id ?? "",
+          idPath: ["input", "id"],
+          existing: false,
+          errors: DIRECT_UPLOAD_ERRORS,
+        });
       }
     },
   }),

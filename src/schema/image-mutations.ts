@@ -2,7 +2,7 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Image, ImageUpdate } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { ImageRef } from "./image.ts";
-import { COMMON_ERRORS, typedRefusal, ValidationError } from "./mutation-errors.ts";
+import { CHANGE_ERRORS, typedRefusal, ValidationError } from "./mutation-errors.ts";
 import { checkCreator, checkMetadata, isCustomImageId } from "./mutation-input.ts";
 import { queryField } from "./payloads.ts";
 
@@ -38,11 +38,21 @@ const DeleteImagePayload = builder.objectRef<{ imageId: string }>("DeleteImagePa
   }),
 });
 
+function imageTarget(imageId: string) {
+  return {
+    resource: "IMAGE",
+    id: imageId,
+    idPath: ["input", "imageId"],
+    existing: true,
+    errors: CHANGE_ERRORS,
+  } as const;
+}
+
 builder.mutationFields((t) => ({
   updateImage: t.field({
     type: UpdateImagePayload,
     args: { input: t.arg({ type: UpdateImageInput, required: true }) },
-    errors: { types: COMMON_ERRORS, directResult: true, union: { name: "UpdateImageResult" } },
+    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "UpdateImageResult" } },
     resolve: async (_root, { input }, ctx) => {
       const imageId = String(input.imageId);
       const update: ImageUpdate = {};
@@ -62,7 +72,7 @@ builder.mutationFields((t) => ({
       try {
         image = await ctx.api.images.update(imageId, update, { signal: ctx.signal });
       } catch (error) {
-        throw typedRefusal(error, { resource: "IMAGE", id: imageId, idPath: ["input", "imageId"] });
+        throw typedRefusal(error, imageTarget(imageId));
       }
       ctx.loaders.clearAll();
       ctx.loaders.primeImages([image]);
@@ -72,13 +82,13 @@ builder.mutationFields((t) => ({
   deleteImage: t.field({
     type: DeleteImagePayload,
     args: { input: t.arg({ type: DeleteImageInput, required: true }) },
-    errors: { types: COMMON_ERRORS, directResult: true, union: { name: "DeleteImageResult" } },
+    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteImageResult" } },
     resolve: async (_root, { input }, ctx) => {
       const imageId = String(input.imageId);
       try {
         await ctx.api.images.delete(imageId, { signal: ctx.signal });
       } catch (error) {
-        throw typedRefusal(error, { resource: "IMAGE", id: imageId, idPath: ["input", "imageId"] });
+        throw typedRefusal(error, imageTarget(imageId));
       }
       ctx.loaders.clearAll();
       ctx.loaders.image.prime(imageId, null);

@@ -1,6 +1,5 @@
 import {
   MAX_UPLOAD_BYTES,
-  UpstreamError,
   type UpstreamErrorItem,
   UpstreamNotFoundError,
   UpstreamRequestError,
@@ -152,7 +151,13 @@ export interface Target {
   id: string;
   /** The input field holding the id or name. */
   idPath: readonly string[];
+  /** False for a create: a 404 then says nothing about the resource (a wrong account or route). */
+  existing: boolean;
+  /** The typed errors the mutation answers with; any other refusal becomes an `UpstreamError`. */
+  errors: readonly ErrorClass[];
 }
+
+type ErrorClass = abstract new (...args: never[]) => Error;
 
 // The emulator's code for the variant limit; the real upstream's is unconfirmed (fact sheet §9).
 const VARIANT_LIMIT_CODE = 5470;
@@ -162,34 +167,42 @@ const VARIANT_LIMIT_CODE = 5470;
  * input (credentials, rate limits, an unreachable upstream) stay GraphQL errors with their code.
  */
 export function typedRefusal(error: unknown, target: Target): unknown {
-  if (!(error instanceof UpstreamError)) return error;
-  const name = target.resource === "IMAGE" ? "image" : target.resource === "VARIANT" ? "variant" : "signing key";
+  if (error instanceof UpstreamNotFoundError && target.existing) {
+    return new NotFoundError(`No ${resourceName(target)} "${target.id}" exists.`, target.resource, target.id);
+  }
+  const refused =
+    error instanceof UpstreamRequestError ||
+    error instanceof UpstreamServerError ||
+    error instanceof UpstreamNotFoundError;
+  if (!refused) return error;
+  const typed = error instanceof UpstreamRequestError ? typedRequestError(error, target) : undefined;
+  if (typed && target.errors.some((type) => typed instanceof type)) return typed;
   const detail = error.errors.map((e) => e.message).join("; ");
-  if (error instanceof UpstreamNotFoundError) {
-    return new NotFoundError(`No ${name} "${target.id}" exists.`, target.resource, target.id);
+  return new UpstreamRefusalError(
+    `Cloudflare Images refused the ${resourceName(target)} change${suffix(detail)}`,
+    error.status ?? null,
+    error.errors,
+  );
+}
+
+function typedRequestError(error: UpstreamRequestError, target: Target): Error | undefined {
+  const detail = error.errors.map((e) => e.message).join("; ");
+  switch (error.status) {
+    case 409:
+      return new ConflictError(`A ${resourceName(target)} with the id "${target.id}" already exists.`, target.idPath);
+    case 413:
+      return fileTooLarge();
+    case 415:
+      return new UnsupportedImageError(`The file is not an image the upstream accepts${suffix(detail)}`);
+    case 422:
+      return new LimitExceededError(`The image has too many pixels${suffix(detail)}`, "IMAGE_DIMENSIONS", null);
   }
-  if (error instanceof UpstreamRequestError) {
-    switch (error.status) {
-      case 409:
-        return new ConflictError(`A ${name} with the id "${target.id}" already exists.`, target.idPath);
-      case 413:
-        return fileTooLarge();
-      case 415:
-        return new UnsupportedImageError(`The file is not an image the upstream accepts${suffix(detail)}`);
-      case 422:
-        return new LimitExceededError(`The image has too many pixels${suffix(detail)}`, "IMAGE_DIMENSIONS", null);
-    }
-    if (error.errors.some((e) => e.code === VARIANT_LIMIT_CODE)) return variantLimit();
-  }
-  if (error instanceof UpstreamRequestError || error instanceof UpstreamServerError) {
-    const status = error.status ?? null;
-    return new UpstreamRefusalError(
-      `Cloudflare Images refused the ${name} change${suffix(detail)}`,
-      status,
-      error.errors,
-    );
-  }
-  return error;
+  if (error.errors.some((e) => e.code === VARIANT_LIMIT_CODE)) return variantLimit();
+  return undefined;
+}
+
+function resourceName(target: Target): string {
+  return target.resource === "IMAGE" ? "image" : target.resource === "VARIANT" ? "variant" : "signing key";
 }
 
 export function fileTooLarge(): LimitExceededError {
@@ -211,4 +224,6 @@ function suffix(detail: string): string {
 }
 
 /** The typed errors every mutation may answer, besides its own. */
-export const COMMON_ERRORS = [ValidationError, NotFoundError, UpstreamRefusalError];
+export const COMMON_ERRORS = [ValidationError, UpstreamRefusalError] as const;
+/** Those of a change to something that exists. */
+export const CHANGE_ERRORS = [...COMMON_ERRORS, NotFoundError] as const;

@@ -1,7 +1,7 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { SigningKey } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
-import { COMMON_ERRORS, ConflictError, typedRefusal } from "./mutation-errors.ts";
+import { CHANGE_ERRORS, COMMON_ERRORS, ConflictError, typedRefusal } from "./mutation-errors.ts";
 import { checkName } from "./mutation-input.ts";
 import { queryField } from "./payloads.ts";
 import { SigningKeyRef } from "./signing-key.ts";
@@ -46,14 +46,19 @@ const DeleteSigningKeyPayload = builder
     }),
   });
 
-const target = (name: string) => ({ resource: "SIGNING_KEY", id: name, idPath: ["input", "name"] }) as const;
+const CREATE_ERRORS = [...COMMON_ERRORS, ConflictError] as const;
+
+function target(name: string, existing: boolean) {
+  const errors = existing ? CHANGE_ERRORS : CREATE_ERRORS;
+  return { resource: "SIGNING_KEY", id: name, idPath: ["input", "name"], existing, errors } as const;
+}
 
 builder.mutationFields((t) => ({
   createSigningKey: t.field({
     type: CreateSigningKeyPayload,
     args: { input: t.arg({ type: CreateSigningKeyInput, required: true }) },
     errors: {
-      types: [...COMMON_ERRORS, ConflictError],
+      types: [...CREATE_ERRORS],
       directResult: true,
       union: { name: "CreateSigningKeyResult" },
     },
@@ -67,7 +72,7 @@ builder.mutationFields((t) => ({
       try {
         keys = await ctx.api.keys.create(name, { signal: ctx.signal });
       } catch (error) {
-        throw typedRefusal(error, target(name));
+        throw typedRefusal(error, target(name, false));
       }
       ctx.loaders.clearAll();
       const signingKey = keys.find((k) => k.name === name);
@@ -78,14 +83,14 @@ builder.mutationFields((t) => ({
   deleteSigningKey: t.field({
     type: DeleteSigningKeyPayload,
     args: { input: t.arg({ type: DeleteSigningKeyInput, required: true }) },
-    errors: { types: COMMON_ERRORS, directResult: true, union: { name: "DeleteSigningKeyResult" } },
+    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteSigningKeyResult" } },
     resolve: async (_root, { input }, ctx) => {
       try {
         const remaining = await ctx.api.keys.delete(input.name, { signal: ctx.signal });
         ctx.loaders.clearAll();
         return { name: input.name, remaining };
       } catch (error) {
-        throw typedRefusal(error, target(input.name));
+        throw typedRefusal(error, target(input.name, true));
       }
     },
   }),

@@ -16,6 +16,8 @@ import {
 import { checkHttpUrl, checkImageFields, type ImageFields } from "./mutation-input.ts";
 import { queryField } from "./payloads.ts";
 
+const UPLOAD_ERRORS = [...COMMON_ERRORS, ConflictError, LimitExceededError, UnsupportedImageError] as const;
+
 const UploadImageInput = builder.inputType("UploadImageInput", {
   description: "Exactly one of `file` and `url`.",
   fields: (t) => ({
@@ -41,7 +43,7 @@ builder.mutationField("uploadImage", (t) =>
     description: "Uploads an image from a file (streamed to the upstream) or from a URL.",
     args: { input: t.arg({ type: UploadImageInput, required: true }) },
     errors: {
-      types: [...COMMON_ERRORS, ConflictError, LimitExceededError, UnsupportedImageError],
+      types: [...UPLOAD_ERRORS],
       directResult: true,
       union: { name: "UploadImageResult" },
     },
@@ -54,7 +56,13 @@ builder.mutationField("uploadImage", (t) =>
         );
       }
       const fields = checkImageFields(input);
-      const target = { resource: "IMAGE", id: fields.id ?? "", idPath: ["input", "id"] } as const;
+      const target = {
+        resource: "IMAGE",
+        id: fields.id ?? "",
+        idPath: ["input", "id"],
+        existing: false,
+        errors: UPLOAD_ERRORS,
+      } as const;
       let image: Image;
       try {
         image = input.file

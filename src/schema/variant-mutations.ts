@@ -2,6 +2,7 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Variant, VariantOptions } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import {
+  CHANGE_ERRORS,
   COMMON_ERRORS,
   ConflictError,
   LimitExceededError,
@@ -79,14 +80,19 @@ function checkOptions(options: VariantOptions): VariantOptions {
   return options;
 }
 
-const target = (name: string) => ({ resource: "VARIANT", id: name, idPath: ["input", "name"] }) as const;
+const CREATE_ERRORS = [...COMMON_ERRORS, ConflictError, LimitExceededError] as const;
+
+function target(name: string, existing: boolean) {
+  const errors = existing ? CHANGE_ERRORS : CREATE_ERRORS;
+  return { resource: "VARIANT", id: name, idPath: ["input", "name"], existing, errors } as const;
+}
 
 builder.mutationFields((t) => ({
   createVariant: t.field({
     type: variantPayload("CreateVariantPayload"),
     args: { input: t.arg({ type: CreateVariantInput, required: true }) },
     errors: {
-      types: [...COMMON_ERRORS, ConflictError, LimitExceededError],
+      types: [...CREATE_ERRORS],
       directResult: true,
       union: { name: "CreateVariantResult" },
     },
@@ -107,14 +113,14 @@ builder.mutationFields((t) => ({
         ctx.loaders.clearAll();
         return { variant };
       } catch (error) {
-        throw typedRefusal(error, target(name));
+        throw typedRefusal(error, target(name, false));
       }
     },
   }),
   updateVariant: t.field({
     type: variantPayload("UpdateVariantPayload"),
     args: { input: t.arg({ type: UpdateVariantInput, required: true }) },
-    errors: { types: COMMON_ERRORS, directResult: true, union: { name: "UpdateVariantResult" } },
+    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "UpdateVariantResult" } },
     resolve: async (_root, { input }, ctx) => {
       const options = checkOptions(input.options);
       const change = {
@@ -126,14 +132,14 @@ builder.mutationFields((t) => ({
         ctx.loaders.clearAll();
         return { variant };
       } catch (error) {
-        throw typedRefusal(error, target(input.name));
+        throw typedRefusal(error, target(input.name, true));
       }
     },
   }),
   deleteVariant: t.field({
     type: DeleteVariantPayload,
     args: { input: t.arg({ type: DeleteVariantInput, required: true }) },
-    errors: { types: COMMON_ERRORS, directResult: true, union: { name: "DeleteVariantResult" } },
+    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteVariantResult" } },
     resolve: async (_root, { input }, ctx) => {
       if (input.name === PUBLIC_VARIANT) {
         throw new ValidationError("The public variant cannot be deleted.", ["input", "name"]);
@@ -143,7 +149,7 @@ builder.mutationFields((t) => ({
         ctx.loaders.clearAll();
         return { name: input.name };
       } catch (error) {
-        throw typedRefusal(error, target(input.name));
+        throw typedRefusal(error, target(input.name, true));
       }
     },
   }),
