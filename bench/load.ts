@@ -13,7 +13,7 @@ export interface LoadRequest {
   method: "GET" | "POST";
   path: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Uint8Array<ArrayBuffer>;
 }
 
 /**

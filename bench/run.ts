@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { startEmulator } from "../src/emulator/index.ts";
 import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
+import { fiveMegabyteUploads, uploadMemory } from "./uploads.ts";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
@@ -92,6 +93,17 @@ for (const s of scenarios) {
   results.push(row(s.name, s.minimumCalls, calls, underLoad, facade, direct, peakRssMb));
 }
 results.push(await cursorWalk());
+const upload = await fiveMegabyteUploads(server.origin, server.pid, emulator, {
+  connections: 4,
+  durationMs: DURATION_MS,
+});
+results.push({
+  ...row(upload.scenario, 1, 1, 1, upload.facade, upload.direct, upload.peakRssMb),
+});
+const memory = await measureUploadMemory([]);
+const collectGarbage = ["--expose-gc", "--import", "./bench/gc-ticker.ts"];
+const memoryCollected = await measureUploadMemory(collectGarbage);
+const memoryBuffering = await measureUploadMemory(collectGarbage, "bench/buffering-control.ts");
 
 console.table(
   results.map((r) => ({
@@ -110,7 +122,23 @@ await mkdir(new URL("./results/", import.meta.url), { recursive: true });
 const out = new URL("./results/latest.json", import.meta.url);
 await writeFile(
   out,
-  JSON.stringify({ connections: CONNECTIONS, durationMs: DURATION_MS, latencyMs: LATENCY_MS, results }, null, 2),
+  JSON.stringify(
+    {
+      connections: CONNECTIONS,
+      durationMs: DURATION_MS,
+      latencyMs: LATENCY_MS,
+      results,
+      uploadMemory: { default: memory, collectedEvery20ms: memoryCollected },
+    },
+    null,
+    2,
+  ),
+);
+console.log(
+  `9.5 MB upload (${memory.fileBytes} bytes), peak RSS growth of a fresh server during its first one (3 servers): ` +
+    `${memory.peakGrowthMb.join(", ")} MB; ` +
+    `with a GC every 20 ms: ${memoryCollected.peakGrowthMb.join(", ")} MB; ` +
+    `control, yoga's buffering parser with a GC every 20 ms: ${memoryBuffering.peakGrowthMb.join(", ")} MB`,
 );
 console.log(`wrote ${out.pathname}`);
 server.process.kill("SIGTERM");
@@ -242,8 +270,29 @@ function watchRss(pid: number) {
   };
 }
 
-async function startServerProcess(): Promise<{ process: ChildProcess; pid: number; origin: string }> {
-  const child = spawn(process.execPath, ["src/main.ts"], {
+/** On a server of its own, so the load scenarios' garbage does not blur the figure. */
+/** Three fresh servers, one measured upload each, so earlier work does not blur the figure. */
+async function measureUploadMemory(nodeArgs: string[], entry = "src/main.ts") {
+  const growth: number[] = [];
+  let fileBytes = 0;
+  for (let i = 0; i < 3; i++) {
+    const fresh = await startServerProcess(nodeArgs, entry);
+    try {
+      const measured = await uploadMemory(fresh.origin, fresh.pid, emulator);
+      growth.push(measured.peakGrowthMb);
+      fileBytes = measured.fileBytes;
+    } finally {
+      fresh.process.kill("SIGTERM");
+    }
+  }
+  return { fileBytes, peakGrowthMb: growth };
+}
+
+async function startServerProcess(
+  nodeArgs: string[] = [],
+  entry = "src/main.ts",
+): Promise<{ process: ChildProcess; pid: number; origin: string }> {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: {
       ...process.env,
       CLOUDFLARE_API_TOKEN: emulator.token,

@@ -1,7 +1,7 @@
 import type { Viewer } from "./auth/index.ts";
-import type { Config, UpstreamConfig } from "./config.ts";
+import type { Config } from "./config.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
-import { type CloudflareImagesApi, createImagesApi, type Transport } from "./upstream/index.ts";
+import type { CloudflareImagesApi } from "./upstream/index.ts";
 
 /** What every resolver gets: made fresh for each GraphQL request, never shared. */
 export interface Context {
@@ -15,27 +15,15 @@ export interface Context {
 }
 
 export interface ContextInput {
-  transport: Transport;
-  upstream: UpstreamConfig;
+  /** On the caller's own Cloudflare token in `forward` mode, so loaders never mix two tokens' data. */
+  api: CloudflareImagesApi;
   config: Config;
   viewer: Viewer;
   signal: AbortSignal;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
-/**
- * In `forward` mode the viewer carries its own Cloudflare token, and the request's api (and so its
- * loaders) is built on it; the transport keys in-flight coalescing by token, so nothing is shared.
- */
-export function createContext({
-  transport,
-  upstream,
-  config,
-  viewer,
-  signal,
-  onLoaderCacheHit,
-}: ContextInput): Context {
-  const api = createImagesApi(transport, upstream.accountId, viewer.upstreamToken ?? upstream.token);
+export function createContext({ api, config, viewer, signal, onLoaderCacheHit }: ContextInput): Context {
   return Object.freeze({
     api,
     config,

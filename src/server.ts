@@ -1,11 +1,11 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import { createFetch } from "@whatwg-node/fetch";
 import { GraphQLError } from "graphql";
 import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { createAuthenticator } from "./auth/index.ts";
+import { useBlobRoute } from "./blob-route.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { unauthenticated, useAuthentication, viewerOf } from "./plugins/authentication.ts";
@@ -16,6 +16,7 @@ import { useReadiness } from "./plugins/readiness.ts";
 import { createLogger, yogaLogger } from "./plugins/request-log.ts";
 import { upstreamErrorExtensions } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
+import { useStreamingUploads } from "./uploads/use-streaming-uploads.ts";
 import {
   createImagesApi,
   RequestBudget,
@@ -79,21 +80,21 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
       options.onUpstreamEvent?.(event);
     },
   });
-  // The server's own credential: readiness probes it even when callers forward their own tokens.
-  const serverApi = createImagesApi(transport, upstream.accountId, upstream.token);
+  // In `forward` mode a caller's own Cloudflare token; otherwise (and for readiness) the server's.
+  const apiFor = (token?: string) => createImagesApi(transport, upstream.accountId, token ?? upstream.token);
+  const serverApi = apiFor();
+  const authenticate = createAuthenticator(config.auth);
   const { limits } = config;
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     context: ({ request }) =>
       createContext({
-        transport,
-        upstream,
+        api: apiFor(viewerOf(request).upstreamToken),
         config,
         viewer: viewerOf(request),
         signal: request.signal,
         onLoaderCacheHit: observability.onLoaderCacheHit,
       }),
-    fetchAPI: createFetch({ formDataLimits: { fileSize: limits.maxUploadBytes, fieldSize: limits.maxBodyBytes } }),
     graphqlEndpoint: "/graphql",
     healthCheckEndpoint: "/health",
     landingPage: false,
@@ -102,10 +103,18 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     renderGraphiQL,
     maskedErrors: { maskError: (error, message) => maskError(error, message, config.auth.mode === "forward") },
     logging: yogaLogger(logger.child({ component: "yoga" })),
+    // Uploads are parsed by useStreamingUploads, which does not hold files in memory as yoga's parser does.
+    multipart: false,
     plugins: [
       ...observability.plugins,
       ...limitPlugins(limits),
-      useAuthentication(createAuthenticator(config.auth)),
+      useAuthentication(authenticate),
+      useStreamingUploads({
+        maxFiles: 10,
+        maxFieldBytes: limits.maxBodyBytes,
+        maxBodyBytes: limits.maxUploadBytes + limits.maxBodyBytes,
+      }),
+      useBlobRoute({ authenticate, apiFor: (viewer) => apiFor(viewer.upstreamToken) }),
       useReadiness({ api: serverApi, budget, cacheSeconds: config.observability.readinessCacheSeconds }),
     ],
   });

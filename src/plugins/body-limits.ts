@@ -16,6 +16,8 @@ export function useBodyLimits(limits: LimitsConfig): Plugin {
       const max = multipart ? limits.maxUploadBytes + limits.maxBodyBytes : limits.maxBodyBytes;
       const declared = request.headers.get("content-length");
       if (declared === null) {
+        // A streamed upload is counted while it is read (useStreamingUploads); anything else is buffered.
+        if (multipart) return;
         throw limitError("Send the request body with a Content-Length.", "maxBodyBytes", 411);
       }
       if (Number(declared) > max) {

@@ -8,6 +8,7 @@ import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
 import type { Scope } from "../auth/index.ts";
 import type { Context } from "../context.ts";
+import type { IncomingUpload } from "../uploads/incoming-upload.ts";
 import { complexityError, forbidden, UPSTREAM_CALL_COST, upstreamCall } from "./limits.ts";
 
 export const builder = new SchemaBuilder<{
@@ -15,6 +16,7 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
+    Upload: { Input: IncomingUpload; Output: never };
   };
   AuthScopes: Record<Scope, boolean>;
   DefaultFieldNullability: false;

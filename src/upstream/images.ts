@@ -1,4 +1,5 @@
 import type { AccountCaller, CallOptions } from "./account.ts";
+import { multipartBody, type StreamedFile } from "./multipart.ts";
 import type { StreamedAnswer } from "./transport.ts";
 import { type Image, type ImagePage, parseImage, parseImageList } from "./wire.ts";
 
@@ -46,6 +47,19 @@ export interface ImageUpdate {
   requireSignedURLs?: boolean;
 }
 
+/** The upstream's size limit for one image (fact sheet §4). */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+/** Exactly one of `file` and `url`. */
+export interface ImageUpload {
+  file?: StreamedFile;
+  url?: string;
+  id?: string;
+  metadata?: Record<string, unknown>;
+  creator?: string;
+  requireSignedURLs?: boolean;
+}
+
 export class ImagesApi {
   readonly #call: AccountCaller;
 
@@ -79,6 +93,22 @@ export class ImagesApi {
     if (query.creator !== undefined && query.creator !== null) params.set("creator", query.creator);
     const route = "/v1";
     return parseImageList(await this.#call.json("GET", route, {}, { ...options, query: params }), route).images;
+  }
+
+  /** Never retried: the file is streamed once, and a second try could create a second image. */
+  async upload(upload: ImageUpload, options?: CallOptions): Promise<Image> {
+    const route = "/v1";
+    const body = multipartBody(
+      {
+        url: upload.url,
+        id: upload.id,
+        creator: upload.creator,
+        metadata: upload.metadata === undefined ? undefined : JSON.stringify(upload.metadata),
+        requireSignedURLs: upload.requireSignedURLs === undefined ? undefined : String(upload.requireSignedURLs),
+      },
+      upload.file,
+    );
+    return parseImage(await this.#call.json("POST", route, {}, { ...options, body }), route);
   }
 
   async update(imageId: string, update: ImageUpdate, options?: CallOptions): Promise<Image> {

@@ -1,4 +1,5 @@
 import { AccountCaller } from "./account.ts";
+import { DirectUploadsApi } from "./direct-uploads.ts";
 import { ImagesApi } from "./images.ts";
 import { SigningKeysApi } from "./keys.ts";
 import { StatsApi } from "./stats.ts";
@@ -7,8 +8,10 @@ import { VariantsApi } from "./variants.ts";
 
 export type { CallOptions } from "./account.ts";
 export { RequestBudget } from "./budget.ts";
+export type { DirectUploadRequest } from "./direct-uploads.ts";
 export * from "./errors.ts";
 export * from "./images.ts";
+export type { StreamedFile } from "./multipart.ts";
 export { Transport, type TransportEvent, type TransportOptions } from "./transport.ts";
 export * from "./wire.ts";
 
@@ -18,6 +21,7 @@ export interface CloudflareImagesApi {
   readonly variants: VariantsApi;
   readonly keys: SigningKeysApi;
   readonly stats: StatsApi;
+  readonly directUploads: DirectUploadsApi;
 }
 
 export function createImagesApi(transport: Transport, accountId: string, token: string): CloudflareImagesApi {
@@ -27,5 +31,6 @@ export function createImagesApi(transport: Transport, accountId: string, token: 
     variants: new VariantsApi(call),
     keys: new SigningKeysApi(call),
     stats: new StatsApi(call),
+    directUploads: new DirectUploadsApi(call),
   };
 }

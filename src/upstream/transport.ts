@@ -98,8 +98,12 @@ export class Transport {
 
   /** Calls a JSON endpoint and returns the envelope's `result`. Identical concurrent GETs share one call. */
   json(request: UpstreamRequest): Promise<unknown> {
-    if (request.method !== "GET")
-      return this.#withRetries(request, (signal) => this.#once(request, signal, readEnvelope));
+    if (request.method !== "GET") {
+      // A GET that began before a write may answer the old state: later readers must not join it.
+      return this.#withRetries(request, (signal) => this.#once(request, signal, readEnvelope)).finally(() =>
+        this.#inFlight.clear(),
+      );
+    }
     return this.#coalesced(request);
   }
 
@@ -121,7 +125,9 @@ export class Transport {
       const controller = new AbortController();
       const promise = this.#withRetries({ ...request, signal: controller.signal }, (signal) =>
         this.#once(request, signal, readEnvelope),
-      ).finally(() => this.#inFlight.delete(key));
+      ).finally(() => {
+        if (this.#inFlight.get(key) === flight) this.#inFlight.delete(key);
+      });
       flight = { promise, controller, waiters: 0 };
       this.#inFlight.set(key, flight);
     }

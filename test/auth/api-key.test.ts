@@ -100,3 +100,34 @@ describe("AUTH_MODE=api-key", () => {
     expect(await stack.emulator.counts()).toEqual({ "GET /accounts/{account_id}/images/v1/keys": 1 });
   });
 });
+
+describe("the blob route under AUTH_MODE=api-key", () => {
+  it("needs credentials (401) and images:read (403) before it asks the upstream, then streams the bytes", async () => {
+    const listed = await stack.emulator.api<{ images: { id: string }[] }>("GET", "/v2?per_page=10");
+    const imageId = listed.body.result.images[0]?.id ?? "";
+    await stack.emulator.reset();
+    const blob = (headers: Record<string, string>) =>
+      fetch(new URL(`/images/${encodeURIComponent(imageId)}/blob`, stack.server.url), { headers });
+
+    const anonymous = await blob({});
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toBe("Bearer");
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe("UNAUTHENTICATED");
+    const wrong = await blob(bearer("not-a-configured-secret"));
+    expect(wrong.status).toBe(401);
+    const keysOnly = await blob(bearer(KEYS_ONLY));
+    expect(keysOnly.status).toBe(403);
+    expect(((await keysOnly.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
+    expect(await stack.emulator.counts()).toEqual({});
+
+    const reader = await blob(bearer(READER));
+    expect(reader.status).toBe(200);
+    const { baseUrl, accountId, token } = stack.emulator;
+    const direct = await fetch(`${baseUrl}/accounts/${accountId}/images/v1/${encodeURIComponent(imageId)}/blob`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const bytes = new Uint8Array(await reader.arrayBuffer());
+    expect(bytes.byteLength).toBeGreaterThan(0);
+    expect(bytes).toEqual(new Uint8Array(await direct.arrayBuffer()));
+  });
+});

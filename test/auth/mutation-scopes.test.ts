@@ -1,15 +1,6 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestStack } from "../support/server.ts";
-
-// Mutations arrive later, on `builder.mutationFields`: this file adds two the way they will be
-// added, before the schema is built, to show which scopes they get without saying anything.
-const { builder } = await import("../../src/schema/builder.ts");
-builder.mutationFields((t) => ({
-  probeImageWrite: t.boolean({ resolve: () => true }),
-  probeKeyWrite: t.boolean({ skipTypeScopes: true, authScopes: { "keys:write": true }, resolve: () => true }),
-}));
-const { startTestStack } = await import("../support/server.ts");
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestStack, type TestStack } from "../support/server.ts";
 
 const sha256 = (secret: string) => createHash("sha256").update(secret).digest("hex");
 const as = (secret: string) => ({ authorization: `Bearer ${secret}` });
@@ -28,23 +19,40 @@ beforeAll(async () => {
   });
 });
 afterAll(() => stack.close());
+beforeEach(() => stack.emulator.reset({ data: true }));
 
 const codes = (answer: { errors?: { path?: (string | number)[]; extensions?: Record<string, unknown> }[] }) =>
   Object.fromEntries((answer.errors ?? []).map((e) => [e.path?.join("."), e.extensions?.code]));
 
+const DELETE_IMAGE = `mutation { deleteImage(input: { imageId: "no/such" }) { __typename } }`;
+const CREATE_KEY = `mutation { createSigningKey(input: { name: "partner" }) {
+  __typename ... on CreateSigningKeyPayload { signingKey { name value } }
+} }`;
+
 describe("scopes of mutations", () => {
-  it("needs images:write for a mutation that says nothing about scopes", async () => {
-    const denied = await stack.gql(`mutation { probeImageWrite }`, undefined, as("reader-secret"));
-    expect(codes(denied)).toEqual({ probeImageWrite: "FORBIDDEN" });
-    const allowed = await stack.gql(`mutation { probeImageWrite }`, undefined, as("writer-secret"));
+  it("needs images:write for image mutations, refusing before any upstream call", async () => {
+    const denied = await stack.gql(DELETE_IMAGE, undefined, as("reader-secret"));
+    expect(codes(denied)).toEqual({ deleteImage: "FORBIDDEN" });
+    expect(await stack.emulator.counts()).toEqual({});
+    const allowed = await stack.gql(DELETE_IMAGE, undefined, as("writer-secret"));
     expect(allowed.errors).toBeUndefined();
-    expect(allowed.data).toEqual({ probeImageWrite: true });
+    expect(allowed.data).toEqual({ deleteImage: { __typename: "NotFoundError" } });
   });
 
-  it("needs only keys:write for a key mutation that skips the type's scopes", async () => {
-    const writer = await stack.gql(`mutation { probeKeyWrite }`, undefined, as("writer-secret"));
-    expect(codes(writer)).toEqual({ probeKeyWrite: "FORBIDDEN" });
-    const keys = await stack.gql(`mutation { probeKeyWrite }`, undefined, as("keys-secret"));
-    expect(keys.data).toEqual({ probeKeyWrite: true });
+  it("needs keys:write (not images:write) for signing-key mutations, and shows no value without keys:read", async () => {
+    const writer = await stack.gql(CREATE_KEY, undefined, as("writer-secret"));
+    expect(codes(writer)).toEqual({ createSigningKey: "FORBIDDEN" });
+    expect(await stack.emulator.counts()).toEqual({});
+    const keys = await stack.gql<{ createSigningKey: { signingKey: { name: string; value: string | null } } }>(
+      CREATE_KEY,
+      undefined,
+      as("keys-secret"),
+    );
+    expect(keys.data?.createSigningKey.signingKey).toEqual({ name: "partner", value: null });
+    expect(codes(keys)).toEqual({ "createSigningKey.signingKey.value": "FORBIDDEN" });
+    const stored = await stack.emulator.api<{ keys: { name: string; value: string }[] }>("GET", "/v1/keys");
+    const created = stored.body.result.keys.find((k) => k.name === "partner");
+    expect(created).toBeDefined();
+    expect(keys.text).not.toContain(created?.value);
   });
 });

@@ -125,11 +125,22 @@ describe("request size", () => {
     await expectRefused(answer, "maxBodyBytes");
   });
 
-  it("refuses an uploaded file over MAX_UPLOAD_BYTES while reading it, with HTTP 413", async () => {
-    const answer = await post(upload(2000), { "x-graphql-yoga-csrf": "1" });
-    expect(answer.status).toBe(413);
-    expect(answer.text).toMatch(/File size limit exceeded: 1000 bytes/);
-    expect(await stack.emulator.counts()).toEqual({});
+  it("cuts off a file over MAX_UPLOAD_BYTES while streaming it: a typed FILE_SIZE error, nothing stored", async () => {
+    const form = new FormData();
+    const mutation = `mutation($file: Upload) { uploadImage(input: { file: $file }) {
+      __typename ... on LimitExceededError { limit max }
+    } }`;
+    form.set("operations", JSON.stringify({ query: mutation, variables: { file: null } }));
+    form.set("map", JSON.stringify({ 0: ["variables.file"] }));
+    form.set("0", new Blob([new Uint8Array(2000)], { type: "image/png" }), "big.png");
+    const before = await stack.emulator.api<{ count: { current: number } }>("GET", "/v1/stats");
+    const answer = await post(form, { "x-graphql-yoga-csrf": "1" });
+    expect(answer.status).toBe(200);
+    expect((answer as { data?: unknown }).data).toEqual({
+      uploadImage: { __typename: "LimitExceededError", limit: "FILE_SIZE", max: 1000 },
+    });
+    const after = await stack.emulator.api<{ count: { current: number } }>("GET", "/v1/stats");
+    expect(after.body.result.count.current).toBe(before.body.result.count.current);
   });
 
   it("refuses an upload whose declared length exceeds one file plus its operations, before reading it", async () => {

@@ -1,0 +1,95 @@
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import type { Image, ImageUpdate } from "../upstream/index.ts";
+import { builder } from "./builder.ts";
+import { ImageRef } from "./image.ts";
+import { CHANGE_ERRORS, typedRefusal, ValidationError } from "./mutation-errors.ts";
+import { checkCreator, checkMetadata, isCustomImageId } from "./mutation-input.ts";
+
+const UpdateImageInput = builder.inputType("UpdateImageInput", {
+  description: "Fields left out stay as they are.",
+  fields: (t) => ({
+    imageId: t.id({ required: true }),
+    metadata: t.field({ type: "JSON", description: "Replaces the metadata: a JSON object of at most 1024 bytes." }),
+    creator: t.string(),
+    requireSignedURLs: t.boolean({ description: "Images with a custom id cannot require signed URLs." }),
+  }),
+});
+
+const UpdateImagePayload = builder.objectRef<{ image: Image }>("UpdateImagePayload").implement({
+  fields: (t) => ({
+    image: t.field({ type: ImageRef, resolve: (p) => p.image }),
+  }),
+});
+
+const DeleteImageInput = builder.inputType("DeleteImageInput", {
+  fields: (t) => ({ imageId: t.id({ required: true }) }),
+});
+
+const DeleteImagePayload = builder.objectRef<{ imageId: string }>("DeleteImagePayload").implement({
+  fields: (t) => ({
+    deletedImageId: t.id({ description: "The upstream id of the deleted image.", resolve: (p) => p.imageId }),
+    deletedId: t.id({
+      description: "The deleted image's global id, to evict it from a client cache.",
+      resolve: (p) => encodeGlobalID("Image", p.imageId),
+    }),
+  }),
+});
+
+function imageTarget(imageId: string) {
+  return {
+    resource: "IMAGE",
+    id: imageId,
+    idPath: ["input", "imageId"],
+    existing: true,
+    errors: CHANGE_ERRORS,
+  } as const;
+}
+
+builder.mutationFields((t) => ({
+  updateImage: t.field({
+    type: UpdateImagePayload,
+    args: { input: t.arg({ type: UpdateImageInput, required: true }) },
+    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "UpdateImageResult" } },
+    resolve: async (_root, { input }, ctx) => {
+      const imageId = String(input.imageId);
+      const update: ImageUpdate = {};
+      if (input.metadata != null) update.metadata = checkMetadata(input.metadata, ["input", "metadata"]);
+      if (input.creator != null) update.creator = checkCreator(input.creator, ["input", "creator"]);
+      if (input.requireSignedURLs != null) update.requireSignedURLs = input.requireSignedURLs;
+      if (Object.keys(update).length === 0) {
+        throw new ValidationError("Give at least one field to change.", ["input"]);
+      }
+      if (update.requireSignedURLs && isCustomImageId(imageId)) {
+        throw new ValidationError("An image with a custom id cannot require signed URLs.", [
+          "input",
+          "requireSignedURLs",
+        ]);
+      }
+      let image: Image;
+      try {
+        image = await ctx.api.images.update(imageId, update, { signal: ctx.signal });
+      } catch (error) {
+        throw typedRefusal(error, imageTarget(imageId));
+      }
+      ctx.loaders.clearAll();
+      ctx.loaders.primeImages([image]);
+      return { image };
+    },
+  }),
+  deleteImage: t.field({
+    type: DeleteImagePayload,
+    args: { input: t.arg({ type: DeleteImageInput, required: true }) },
+    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteImageResult" } },
+    resolve: async (_root, { input }, ctx) => {
+      const imageId = String(input.imageId);
+      try {
+        await ctx.api.images.delete(imageId, { signal: ctx.signal });
+      } catch (error) {
+        throw typedRefusal(error, imageTarget(imageId));
+      }
+      ctx.loaders.clearAll();
+      ctx.loaders.image.prime(imageId, null);
+      return { imageId };
+    },
+  }),
+}));

@@ -1,0 +1,98 @@
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import type { SigningKey } from "../upstream/index.ts";
+import { builder } from "./builder.ts";
+import { CHANGE_ERRORS, COMMON_ERRORS, ConflictError, typedRefusal } from "./mutation-errors.ts";
+import { checkName } from "./mutation-input.ts";
+import { SigningKeyRef } from "./signing-key.ts";
+
+const MAX_KEY_NAME_CHARS = 20;
+
+const CreateSigningKeyInput = builder.inputType("CreateSigningKeyInput", {
+  fields: (t) => ({
+    name: t.string({ required: true, description: "1 to 20 characters." }),
+    rotate: t.boolean({
+      defaultValue: false,
+      description:
+        "Replace the value of an existing key of this name (URLs signed with the old value stop working). Without it, an existing name is a ConflictError.",
+    }),
+  }),
+});
+
+const DeleteSigningKeyInput = builder.inputType("DeleteSigningKeyInput", {
+  fields: (t) => ({ name: t.string({ required: true }) }),
+});
+
+// Payloads carry the key as `SigningKey`, whose value is not exposed: no caller may read it yet.
+const CreateSigningKeyPayload = builder.objectRef<{ signingKey: SigningKey }>("CreateSigningKeyPayload").implement({
+  fields: (t) => ({
+    signingKey: t.field({ type: SigningKeyRef, resolve: (p) => p.signingKey }),
+  }),
+});
+
+const DeleteSigningKeyPayload = builder
+  .objectRef<{ name: string; remaining: SigningKey[] }>("DeleteSigningKeyPayload")
+  .implement({
+    fields: (t) => ({
+      deletedSigningKeyName: t.string({ resolve: (p) => p.name }),
+      deletedId: t.id({ resolve: (p) => encodeGlobalID("SigningKey", p.name) }),
+      signingKeys: t.field({
+        type: [SigningKeyRef],
+        description: "The keys left; after the last one goes, the upstream makes a new default key.",
+        resolve: (p) => p.remaining,
+      }),
+    }),
+  });
+
+const CREATE_ERRORS = [...COMMON_ERRORS, ConflictError] as const;
+
+function target(name: string, existing: boolean) {
+  const errors = existing ? CHANGE_ERRORS : CREATE_ERRORS;
+  return { resource: "SIGNING_KEY", id: name, idPath: ["input", "name"], existing, errors } as const;
+}
+
+builder.mutationFields((t) => ({
+  createSigningKey: t.field({
+    type: CreateSigningKeyPayload,
+    skipTypeScopes: true,
+    authScopes: { "keys:write": true },
+    args: { input: t.arg({ type: CreateSigningKeyInput, required: true }) },
+    errors: {
+      types: [...CREATE_ERRORS],
+      directResult: true,
+      union: { name: "CreateSigningKeyResult" },
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const name = checkName(input.name, MAX_KEY_NAME_CHARS, "signing key", ["input", "name"]);
+      // The upstream's PUT silently replaces an existing key, which breaks every URL signed with it.
+      if (!input.rotate && (await ctx.loaders.signingKeys()).some((k) => k.name === name)) {
+        throw new ConflictError(`A signing key named "${name}" exists; set rotate to replace it.`, ["input", "name"]);
+      }
+      let keys: SigningKey[];
+      try {
+        keys = await ctx.api.keys.create(name, { signal: ctx.signal });
+      } catch (error) {
+        throw typedRefusal(error, target(name, false));
+      }
+      ctx.loaders.clearAll();
+      const signingKey = keys.find((k) => k.name === name);
+      if (!signingKey) throw new Error(`The upstream did not list the new key ${name}`);
+      return { signingKey };
+    },
+  }),
+  deleteSigningKey: t.field({
+    type: DeleteSigningKeyPayload,
+    skipTypeScopes: true,
+    authScopes: { "keys:write": true },
+    args: { input: t.arg({ type: DeleteSigningKeyInput, required: true }) },
+    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteSigningKeyResult" } },
+    resolve: async (_root, { input }, ctx) => {
+      try {
+        const remaining = await ctx.api.keys.delete(input.name, { signal: ctx.signal });
+        ctx.loaders.clearAll();
+        return { name: input.name, remaining };
+      } catch (error) {
+        throw typedRefusal(error, target(input.name, true));
+      }
+    },
+  }),
+}));

@@ -1,0 +1,106 @@
+import type { Context } from "../context.ts";
+import { type ArrivedFile, type IncomingUpload, UploadUnavailableError } from "../uploads/incoming-upload.ts";
+import { sizeLimited } from "../uploads/size-limit.ts";
+import type { Image, ImageUpload } from "../upstream/index.ts";
+import { builder } from "./builder.ts";
+import { ImageRef } from "./image.ts";
+import {
+  COMMON_ERRORS,
+  ConflictError,
+  fileTooLarge,
+  LimitExceededError,
+  typedRefusal,
+  UnsupportedImageError,
+  ValidationError,
+} from "./mutation-errors.ts";
+import { checkHttpUrl, checkImageFields, type ImageFields } from "./mutation-input.ts";
+
+const UPLOAD_ERRORS = [...COMMON_ERRORS, ConflictError, LimitExceededError, UnsupportedImageError] as const;
+
+const UploadImageInput = builder.inputType("UploadImageInput", {
+  description: "Exactly one of `file` and `url`.",
+  fields: (t) => ({
+    file: t.field({ type: "Upload", description: "The image, as a file of a multipart request (streamed)." }),
+    url: t.string({ description: "An http(s) URL the upstream fetches the image from." }),
+    id: t.string({ description: "A custom id (not a UUID; `/` separates segments). Such images cannot be private." }),
+    metadata: t.field({ type: "JSON", description: "A JSON object of at most 1024 bytes." }),
+    creator: t.string(),
+    requireSignedURLs: t.boolean(),
+  }),
+});
+
+const UploadImagePayload = builder.objectRef<{ image: Image }>("UploadImagePayload").implement({
+  fields: (t) => ({
+    image: t.field({ type: ImageRef, resolve: (p) => p.image }),
+  }),
+});
+
+builder.mutationField("uploadImage", (t) =>
+  t.field({
+    type: UploadImagePayload,
+    description: "Uploads an image from a file (streamed to the upstream) or from a URL.",
+    args: { input: t.arg({ type: UploadImageInput, required: true }) },
+    errors: {
+      types: [...UPLOAD_ERRORS],
+      directResult: true,
+      union: { name: "UploadImageResult" },
+    },
+    resolve: async (_root, { input }, ctx) => {
+      if ((input.file == null) === (input.url == null)) {
+        const both = input.file != null;
+        throw new ValidationError(
+          both ? "Give either a file or a url, not both." : "Give the image as a file or as a url.",
+          both ? ["input", "url"] : ["input", "file"],
+        );
+      }
+      const fields = checkImageFields(input);
+      const target = {
+        resource: "IMAGE",
+        id: fields.id ?? "",
+        idPath: ["input", "id"],
+        existing: false,
+        errors: UPLOAD_ERRORS,
+      } as const;
+      let image: Image;
+      try {
+        image = input.file
+          ? await uploadFile(input.file, fields, ctx)
+          : await ctx.api.images.upload(
+              { ...fields, url: checkHttpUrl(input.url ?? "", ["input", "url"]) },
+              { signal: ctx.signal },
+            );
+      } catch (error) {
+        throw typedRefusal(error, target);
+      }
+      ctx.loaders.clearAll();
+      ctx.loaders.primeImages([image]);
+      return { image };
+    },
+  }),
+);
+
+async function uploadFile(upload: IncomingUpload, fields: ImageFields, ctx: Context): Promise<Image> {
+  let file: ArrivedFile;
+  try {
+    file = await upload.claim();
+  } catch (error) {
+    if (error instanceof UploadUnavailableError) throw new ValidationError(error.message, ["input", "file"]);
+    throw error;
+  }
+  const maxBytes = ctx.config.limits.maxUploadBytes;
+  const limited = sizeLimited(file.stream, maxBytes);
+  const request: ImageUpload = {
+    ...fields,
+    file: { filename: file.filename || "upload", contentType: file.mimeType, stream: limited.stream },
+  };
+  try {
+    return await ctx.api.images.upload(request, { signal: ctx.signal });
+  } catch (error) {
+    // Cut off mid-file (by the size limit, or a broken request): the upstream stored nothing.
+    if (limited.exceeded) throw fileTooLarge(maxBytes);
+    if (upload.brokenBy) throw new ValidationError(`The file could not be read: ${upload.brokenBy}`, ["input", "file"]);
+    throw error;
+  } finally {
+    upload.release();
+  }
+}

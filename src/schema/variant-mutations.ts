@@ -1,0 +1,153 @@
+import { encodeGlobalID } from "@pothos/plugin-relay";
+import type { Variant, VariantOptions } from "../upstream/index.ts";
+import { builder } from "./builder.ts";
+import {
+  CHANGE_ERRORS,
+  COMMON_ERRORS,
+  ConflictError,
+  LimitExceededError,
+  MAX_VARIANTS,
+  typedRefusal,
+  ValidationError,
+  variantLimit,
+} from "./mutation-errors.ts";
+import { checkName } from "./mutation-input.ts";
+import { VariantFitEnum, VariantMetadataEnum, VariantRef } from "./variant.ts";
+
+const MAX_VARIANT_NAME_CHARS = 99;
+const PUBLIC_VARIANT = "public";
+
+const VariantOptionsInput = builder.inputType("VariantOptionsInput", {
+  fields: (t) => ({
+    fit: t.field({ type: VariantFitEnum, required: true }),
+    width: t.int({ required: true, description: "Pixels, at least 1: the box the image fits in." }),
+    height: t.int({ required: true }),
+    metadata: t.field({ type: VariantMetadataEnum, required: true }),
+  }),
+});
+
+const CreateVariantInput = builder.inputType("CreateVariantInput", {
+  fields: (t) => ({
+    name: t.string({ required: true, description: "1 to 99 characters." }),
+    options: t.field({ type: VariantOptionsInput, required: true }),
+    neverRequireSignedURLs: t.boolean({ description: "Serve even private images through this variant unsigned." }),
+  }),
+});
+
+const UpdateVariantInput = builder.inputType("UpdateVariantInput", {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    options: t.field({ type: VariantOptionsInput, required: true }),
+    neverRequireSignedURLs: t.boolean(),
+  }),
+});
+
+const DeleteVariantInput = builder.inputType("DeleteVariantInput", {
+  fields: (t) => ({ name: t.string({ required: true, description: "Any variant but `public`." }) }),
+});
+
+function variantPayload(name: string) {
+  return builder.objectRef<{ variant: Variant }>(name).implement({
+    fields: (t) => ({
+      variant: t.field({ type: VariantRef, resolve: (p) => p.variant }),
+    }),
+  });
+}
+
+const DeleteVariantPayload = builder.objectRef<{ name: string }>("DeleteVariantPayload").implement({
+  fields: (t) => ({
+    deletedVariantName: t.string({ resolve: (p) => p.name }),
+    deletedId: t.id({
+      description: "The deleted variant's global id.",
+      resolve: (p) => encodeGlobalID("Variant", p.name),
+    }),
+  }),
+});
+
+function checkOptions(options: VariantOptions): VariantOptions {
+  for (const side of ["width", "height"] as const) {
+    if (!Number.isInteger(options[side]) || options[side] < 1) {
+      throw new ValidationError(`The ${side} must be a whole number of pixels, at least 1.`, [
+        "input",
+        "options",
+        side,
+      ]);
+    }
+  }
+  return options;
+}
+
+const CREATE_ERRORS = [...COMMON_ERRORS, ConflictError, LimitExceededError] as const;
+
+function target(name: string, existing: boolean) {
+  const errors = existing ? CHANGE_ERRORS : CREATE_ERRORS;
+  return { resource: "VARIANT", id: name, idPath: ["input", "name"], existing, errors } as const;
+}
+
+builder.mutationFields((t) => ({
+  createVariant: t.field({
+    type: variantPayload("CreateVariantPayload"),
+    args: { input: t.arg({ type: CreateVariantInput, required: true }) },
+    errors: {
+      types: [...CREATE_ERRORS],
+      directResult: true,
+      union: { name: "CreateVariantResult" },
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const name = checkName(input.name, MAX_VARIANT_NAME_CHARS, "variant", ["input", "name"]);
+      const options = checkOptions(input.options);
+      // The upstream's code for the limit is unconfirmed, so the count is checked here first.
+      const existing = await ctx.loaders.variants();
+      if (existing.some((v) => v.id === name)) {
+        throw new ConflictError(`A variant named "${name}" already exists.`, ["input", "name"]);
+      }
+      if (existing.length >= MAX_VARIANTS) throw variantLimit();
+      try {
+        const variant = await ctx.api.variants.create(
+          { id: name, options, neverRequireSignedURLs: input.neverRequireSignedURLs ?? false },
+          { signal: ctx.signal },
+        );
+        ctx.loaders.clearAll();
+        return { variant };
+      } catch (error) {
+        throw typedRefusal(error, target(name, false));
+      }
+    },
+  }),
+  updateVariant: t.field({
+    type: variantPayload("UpdateVariantPayload"),
+    args: { input: t.arg({ type: UpdateVariantInput, required: true }) },
+    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "UpdateVariantResult" } },
+    resolve: async (_root, { input }, ctx) => {
+      const options = checkOptions(input.options);
+      const change = {
+        options,
+        ...(input.neverRequireSignedURLs == null ? {} : { neverRequireSignedURLs: input.neverRequireSignedURLs }),
+      };
+      try {
+        const variant = await ctx.api.variants.update(input.name, change, { signal: ctx.signal });
+        ctx.loaders.clearAll();
+        return { variant };
+      } catch (error) {
+        throw typedRefusal(error, target(input.name, true));
+      }
+    },
+  }),
+  deleteVariant: t.field({
+    type: DeleteVariantPayload,
+    args: { input: t.arg({ type: DeleteVariantInput, required: true }) },
+    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteVariantResult" } },
+    resolve: async (_root, { input }, ctx) => {
+      if (input.name === PUBLIC_VARIANT) {
+        throw new ValidationError("The public variant cannot be deleted.", ["input", "name"]);
+      }
+      try {
+        await ctx.api.variants.delete(input.name, { signal: ctx.signal });
+        ctx.loaders.clearAll();
+        return { name: input.name };
+      } catch (error) {
+        throw typedRefusal(error, target(input.name, true));
+      }
+    },
+  }),
+}));
