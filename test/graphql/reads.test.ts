@@ -122,3 +122,20 @@ describe("across requests", () => {
     expect((await stack.emulator.counts())[GET_IMAGE]).toBe(1);
   });
 });
+
+describe("documents the caller got wrong", () => {
+  it("answers syntax, validation and variable errors with BAD_USER_INPUT and HTTP 400, calling nothing", async () => {
+    const documents: [string, Record<string, unknown>?][] = [
+      ["{ image(imageId: "],
+      ["{ nope }"],
+      ["query($x: Int!) { image(imageId: $x) { imageId } }", { x: 1 }],
+      ["query($x: ID!) { image(imageId: $x) { imageId } }", { x: null }],
+    ];
+    for (const [document, variables] of documents) {
+      const answer = await stack.gql(document, variables);
+      expect(answer.status, document).toBe(400);
+      expect(answer.errors?.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
+    }
+    expect(await stack.emulator.counts()).toEqual({});
+  });
+});
