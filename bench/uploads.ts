@@ -81,7 +81,13 @@ function graphqlUpload(file: Uint8Array): LoadRequest {
   form.field("operations", JSON.stringify({ query: UPLOAD, variables: { input: { file: null } } }));
   form.field("map", JSON.stringify({ 0: ["variables.input.file"] }));
   form.file("0", "bench.png", file);
-  return { method: "POST", path: "/graphql", headers: form.headers(), body: form.body() };
+  // Upload clients send this header, so the server's CSRF prevention lets the request in.
+  return {
+    method: "POST",
+    path: "/graphql",
+    headers: { ...form.headers(), "apollo-require-preflight": "true" },
+    body: form.body(),
+  };
 }
 
 function restUpload(file: Uint8Array, emulator: RunningEmulator): LoadRequest {
