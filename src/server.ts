@@ -88,14 +88,17 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const { limits } = config;
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: ({ request }) =>
-      createContext({
-        api: apiFor(viewerOf(request).upstreamToken),
+    context: ({ request }) => {
+      const viewer = viewerOf(request);
+      const api = apiFor(viewer.upstreamToken);
+      return createContext({
+        api,
         config,
-        viewer: viewerOf(request),
+        viewer,
         signal: request.signal,
         onLoaderCacheHit: observability.onLoaderCacheHit,
-      }),
+      });
+    },
     graphqlEndpoint: "/graphql",
     healthCheckEndpoint: "/health",
     landingPage: false,
