@@ -1,6 +1,5 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GraphQLError } from "graphql";
 import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
@@ -104,7 +103,8 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     landingPage: false,
     graphiql: limits.graphiql && { title: "Cloudflare Images GraphQL", defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     // The GraphiQL bundle served from this process, not from a CDN: works offline and behind strict egress.
-    renderGraphiQL,
+    // Loaded on the first page view only: its inline bundle costs about 50 MB of memory.
+    renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     maskedErrors: { maskError: (error, message) => maskError(error, message, config.auth.mode === "forward") },
     logging: yogaLogger(logger.child({ component: "yoga" })),
     // Uploads are parsed by useStreamingUploads, which does not hold files in memory as yoga's parser does.
