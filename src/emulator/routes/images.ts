@@ -68,12 +68,13 @@ function parseChanges(body: Record<string, unknown>, maxMetadataBytes: number): 
 }
 
 async function deleteImage(_request: Request, params: Record<string, string>, ctx: EmulatorContext): Promise<Response> {
-  const image = requireImage(ctx, imageId(params));
+  const id = imageId(params);
+  const image = requireImage(ctx, id);
   await ctx.state.write(
     () => {
-      // Another request may have replaced or deleted it since the lookup above.
-      if (ctx.state.images.get(image.id) !== image) throw apiErrors.imageNotFound();
-      ctx.state.images.delete(image.id);
+      // Another request may have replaced, renamed or deleted it since the lookup above.
+      if (ctx.state.images.get(id) !== image) throw apiErrors.imageNotFound();
+      ctx.state.images.delete(id);
     },
     image.file ? [image.file.blobKey] : [],
   );
