@@ -127,6 +127,23 @@ describe("the batch host", () => {
     });
   });
 
+  it("takes injected faults by its own route templates, leaving the global API's routes alone", async () => {
+    await start();
+    const token = await batchToken();
+    const image = await uploaded(emulator);
+    await emulator.admin("POST", "/faults", {
+      method: "GET",
+      route: "/batch/images/v1/{image_id}",
+      status: 503,
+      retryAfter: 2,
+    });
+    expect((await emulator.api("GET", `/v1/${image.id}`)).status).toBe(200);
+    const failed = await batch("GET", `/v1/${image.id}`, token);
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get("retry-after")).toBe("2");
+    expect((await batch("GET", `/v1/${image.id}`, token)).status).toBe(200);
+  });
+
   it("answers the API's not-found and bad-input failures as the global API does", async () => {
     await start();
     const token = await batchToken();
