@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { DEFAULT_BATCH_TOKEN_TTL_SECONDS } from "./batch.ts";
 import { EMULATOR_DEFAULTS, type EmulatorOptions, startEmulator } from "./index.ts";
 
 const USAGE = `Usage: npm run emulator -- [options]
@@ -13,7 +14,13 @@ Options:
   --seed              start with the sample images, variants and signing key
   --data-dir <dir>    keep state and image bytes in this folder across restarts
   --latency-ms <n>    latency added to every API and delivery request
-  --rate-limit        apply the real rate limit (1200 requests per 5 minutes, then 5 minutes of 429s)
+  --rate-limit        apply the real rate limit (1200 requests per 5 minutes, then 5 minutes of 429s;
+                      200 requests per second per batch token on the batch host)
+  --batch-token-ttl <s>
+                      lifetime of batch tokens in seconds (default ${DEFAULT_BATCH_TOKEN_TTL_SECONDS})
+  --flexible-variants turn flexible variants on at start (--seed does too)
+  --new-id-on-signed-urls-change
+                      changing an image's requireSignedURLs gives it a new id
   -h, --help          show this help
 `;
 
@@ -37,7 +44,16 @@ function parseCliArgs(args: string[]): EmulatorOptions | "help" {
     seed: values.seed ?? false,
     latencyMs: integerOption("--latency-ms", values["latency-ms"], 0, 60_000),
     rateLimit: values["rate-limit"] ?? false,
+    batchTokenTtlSeconds: integerOption(
+      "--batch-token-ttl",
+      values["batch-token-ttl"],
+      DEFAULT_BATCH_TOKEN_TTL_SECONDS,
+      7 * 24 * 3600,
+    ),
+    newIdOnSignedUrlsChange: values["new-id-on-signed-urls-change"] ?? false,
   };
+  if (options.batchTokenTtlSeconds === 0) throw new UsageError("--batch-token-ttl must be at least 1 second");
+  if (values["flexible-variants"]) options.flexibleVariants = true;
   if (options.token === "" || /\s/.test(options.token ?? ""))
     throw new UsageError("--token must be non-empty, without spaces");
   if (values["data-dir"] !== undefined) options.dataDir = values["data-dir"];
@@ -58,6 +74,9 @@ function parse(args: string[]) {
       "data-dir": { type: "string" },
       "latency-ms": { type: "string" },
       "rate-limit": { type: "boolean" },
+      "batch-token-ttl": { type: "string" },
+      "flexible-variants": { type: "boolean" },
+      "new-id-on-signed-urls-change": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -86,6 +105,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `baseUrl=${emulator.baseUrl}`,
+      `batchBaseUrl=${emulator.batchBaseUrl}`,
       `accountId=${emulator.accountId}`,
       `token=${emulator.token}`,
       `accountHash=${emulator.accountHash}`,

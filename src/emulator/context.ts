@@ -1,3 +1,4 @@
+import type { BatchTokens } from "./batch.ts";
 import type { Control } from "./control.ts";
 import type { EmulatorState } from "./state.ts";
 
@@ -29,6 +30,8 @@ export interface EmulatorConfig {
   /** `http://host:port` the emulator is reached at; delivery and upload URLs start with it. */
   origin: string;
   limits: EmulatorLimits;
+  /** Changing an image's `requireSignedURLs` gives it a new id, as the spec's "new UID on a change" reads. */
+  newIdOnSignedUrlsChange: boolean;
 }
 
 /** What every handler gets beside its request. */
@@ -36,6 +39,7 @@ export interface EmulatorContext {
   readonly state: EmulatorState;
   readonly control: Control;
   readonly config: EmulatorConfig;
+  readonly batchTokens: BatchTokens;
   now(): number;
 }
 

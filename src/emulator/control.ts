@@ -22,9 +22,12 @@ export interface RateLimitSpec {
   windowSeconds: number;
   /** How long every request is refused once the limit is crossed (the real API: 5 minutes). */
   blockSeconds: number;
+  /** Requests per second per batch token on the batch host (the real one: 200); outside `limit`. */
+  batchPerSecond?: number;
 }
 
 export const REAL_RATE_LIMIT: RateLimitSpec = { limit: 1200, windowSeconds: 300, blockSeconds: 300 };
+export const BATCH_REQUESTS_PER_SECOND = 200;
 
 /**
  * Test hooks and counters: request counts per route, injected latency and faults, and the optional
@@ -39,6 +42,8 @@ export class Control {
   #windowStart = 0;
   #windowCount = 0;
   #blockedUntil = 0;
+  /** One-second windows per batch token. */
+  readonly #batchWindows = new Map<string, { start: number; count: number }>();
   readonly #now: () => number;
   readonly #startOptions: { latencyMs: number; rateLimit: RateLimitSpec | undefined };
 
@@ -64,6 +69,7 @@ export class Control {
     this.#windowStart = 0;
     this.#windowCount = 0;
     this.#blockedUntil = 0;
+    this.#batchWindows.clear();
   }
 
   /**
@@ -90,6 +96,29 @@ export class Control {
       return failureResponse(new ApiError(status, errors, headers));
     }
     return rateLimited ? this.#applyRateLimit() : undefined;
+  }
+
+  /**
+   * The batch host's own limit, per token, applied only while the limiter is on. Going over is
+   * answered 429 for the rest of that second; nothing is blocked for longer (none is documented).
+   */
+  admitBatchToken(token: string): Response | undefined {
+    if (!this.rateLimit) return undefined;
+    const now = this.#now();
+    const perSecond = this.rateLimit.batchPerSecond ?? BATCH_REQUESTS_PER_SECOND;
+    let window = this.#batchWindows.get(token);
+    if (!window || now - window.start >= 1000) {
+      if (this.#batchWindows.size > 1000) this.#dropOldBatchWindows(now);
+      window = { start: now, count: 0 };
+      this.#batchWindows.set(token, window);
+    }
+    window.count += 1;
+    if (window.count <= perSecond) return undefined;
+    return failureResponse(apiErrors.rateLimited(Math.max(1, Math.ceil((window.start + 1000 - now) / 1000))));
+  }
+
+  #dropOldBatchWindows(now: number): void {
+    for (const [token, window] of this.#batchWindows) if (now - window.start >= 1000) this.#batchWindows.delete(token);
   }
 
   /** Headers the real API sends on every answer (changelog 2025-09-03), when the limiter is on. */

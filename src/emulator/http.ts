@@ -70,6 +70,11 @@ export class Router<C> {
     return this;
   }
 
+  /** The handler registered for exactly this method and template, so another router can serve it too. */
+  handlerOf(method: string, template: string): RouteHandler<C> | undefined {
+    return this.#routes.find((route) => route.method === method && route.template === template)?.handler;
+  }
+
   /** Returns the match, `"method"` when only the method differs, or undefined. */
   match(method: string, pathname: string): RouteMatch<C> | "method" | undefined {
     const parts = pathname.split("/").slice(1);

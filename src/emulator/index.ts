@@ -1,9 +1,18 @@
 import { createHash } from "node:crypto";
+import {
+  BATCH_PREFIX,
+  BatchTokens,
+  batchRouter,
+  DEFAULT_BATCH_TOKEN_TTL_SECONDS,
+  handleBatch,
+  registerBatchTokenRoute,
+} from "./batch.ts";
 import { type EmulatorConfig, type EmulatorContext, type EmulatorLimits, REAL_LIMITS } from "./context.ts";
 import { Control, type RateLimitSpec, REAL_RATE_LIMIT } from "./control.ts";
 import { apiErrors } from "./errors.ts";
 import { ApiError, failureResponse, Router, serve } from "./http.ts";
 import { registerAdminRoutes } from "./routes/admin.ts";
+import { registerConfigRoutes } from "./routes/config.ts";
 import { registerDeliveryRoutes } from "./routes/delivery.ts";
 import { registerDirectUploadRoutes, registerUploadUrlRoutes } from "./routes/direct-uploads.ts";
 import { registerImageRoutes } from "./routes/images.ts";
@@ -36,6 +45,12 @@ export interface EmulatorOptions {
   /** `true` for the real limits (1,200 per 5 minutes, then 5 minutes of 429s). Off by default. */
   rateLimit?: boolean | RateLimitSpec;
   limits?: Partial<EmulatorLimits>;
+  /** Lifetime of the batch tokens `GET /v1/batch_token` hands out (default 30 minutes). */
+  batchTokenTtlSeconds?: number;
+  /** Flexible variants on or off at start, whatever the data says (`seed` alone turns them on). */
+  flexibleVariants?: boolean;
+  /** A `requireSignedURLs` change gives the image a new id (the old one then 404s). Off by default. */
+  newIdOnSignedUrlsChange?: boolean;
   /** Clock, for tests of expiry. */
   now?: () => number;
 }
@@ -43,6 +58,8 @@ export interface EmulatorOptions {
 export interface RunningEmulator {
   /** `http://host:port/client/v4`: the base URL a Cloudflare client is given. */
   baseUrl: string;
+  /** `http://host:port/batch`: the batch host (upstream: https://batch.imagedelivery.net). */
+  batchBaseUrl: string;
   origin: string;
   accountId: string;
   accountHash: string;
@@ -67,9 +84,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     blobs = directory;
     snapshots = directory;
   }
-  const initial = stored ?? (options.seed ? await seedSnapshot(blobs, now) : emptySnapshot());
+  const loaded = stored ?? (options.seed ? await seedSnapshot(blobs, now) : emptySnapshot());
+  const initial =
+    options.flexibleVariants === undefined
+      ? loaded
+      : { ...loaded, config: { ...loaded.config, flexibleVariants: options.flexibleVariants } };
   const state = new EmulatorState(blobs, snapshots, initial);
-  if (!stored) await state.write(() => undefined);
+  if (initial !== stored) await state.write(() => undefined);
   if (blobs instanceof DirectoryStore) {
     await blobs.removeOrphans(new Set(state.snapshot().images.flatMap((i) => (i.file ? [i.file.blobKey] : []))));
   }
@@ -82,8 +103,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     token,
     origin: "",
     limits: { ...REAL_LIMITS, ...options.limits },
+    newIdOnSignedUrlsChange: options.newIdOnSignedUrlsChange ?? false,
   };
-  const context: EmulatorContext = { state, control, config, now };
+  const batchTokens = new BatchTokens(options.batchTokenTtlSeconds ?? DEFAULT_BATCH_TOKEN_TTL_SECONDS);
+  const context: EmulatorContext = { state, control, config, batchTokens, now };
 
   const api = new Router<EmulatorContext>();
   registerImageRoutes(api);
@@ -91,13 +114,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   registerVariantRoutes(api);
   registerKeyRoutes(api);
   registerStatsRoutes(api);
+  registerConfigRoutes(api);
+  registerBatchTokenRoute(api);
+  const batch = batchRouter(api);
   const open = new Router<EmulatorContext>();
   registerDeliveryRoutes(open);
   registerUploadUrlRoutes(open);
   const admin = new Router<EmulatorContext>();
   registerAdminRoutes(admin, { initial });
 
-  const listening = await serve((request) => handle(request, { api, open, admin, context }), {
+  const listening = await serve((request) => handle(request, { api, batch, open, admin, context }), {
     host: options.host ?? EMULATOR_DEFAULTS.host,
     port: options.port ?? EMULATOR_DEFAULTS.port,
   });
@@ -105,6 +131,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   return {
     baseUrl: `${config.origin}${API_PREFIX}`,
+    batchBaseUrl: `${config.origin}${BATCH_PREFIX}`,
     origin: config.origin,
     accountId,
     accountHash: config.accountHash,
@@ -120,12 +147,13 @@ export function accountHashOf(accountId: string): string {
 
 interface Routers {
   api: Router<EmulatorContext>;
+  batch: Router<EmulatorContext>;
   open: Router<EmulatorContext>;
   admin: Router<EmulatorContext>;
   context: EmulatorContext;
 }
 
-async function handle(request: Request, { api, open, admin, context }: Routers): Promise<Response> {
+async function handle(request: Request, { api, batch, open, admin, context }: Routers): Promise<Response> {
   const { pathname } = new URL(request.url);
   try {
     if (pathname.startsWith("/__emulator/")) {
@@ -135,6 +163,8 @@ async function handle(request: Request, { api, open, admin, context }: Routers):
     }
     if (pathname.startsWith(`${API_PREFIX}/`))
       return await handleApi(request, pathname.slice(API_PREFIX.length), api, context);
+    if (pathname.startsWith(`${BATCH_PREFIX}/`))
+      return await handleBatch(request, pathname.slice(BATCH_PREFIX.length), batch, context);
     const match = open.match(request.method, pathname);
     if (!match || match === "method") throw apiErrors.noRoute();
     const refused = await context.control.admit(request.method, match.route.slice(request.method.length + 1), false);

@@ -45,6 +45,8 @@ export async function seedSnapshot(blobs: BlobStore, now: () => number): Promise
     images,
     variants: structuredClone(SEED_VARIANTS),
     keys: [{ name: "default", value: newSigningKeyValue() }],
+    // The seeded account shows what a configured account can do, responsive URLs included.
+    config: { flexibleVariants: true },
   };
 }
 

@@ -42,12 +42,19 @@ export interface SigningKeyRecord {
   value: string;
 }
 
+/** Account settings of `/v1/config`. */
+export interface AccountConfig {
+  flexibleVariants: boolean;
+}
+
 export interface Snapshot {
   version: 1;
   nextSeq: number;
   images: ImageRecord[];
   variants: VariantRecord[];
   keys: SigningKeyRecord[];
+  /** Absent in snapshots written before the setting existed: all off. */
+  config?: AccountConfig;
 }
 
 export const PUBLIC_VARIANT: VariantRecord = {
@@ -71,6 +78,7 @@ export function emptySnapshot(): Snapshot {
     images: [],
     variants: [structuredClone(PUBLIC_VARIANT)],
     keys: [{ name: "default", value: newSigningKeyValue() }],
+    config: { flexibleVariants: false },
   };
 }
 
@@ -83,6 +91,7 @@ export class EmulatorState {
   images = new Map<string, ImageRecord>();
   variants = new Map<string, VariantRecord>();
   keys: SigningKeyRecord[] = [];
+  config: AccountConfig = { flexibleVariants: false };
   nextSeq = 1;
   readonly blobs: BlobStore;
   readonly #snapshots: SnapshotStore;
@@ -105,6 +114,7 @@ export class EmulatorState {
       images: [...this.images.values()],
       variants: [...this.variants.values()],
       keys: [...this.keys],
+      config: { ...this.config },
     };
   }
 
@@ -153,5 +163,16 @@ export class EmulatorState {
     this.images = new Map([...snapshot.images].sort((a, b) => a.seq - b.seq).map((i) => [i.id, i]));
     this.variants = new Map(snapshot.variants.map((v) => [v.id, v]));
     this.keys = [...snapshot.keys];
+    this.config = { flexibleVariants: snapshot.config?.flexibleVariants ?? false };
+  }
+
+  /**
+   * Gives an image another id in place, keeping its listing position (the Map's order). Call inside
+   * `write`.
+   */
+  renameImage(image: ImageRecord, newId: string): void {
+    const oldId = image.id;
+    image.id = newId;
+    this.images = new Map([...this.images].map(([id, record]) => (id === oldId ? [newId, record] : [id, record])));
   }
 }

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { samplePng } from "../../src/emulator/samples.ts";
 
 const CLI = "src/emulator/cli.ts";
 const running: ChildProcess[] = [];
@@ -52,6 +53,7 @@ describe("emulator CLI", () => {
     const child = runCli(["--port", "0", "--seed"]);
     const printed = await startupLines(child);
     expect(printed.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/client\/v4$/);
+    expect(printed.batchBaseUrl).toBe(printed.baseUrl?.replace(/\/client\/v4$/, "/batch"));
     expect(printed.accountId).toMatch(/^[0-9a-f]{32}$/);
     expect(printed.token).toBeTruthy();
 
@@ -99,6 +101,55 @@ describe("emulator CLI", () => {
     }
   });
 
+  it("turns on flexible variants, new ids on requireSignedURLs changes and the batch token lifetime by flag", async () => {
+    const child = runCli([
+      "--port",
+      "0",
+      "--flexible-variants",
+      "--new-id-on-signed-urls-change",
+      "--batch-token-ttl",
+      "120",
+    ]);
+    const printed = await startupLines(child);
+    const auth = { authorization: `Bearer ${printed.token}` };
+    const base = `${printed.baseUrl}/accounts/${printed.accountId}/images`;
+
+    const before = Date.now();
+    const tokenAnswer = await fetch(`${base}/v1/batch_token`, { headers: auth });
+    const { token, expiresAt } = ((await tokenAnswer.json()) as { result: { token: string; expiresAt: string } })
+      .result;
+    const lifetime = Date.parse(expiresAt) - before;
+    expect(lifetime).toBeGreaterThan(110_000);
+    expect(lifetime).toBeLessThanOrEqual(130_000);
+
+    const form = new FormData();
+    form.append("file", new Blob([samplePng(4, 4) as Uint8Array<ArrayBuffer>], { type: "image/png" }), "a.png");
+    const created = await fetch(`${printed.batchBaseUrl}/images/v1`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    expect(created.status).toBe(200);
+    const { id } = ((await created.json()) as { result: { id: string } }).result;
+    const flexible = await fetch(
+      `${printed.baseUrl?.replace(/\/client\/v4$/, "")}/cdn/${printed.accountHash}/${id}/w=40`,
+    );
+    expect(flexible.status).toBe(200);
+
+    const patched = await fetch(`${base}/v1/${id}`, {
+      method: "PATCH",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ requireSignedURLs: true }),
+    });
+    const renamed = ((await patched.json()) as { result: { id: string } }).result.id;
+    expect(renamed).not.toBe(id);
+    expect((await fetch(`${base}/v1/${id}`, { headers: auth })).status).toBe(404);
+
+    const exit = finished(child);
+    child.kill("SIGTERM");
+    expect((await exit).code).toBe(0);
+  });
+
   it("prints the usage with --help and exits 0", async () => {
     const result = await finished(runCli(["--help"]));
     expect(result.code).toBe(0);
@@ -114,6 +165,7 @@ describe("emulator CLI", () => {
     ["a negative latency", ["--latency-ms", "-5"]],
     ["a malformed account id", ["--account-id", "XYZ"]],
     ["a flag without its value", ["--token"]],
+    ["a batch token lifetime of 0", ["--batch-token-ttl", "0"]],
   ])("refuses %s with the usage on stderr and exit code 2", async (_case, args) => {
     const result = await finished(runCli(args));
     expect(result.code).toBe(2);

@@ -117,10 +117,13 @@ export function parseRateLimit(body: AdminBody, real: RateLimitSpec): RateLimitS
     throw adminInputError("enabled must be a boolean");
   if (body.enabled === false) return undefined;
   const hasNumbers = ["limit", "windowSeconds", "blockSeconds"].some((name) => body[name] !== undefined);
-  if (body.enabled === true && !hasNumbers) return { ...real };
+  const batch =
+    body.batchPerSecond === undefined ? {} : { batchPerSecond: requiredInteger(body, "batchPerSecond", 1, 1_000_000) };
+  if (body.enabled === true && !hasNumbers) return { ...real, ...batch };
   return {
     limit: requiredInteger(body, "limit", 1, 1_000_000),
     windowSeconds: requiredInteger(body, "windowSeconds", 1, 86_400),
     blockSeconds: requiredInteger(body, "blockSeconds", 0, 86_400),
+    ...batch,
   };
 }

@@ -1,4 +1,5 @@
 import type { EmulatorContext } from "../context.ts";
+import { looksLikeFlexibleVariant, parseFlexibleOptions } from "../flexible-variants.ts";
 import type { Router } from "../http.ts";
 import { type SignatureVerdict, verifySignedDelivery } from "../signing.ts";
 
@@ -26,11 +27,14 @@ async function deliver(request: Request, params: Record<string, string>, ctx: Em
   if (!target) return plainText(404, "Image not found");
   const image = ctx.state.images.get(target.imageId);
   if (!image?.file || image.draft) return plainText(404, "Image not found");
-  const variant = ctx.state.variants.get(target.variant);
-  if (!variant) return plainText(404, "Variant not found");
-
   const url = new URL(request.url);
-  const signed = image.requireSignedURLs && !variant.neverRequireSignedURLs;
+  const variant = ctx.state.variants.get(target.variant);
+  if (!variant) {
+    if (!looksLikeFlexibleVariant(target.variant)) return plainText(404, "Variant not found");
+    const refusal = refuseFlexibleVariant(target.variant, image.requireSignedURLs, ctx);
+    if (refusal) return refusal;
+  }
+  const signed = variant !== undefined && image.requireSignedURLs && !variant.neverRequireSignedURLs;
   if (signed) {
     const verdict = verifySignedDelivery(url, ctx.state.keys, ctx.now());
     if (verdict !== "valid") return plainText(403, REFUSALS[verdict]);
@@ -45,6 +49,27 @@ async function deliver(request: Request, params: Record<string, string>, ctx: Em
       "cache-control": signed ? signedCacheControl(url, ctx.now()) : `public, max-age=${PUBLIC_MAX_AGE_SECONDS}`,
       "x-content-type-options": "nosniff",
     },
+  });
+}
+
+/**
+ * A flexible variant is served (unresized: the emulator checks the options, it does not transform)
+ * when the account has them on, the options are valid, and the image is public: the real service
+ * refuses them on images that require signed URLs.
+ */
+function refuseFlexibleVariant(slot: string, requireSignedURLs: boolean, ctx: EmulatorContext): Response | undefined {
+  if (!ctx.state.config.flexibleVariants) return plainText(404, "Variant not found (flexible variants are off)");
+  const parsed = parseFlexibleOptions(slot);
+  if ("error" in parsed) return resizeError(400, 9401, `Invalid or missing options: ${parsed.error}`);
+  if (requireSignedURLs) return plainText(403, "Flexible variants cannot be used with images that require signed URLs");
+  return undefined;
+}
+
+/** How the image service reports a refused transformation: `ERROR <code>` text and `Cf-Resized: err=<code>`. */
+function resizeError(status: number, code: number, message: string): Response {
+  return new Response(`ERROR ${code}: ${message}\n`, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", "cf-resized": `err=${code}` },
   });
 }
 

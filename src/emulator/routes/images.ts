@@ -2,6 +2,7 @@ import type { EmulatorContext } from "../context.ts";
 import { apiErrors } from "../errors.ts";
 import { envelope, type Router } from "../http.ts";
 import { readJsonObject } from "../json-body.ts";
+import { newImageId } from "../state.ts";
 import { imageToWire } from "../wire.ts";
 import { checkMetadata, checkPrivacyAllowed, parseCreator } from "./image-form.ts";
 import { requireImage } from "./image-records.ts";
@@ -41,7 +42,10 @@ async function updateImage(request: Request, params: Record<string, string>, ctx
     if (changes.requireSignedURLs !== undefined) checkPrivacyAllowed(target.id, changes.requireSignedURLs);
     if (changes.meta !== undefined) target.meta = changes.meta;
     if (changes.creator !== undefined) target.creator = changes.creator;
-    if (changes.requireSignedURLs !== undefined) target.requireSignedURLs = changes.requireSignedURLs;
+    if (changes.requireSignedURLs !== undefined && changes.requireSignedURLs !== target.requireSignedURLs) {
+      target.requireSignedURLs = changes.requireSignedURLs;
+      if (ctx.config.newIdOnSignedUrlsChange) ctx.state.renameImage(target, newImageId());
+    }
     return target;
   });
   return envelope(imageToWire(image, ctx));
@@ -64,12 +68,13 @@ function parseChanges(body: Record<string, unknown>, maxMetadataBytes: number): 
 }
 
 async function deleteImage(_request: Request, params: Record<string, string>, ctx: EmulatorContext): Promise<Response> {
-  const image = requireImage(ctx, imageId(params));
+  const id = imageId(params);
+  const image = requireImage(ctx, id);
   await ctx.state.write(
     () => {
-      // Another request may have replaced or deleted it since the lookup above.
-      if (ctx.state.images.get(image.id) !== image) throw apiErrors.imageNotFound();
-      ctx.state.images.delete(image.id);
+      // Another request may have replaced, renamed or deleted it since the lookup above.
+      if (ctx.state.images.get(id) !== image) throw apiErrors.imageNotFound();
+      ctx.state.images.delete(id);
     },
     image.file ? [image.file.blobKey] : [],
   );
