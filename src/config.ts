@@ -21,6 +21,11 @@ export interface Config {
   /** Largest `per_page` asked of the v2 list. */
   readonly upstreamPageSize: number;
   readonly signedUrls: { readonly defaultExpiresIn: number; readonly maxExpiresIn: number };
+  /**
+   * The account has flexible variants enabled (`PATCH /v1/config`), which the API cannot be asked:
+   * off, `transform` and `srcset` are refused instead of giving URLs that do not load.
+   */
+  readonly flexibleVariants: boolean;
   /** Emulator latency (ms) when the embedded emulator runs; for demos of batching. */
   readonly emulatorLatencyMs: number;
   readonly auth: AuthSettings;
@@ -97,6 +102,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       defaultExpiresIn: read.integer("SIGNED_URL_DEFAULT_EXPIRES_IN", 3600, 1, 31_536_000),
       maxExpiresIn: read.integer("SIGNED_URL_MAX_EXPIRES_IN", 7 * 86_400, 1, 31_536_000),
     },
+    // The embedded emulator starts with them on; a real account has them off until enabled.
+    flexibleVariants: read.boolean("FLEXIBLE_VARIANTS", token === undefined),
     emulatorLatencyMs: read.integer("EMULATOR_LATENCY_MS", 0, 0, 60_000),
     auth: readAuth(read, problems, token !== undefined),
     limits: readLimits(read, problems, token === undefined),

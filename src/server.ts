@@ -8,6 +8,7 @@ import { useBlobRoute } from "./blob-route.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { unauthenticated, useAuthentication, viewerOf } from "./plugins/authentication.ts";
+import { deferStreamPlugins } from "./plugins/defer-stream.ts";
 import { useInputErrorCode } from "./plugins/input-error-code.ts";
 import { limitPlugins } from "./plugins/limits.ts";
 import type { Metrics } from "./plugins/metrics.ts";
@@ -113,6 +114,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
       ...observability.plugins,
       ...limitPlugins(limits),
       useInputErrorCode(),
+      ...deferStreamPlugins(),
       useAuthentication(authenticate),
       useStreamingUploads({
         maxFiles: 10,

@@ -3,6 +3,14 @@ import { signDeliveryUrl } from "../delivery.ts";
 import type { Image, ImageVariantUrl } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { badUserInput, notFound } from "./errors.ts";
+import {
+  ImageTransformInput,
+  MAX_SRCSET_WIDTHS,
+  parseSrcsetArgs,
+  parseUrlArgs,
+  srcset,
+  transformedUrl,
+} from "./image-transform.ts";
 import { upstreamCall } from "./limits.ts";
 import { VariantRef } from "./variant.ts";
 
@@ -49,15 +57,46 @@ builder.node(ImageRef, {
     }),
     url: t.string({
       description:
-        "A delivery URL for one variant, signed when the image requires signed URLs and the variant does not waive it.",
+        "A delivery URL for one variant, signed when the image requires signed URLs and the variant does not waive it; " +
+        "or, with `transform`, a flexible-variant URL (public images only). Null, with an error at this path, when " +
+        "no URL that loads can be given.",
+      nullable: true,
       args: {
-        variant: t.arg.string({ required: true, defaultValue: "public" }),
+        variant: t.arg.string({
+          required: true,
+          defaultValue: "public",
+          description: "A named variant; leave it at `public` when giving `transform`.",
+        }),
         expiresIn: t.arg.int({ description: "Seconds the signed URL stays valid (default from configuration)." }),
+        transform: t.arg({ type: ImageTransformInput, description: "Flexible-variant options instead of a variant." }),
+      },
+      // Checked here as well, so bad arguments are refused before any resolver or upstream call.
+      complexity: (args, ctx) => {
+        parseUrlArgs(args, ctx.config);
+        return 1;
       },
       resolve: (image, args, ctx) => {
+        const transform = parseUrlArgs(args, ctx.config);
+        if (transform) return transformedUrl(image, transform);
         const entry = image.variants.find((v) => v.name === args.variant);
         if (!entry) throw badUserInput(`The image has no variant named "${args.variant}".`, { argument: "variant" });
         return deliveryUrl(image, entry, args.expiresIn ?? undefined, ctx);
+      },
+    }),
+    srcset: t.string({
+      description:
+        "A `srcset` of flexible-variant URLs, one per width (`<url> 320w, <url> 640w`), public images only. " +
+        `Null, with an error at this path, for an image that requires signed URLs.`,
+      nullable: true,
+      args: {
+        widths: t.arg.intList({ required: true, description: `1 to ${MAX_SRCSET_WIDTHS} distinct widths in pixels.` }),
+        transform: t.arg({ type: ImageTransformInput, description: "Options for every width (without `width`)." }),
+      },
+      // One URL per width; checking here refuses bad arguments before any resolver runs.
+      complexity: (args, ctx) => parseSrcsetArgs(args, ctx.config).widths.length,
+      resolve: (image, args, ctx) => {
+        const { widths, options } = parseSrcsetArgs(args, ctx.config);
+        return srcset(image, widths, options);
       },
     }),
   }),

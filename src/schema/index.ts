@@ -1,3 +1,5 @@
+import { GraphQLDeferDirective, GraphQLStreamDirective } from "@graphql-tools/utils";
+import { specifiedDirectives } from "graphql";
 import { builder } from "./builder.ts";
 import "./image.ts";
 import "./images-connection.ts";
@@ -12,8 +14,15 @@ import "./direct-upload.ts";
 import "./variant-mutations.ts";
 import "./signing-key-mutations.ts";
 
-/** The API as ordinary clients know it, without federation's plumbing: what `schema.graphql` shows. */
-export const clientSchema = builder.toSchema({ sortSchema: true });
+/**
+ * The API as ordinary clients know it, without federation's plumbing: what `schema.graphql` shows.
+ * It declares `@defer` and `@stream`, which the server accepts (yoga's defer-stream plugin adds the
+ * same definitions to the served schema), so client tools can validate documents that use them.
+ */
+export const clientSchema = builder.toSchema({
+  sortSchema: true,
+  directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective],
+});
 
 /**
  * What the server serves at /graphql: the same API plus `_service` and `_entities`, so one endpoint

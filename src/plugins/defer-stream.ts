@@ -1,0 +1,45 @@
+import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
+import { Kind, type ValidationRule } from "graphql";
+import { createGraphQLError, type Plugin } from "graphql-yoga";
+
+/** Media types (and the wildcards matching them) that carry an answer in parts. */
+const INCREMENTAL = /^(multipart\/(mixed|\*)|text\/(event-stream|\*)|\*\/\*)$/;
+
+/**
+ * `@defer` and `@stream` (answers in parts over `multipart/mixed` or SSE), plus an early refusal
+ * of such a document from a client that accepts only JSON: yoga would run it, spending upstream
+ * calls, and then answer an empty 406.
+ */
+export function deferStreamPlugins(): Plugin[] {
+  return [useDeferStream(), useIncrementalAcceptCheck()];
+}
+
+function useIncrementalAcceptCheck(): Plugin {
+  return {
+    onValidate({ context, addValidationRule }) {
+      const request = (context as { request?: Request }).request;
+      if (!request || acceptsParts(request.headers.get("accept"))) return;
+      addValidationRule(refuseIncrementalDirectives);
+    },
+  };
+}
+
+function acceptsParts(accept: string | null): boolean {
+  if (accept === null || accept.trim() === "") return true;
+  return accept.split(",").some((entry) => INCREMENTAL.test(entry.split(";")[0]?.trim().toLowerCase() ?? ""));
+}
+
+const refuseIncrementalDirectives: ValidationRule = (context) => ({
+  Directive(node) {
+    const name = node.name.value;
+    if (name !== "defer" && name !== "stream") return;
+    const condition = node.arguments?.find((argument) => argument.name.value === "if")?.value;
+    if (condition?.kind === Kind.BOOLEAN && !condition.value) return;
+    context.reportError(
+      createGraphQLError(
+        `@${name} answers in parts: send \`Accept: multipart/mixed\` or \`Accept: text/event-stream\`.`,
+        { nodes: [node], extensions: { code: "BAD_USER_INPUT" } },
+      ),
+    );
+  },
+});
