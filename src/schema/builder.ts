@@ -31,8 +31,10 @@ export const builder = new SchemaBuilder<{
     cursorType: "String",
     // The connection field multiplies its selection by `first`/`last`; its edges list must not again.
     edgesFieldOptions: { complexity: { field: 1, multiplier: 1 } },
-    nodeQueryOptions: { complexity: upstreamCall },
+    // Each type's loader applies that type's read scopes (entry-scopes.ts), as its own root field does.
+    nodeQueryOptions: { complexity: upstreamCall, skipTypeScopes: true },
     nodesQueryOptions: {
+      skipTypeScopes: true,
       complexity: (args) => ({ field: UPSTREAM_CALL_COST * args.ids.length, multiplier: args.ids.length }),
     },
   },

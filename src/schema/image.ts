@@ -2,6 +2,7 @@ import type { Context } from "../context.ts";
 import { signDeliveryUrl } from "../delivery.ts";
 import type { Image, ImageVariantUrl } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
+import { assertMayRead, loadIfReadable } from "./entry-scopes.ts";
 import { badUserInput, notFound } from "./errors.ts";
 import { upstreamCall } from "./limits.ts";
 import { VariantRef } from "./variant.ts";
@@ -34,7 +35,7 @@ builder.node(ImageRef, {
   id: { resolve: (image) => image.id },
   isTypeOf: (value) => typeof value === "object" && value !== null && "requireSignedURLs" in value && "draft" in value,
   // One promise per id, so an id that fails fails only its own slot.
-  loadManyWithoutCache: (ids, ctx) => ids.map((id) => ctx.loaders.image.load(id)),
+  loadManyWithoutCache: (ids, ctx) => loadIfReadable(ctx, "Image", ids, (id) => ctx.loaders.image.load(id)),
   fields: (t) => ({
     imageId: t.exposeID("id", { description: "The upstream image id (custom ids may contain `/`)." }),
     filename: t.exposeString("filename", { nullable: true }),
@@ -89,6 +90,7 @@ builder.asEntity(ImageRef, {
   // throw would fail the whole batch. Every reference goes through the request's image loader,
   // so N representations cost at most one upstream call per distinct id.
   resolveReference: async ({ imageId }, ctx) => {
+    assertMayRead(ctx, "Image");
     if (typeof imageId !== "string" || imageId === "") {
       throw badUserInput("An Image representation needs a non-empty `imageId` string.", {
         argument: "representations",

@@ -1,5 +1,6 @@
 import type { SigningKey } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
+import { loadIfReadable, readScopesOf } from "./entry-scopes.ts";
 import { upstreamCall } from "./limits.ts";
 
 export const SigningKeyRef = builder.objectRef<SigningKey>("SigningKey");
@@ -8,10 +9,13 @@ builder.node(SigningKeyRef, {
   description: "A key that signs delivery URLs of private images.",
   id: { resolve: (key) => key.name },
   isTypeOf: (value) => typeof value === "object" && value !== null && "name" in value && "value" in value,
-  loadManyWithoutCache: async (names, ctx) => {
-    const keys = await ctx.loaders.signingKeys();
-    return names.map((name) => keys.find((k) => k.name === name) ?? null);
-  },
+  loadManyWithoutCache: (names, ctx) =>
+    loadIfReadable(
+      ctx,
+      "SigningKey",
+      names,
+      async (name) => (await ctx.loaders.signingKeys()).find((k) => k.name === name) ?? null,
+    ),
   fields: (t) => ({
     name: t.exposeString("name"),
     value: t.string({
@@ -31,7 +35,7 @@ builder.queryFields((t) => ({
     description: "The account's signing keys (names with `images:read` or `keys:read`; values need `keys:read`).",
     complexity: upstreamCall,
     skipTypeScopes: true,
-    authScopes: { "images:read": true, "keys:read": true },
+    authScopes: readScopesOf("SigningKey"),
     resolve: (_root, _args, ctx) => ctx.loaders.signingKeys(),
   }),
 }));
