@@ -117,6 +117,8 @@ export interface LimitsConfig {
   readonly maxTokens: number;
   /** Pothos complexity: `first`/`last` multiply, upstream-calling fields weigh more. */
   readonly maxCost: number;
+  /** Upstream calls one request may cause at most, estimated before any call. */
+  readonly maxUpstreamCalls: number;
   /** Bytes of a JSON or GET request (the operation and its variables). */
   readonly maxBodyBytes: number;
   /** Bytes of one uploaded file: the upstream's own 10 MB limit. */
@@ -172,6 +174,7 @@ function readLimits(read: EnvReader, problems: string[], development: boolean): 
     maxAliases: read.integer("MAX_ALIASES", 30, 0, 1000),
     maxTokens: read.integer("MAX_TOKENS", 2000, 10, 100_000),
     maxCost: read.integer("MAX_COST", 10_000, 1, 10_000_000),
+    maxUpstreamCalls: read.integer("MAX_UPSTREAM_CALLS_PER_REQUEST", 100, 1, 10_000),
     maxBodyBytes: read.integer("MAX_BODY_BYTES", 100_000, 1000, 10_000_000),
     maxUploadBytes: read.integer("MAX_UPLOAD_BYTES", UPSTREAM_MAX_UPLOAD_BYTES, 1, UPSTREAM_MAX_UPLOAD_BYTES),
     introspection: read.boolean("INTROSPECTION", development),

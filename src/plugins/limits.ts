@@ -8,6 +8,7 @@ import type { Plugin } from "graphql-yoga";
 import type { LimitsConfig } from "../config.ts";
 import { useBodyLimits } from "./body-limits.ts";
 import { limitError } from "./limit-error.ts";
+import { useRequestCost } from "./request-cost.ts";
 
 /** Headers that make a browser preflight the request; the ones common GraphQL clients send. */
 export const CSRF_HEADERS = ["x-graphql-yoga-csrf", "apollo-require-preflight", "x-apollo-operation-name"];
@@ -15,8 +16,8 @@ export const CSRF_HEADERS = ["x-graphql-yoga-csrf", "apollo-require-preflight", 
 /**
  * Abuse limits, each refusing with a code before any resolver (so before any upstream call):
  * body size at the HTTP layer, CSRF before parsing, trusted documents on the parameters, token
- * count while parsing, depth and aliases while validating. The cost limit lives in the schema
- * (Pothos complexity), because it needs the variables.
+ * count while parsing, depth and aliases while validating, cost and upstream calls once the
+ * variables are known, before any resolver.
  */
 export function limitPlugins(limits: LimitsConfig): Plugin[] {
   const rejectAs = (limit: string) => ({
@@ -33,6 +34,7 @@ export function limitPlugins(limits: LimitsConfig): Plugin[] {
     maxTokensPlugin({ n: limits.maxTokens, ...rejectAs("maxTokens") }),
     maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, ...rejectAs("maxDepth") }),
     maxAliasesPlugin({ n: limits.maxAliases, ...rejectAs("maxAliases") }),
+    useRequestCost(limits),
   ];
   if (!limits.introspection) plugins.push(useNoIntrospection());
   if (limits.trustedDocuments) plugins.push(useTrustedDocuments(limits.trustedDocuments));

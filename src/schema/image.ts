@@ -5,9 +5,13 @@ import { builder } from "./builder.ts";
 import { assertMayRead, loadIfReadable } from "./entry-scopes.ts";
 import { badUserInput, notFound } from "./errors.ts";
 import { upstreamCall } from "./limits.ts";
+import { sharedLookup, UPSTREAM_CALLS } from "./upstream-calls.ts";
 import { VariantRef } from "./variant.ts";
 
 export const ImageRef = builder.objectRef<Image>("Image");
+
+/** Signing a private image's URL reads the variant (it may waive signing) and the keys. */
+const SIGNING_LOOKUPS = sharedLookup("variants", "signingKeys");
 
 interface ImageVariantShape {
   image: Image;
@@ -20,11 +24,13 @@ const ImageVariantRef = builder.objectRef<ImageVariantShape>("ImageVariant").imp
     name: t.string({ resolve: ({ entry }) => entry.name }),
     url: t.string({
       description: "Ready to use: signed with the account's signing key (default expiry) when the image requires it.",
+      extensions: { [UPSTREAM_CALLS]: SIGNING_LOOKUPS },
       resolve: ({ image, entry }, _args, ctx) => deliveryUrl(image, entry, undefined, ctx),
     }),
     variant: t.field({
       type: VariantRef,
       nullable: true,
+      extensions: { [UPSTREAM_CALLS]: sharedLookup("variants") },
       resolve: ({ entry }, _args, ctx) => ctx.loaders.variant(entry.name),
     }),
   }),
@@ -51,6 +57,7 @@ builder.node(ImageRef, {
     url: t.string({
       description:
         "A delivery URL for one variant, signed when the image requires signed URLs and the variant does not waive it.",
+      extensions: { [UPSTREAM_CALLS]: SIGNING_LOOKUPS },
       args: {
         variant: t.arg.string({ required: true, defaultValue: "public" }),
         expiresIn: t.arg.int({ description: "Seconds the signed URL stays valid (default from configuration)." }),

@@ -2,6 +2,7 @@ import type { SigningKey } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { loadIfReadable, readScopesOf } from "./entry-scopes.ts";
 import { upstreamCall } from "./limits.ts";
+import { sharedLookup, UPSTREAM_CALLS } from "./upstream-calls.ts";
 
 export const SigningKeyRef = builder.objectRef<SigningKey>("SigningKey");
 
@@ -22,6 +23,7 @@ builder.node(SigningKeyRef, {
       description: "The key's secret value. Needs the `keys:read` scope: null with FORBIDDEN otherwise.",
       nullable: true,
       authScopes: { "keys:read": true },
+      extensions: { [UPSTREAM_CALLS]: sharedLookup("signingKeys") },
       // Read from the request's key list, so the secret is never kept anywhere else.
       resolve: async (key, _args, ctx) =>
         (await ctx.loaders.signingKeys()).find((k) => k.name === key.name)?.value ?? null,
@@ -34,6 +36,7 @@ builder.queryFields((t) => ({
     type: [SigningKeyRef],
     description: "The account's signing keys (names with `images:read` or `keys:read`; values need `keys:read`).",
     complexity: upstreamCall,
+    extensions: { [UPSTREAM_CALLS]: sharedLookup("signingKeys") },
     skipTypeScopes: true,
     authScopes: readScopesOf("SigningKey"),
     resolve: (_root, _args, ctx) => ctx.loaders.signingKeys(),

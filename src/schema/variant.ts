@@ -3,6 +3,7 @@ import { builder } from "./builder.ts";
 import { assertMayRead, loadIfReadable } from "./entry-scopes.ts";
 import { badUserInput, notFound } from "./errors.ts";
 import { upstreamCall } from "./limits.ts";
+import { sharedLookup, UPSTREAM_CALLS } from "./upstream-calls.ts";
 
 export const VariantRef = builder.objectRef<Variant>("Variant");
 
@@ -68,12 +69,14 @@ builder.queryFields((t) => ({
     type: VariantRef,
     nullable: true,
     complexity: upstreamCall,
+    extensions: { [UPSTREAM_CALLS]: sharedLookup("variants") },
     args: { name: t.arg.string({ required: true }) },
     resolve: (_root, { name }, ctx) => ctx.loaders.variant(name),
   }),
   variants: t.field({
     type: [VariantRef],
     complexity: { field: upstreamCall.field, multiplier: 10 },
+    extensions: { [UPSTREAM_CALLS]: sharedLookup("variants") },
     resolve: (_root, _args, ctx) => ctx.loaders.variants(),
   }),
 }));
