@@ -69,7 +69,8 @@ async function blobResponse(api: CloudflareImagesApi, imageId: string, request: 
     }
     if (error instanceof UpstreamError) {
       const mapped = upstreamErrorExtensions(error);
-      const status = mapped.extensions.code === "RATE_LIMITED" ? 429 : 502;
+      const code = mapped.extensions.code;
+      const status = code === "RATE_LIMITED" ? 429 : code === "BAD_USER_INPUT" ? 400 : 502;
       return json(status, { message: mapped.message, ...mapped.extensions });
     }
     throw error;

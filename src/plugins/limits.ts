@@ -7,6 +7,7 @@ import type { ValidationRule } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { LimitsConfig } from "../config.ts";
 import { useBodyLimits } from "./body-limits.ts";
+import { useInputShape } from "./input-shape.ts";
 import { limitError } from "./limit-error.ts";
 import { useRequestCost } from "./request-cost.ts";
 
@@ -31,6 +32,7 @@ export function limitPlugins(limits: LimitsConfig): Plugin[] {
   const plugins: Plugin[] = [
     useBodyLimits(limits),
     useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+    useInputShape(),
     maxTokensPlugin({ n: limits.maxTokens, ...rejectAs("maxTokens") }),
     maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, ...rejectAs("maxDepth") }),
     maxAliasesPlugin({ n: limits.maxAliases, ...rejectAs("maxAliases") }),

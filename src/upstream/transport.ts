@@ -5,6 +5,7 @@ import { Pool, errors as undiciErrors } from "undici";
 import type { RequestBudget } from "./budget.ts";
 import {
   errorForStatus,
+  errorForUnreadableAnswer,
   UpstreamAbortedError,
   UpstreamError,
   type UpstreamErrorItem,
@@ -271,11 +272,8 @@ async function readEnvelope(answer: RawAnswer, request: UpstreamRequest): Promis
   try {
     envelope = JSON.parse(text) as Envelope;
   } catch {
-    throw new UpstreamServerError(
-      `Cloudflare Images ${request.route} answered HTTP ${answer.status} without a JSON envelope`,
-      request.route,
-      answer.status,
-    );
+    const retryAfter = retryAfterSeconds(headerValue(answer.headers["retry-after"]));
+    throw errorForUnreadableAnswer(answer.status, request.route, retryAfter);
   }
   if (answer.status >= 200 && answer.status < 300 && envelope.success !== false) return envelope.result;
   throw failureOf(answer, request, Array.isArray(envelope.errors) ? envelope.errors : []);
