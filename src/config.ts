@@ -163,7 +163,8 @@ function readAuth(read: EnvReader, problems: string[], realCredentials: boolean)
     if (secret !== undefined && Buffer.byteLength(secret) < 32) problems.push("JWT_SECRET must be at least 32 bytes");
     if (!issuer) problems.push("JWT_ISSUER is required when AUTH_MODE=jwt");
     if (!audience) problems.push("JWT_AUDIENCE is required when AUTH_MODE=jwt");
-    return { mode, jwt: { ...(secret ? { secret } : { jwksUrl }), issuer, audience } };
+    const maxAgeSeconds = read.integer("JWT_MAX_AGE_SECONDS", 86_400, 60, 31_536_000);
+    return { mode, jwt: { ...(secret ? { secret } : { jwksUrl }), issuer, audience, maxAgeSeconds } };
   }
   return { mode };
 }
