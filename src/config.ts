@@ -10,6 +10,8 @@ export interface Config {
   readonly budget: { readonly limit: number; readonly windowSeconds: number };
   readonly http: {
     readonly connections: number;
+    /** Uploads streaming to the upstream at once, on connections of their own. */
+    readonly uploadConnections: number;
     readonly connectTimeoutMs: number;
     readonly requestTimeoutMs: number;
     readonly retries: number;
@@ -85,6 +87,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     },
     http: {
       connections: read.integer("UPSTREAM_CONNECTIONS", 16, 1, 1024),
+      uploadConnections: read.integer("MAX_CONCURRENT_UPLOADS", 4, 1, 1024),
       connectTimeoutMs: read.integer("UPSTREAM_CONNECT_TIMEOUT_MS", 5_000, 1, 600_000),
       requestTimeoutMs: read.integer("UPSTREAM_TIMEOUT_MS", 30_000, 1, 600_000),
       retries: read.integer("UPSTREAM_RETRIES", 2, 0, 10),
@@ -123,6 +126,8 @@ export interface LimitsConfig {
   readonly maxBodyBytes: number;
   /** Bytes of one uploaded file: the upstream's own 10 MB limit. */
   readonly maxUploadBytes: number;
+  /** A multipart body that sends nothing for this long is cut off. */
+  readonly uploadIdleTimeoutMs: number;
   readonly introspection: boolean;
   readonly graphiql: boolean;
   /** Trusted-documents mode: only these documents (by sha256 hex) run; absent: any document. */
@@ -178,6 +183,7 @@ function readLimits(read: EnvReader, problems: string[], development: boolean): 
     maxUpstreamCalls: read.integer("MAX_UPSTREAM_CALLS_PER_REQUEST", 100, 1, 10_000),
     maxBodyBytes: read.integer("MAX_BODY_BYTES", 100_000, 1000, 10_000_000),
     maxUploadBytes: read.integer("MAX_UPLOAD_BYTES", UPSTREAM_MAX_UPLOAD_BYTES, 1, UPSTREAM_MAX_UPLOAD_BYTES),
+    uploadIdleTimeoutMs: read.integer("UPLOAD_IDLE_TIMEOUT_MS", 15_000, 100, 600_000),
     introspection: read.boolean("INTROSPECTION", development),
     graphiql: read.boolean("GRAPHIQL", development),
     trustedDocuments: readTrustedDocuments(read.string("TRUSTED_DOCUMENTS_FILE"), problems),

@@ -118,6 +118,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         maxFiles: 10,
         maxFieldBytes: limits.maxBodyBytes,
         maxBodyBytes: limits.maxUploadBytes + limits.maxBodyBytes,
+        idleTimeoutMs: limits.uploadIdleTimeoutMs,
       }),
       useBlobRoute({ authenticate, apiFor: (viewer) => apiFor(viewer.upstreamToken) }),
       useReadiness({ api: serverApi, budget, cacheSeconds: config.observability.readinessCacheSeconds }),

@@ -82,6 +82,7 @@ describe("the transport's retries", () => {
       baseUrl: stack.emulator.baseUrl,
       budget: new RequestBudget({ limit: 100, windowSeconds: 60 }),
       connections: 2,
+      uploadConnections: 1,
       connectTimeoutMs: 5000,
       requestTimeoutMs: 10_000,
       retries: 2,
