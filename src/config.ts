@@ -28,7 +28,20 @@ export interface Config {
   readonly auth: AuthSettings;
   readonly limits: LimitsConfig;
   readonly observability: ObservabilityConfig;
+  readonly ops: OpsConfig;
 }
+
+/** Where `/metrics` and `/readiness` are served, and to whom. */
+export interface OpsConfig {
+  /** A second listener for them alone; absent: they are on the public port. */
+  readonly port: number | undefined;
+  readonly host: string;
+  /** When set, they answer only `Authorization: Bearer <token>`. */
+  readonly token: string | undefined;
+}
+
+/** The Prometheus exporters' customary port. */
+export const DEFAULT_OPS_PORT = 9464;
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -104,6 +117,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     auth: readAuth(read, problems, token !== undefined),
     limits: readLimits(read, problems, token === undefined),
     observability: readObservabilityConfig(read, problems),
+    ops: readOps(read, problems, token !== undefined),
   };
   if (config.signedUrls.defaultExpiresIn > config.signedUrls.maxExpiresIn) {
     problems.push("SIGNED_URL_DEFAULT_EXPIRES_IN must not exceed SIGNED_URL_MAX_EXPIRES_IN");
@@ -188,6 +202,28 @@ function readLimits(read: EnvReader, problems: string[], development: boolean): 
     graphiql: read.boolean("GRAPHIQL", development),
     trustedDocuments: readTrustedDocuments(read.string("TRUSTED_DOCUMENTS_FILE"), problems),
   };
+}
+
+/**
+ * With real credentials the ops endpoints are closed by default: on a listener of their own (which
+ * the network keeps private) or behind a token. With the emulator they stay on the one port.
+ */
+function readOps(read: EnvReader, problems: string[], realCredentials: boolean): OpsConfig {
+  const raw = read.string("OPS_PORT");
+  const port =
+    raw === "off"
+      ? undefined
+      : raw === undefined
+        ? realCredentials
+          ? DEFAULT_OPS_PORT
+          : undefined
+        : read.integer("OPS_PORT", DEFAULT_OPS_PORT, 0, 65_535);
+  const token = read.string("OPS_TOKEN");
+  if (token !== undefined && token.length < 16) problems.push("OPS_TOKEN must be at least 16 characters");
+  if (realCredentials && port === undefined && token === undefined) {
+    problems.push("With real credentials, /metrics and /readiness need OPS_PORT or OPS_TOKEN (OPS_PORT=off given)");
+  }
+  return { port, host: read.string("OPS_HOST") ?? read.string("HOST") ?? "127.0.0.1", token };
 }
 
 /** A JSON object of `sha256-hex → document`, the manifest clients' build tools emit. */

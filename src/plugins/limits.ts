@@ -1,3 +1,4 @@
+import { blockFieldSuggestionsPlugin } from "@escape.tech/graphql-armor-block-field-suggestions";
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
@@ -38,7 +39,8 @@ export function limitPlugins(limits: LimitsConfig): Plugin[] {
     maxAliasesPlugin({ n: limits.maxAliases, ...rejectAs("maxAliases") }),
     useRequestCost(limits),
   ];
-  if (!limits.introspection) plugins.push(useNoIntrospection());
+  // Suggestions ("Did you mean …") would spell out the schema that introspection hides.
+  if (!limits.introspection) plugins.push(useNoIntrospection(), blockFieldSuggestionsPlugin({ mask: "" }));
   if (limits.trustedDocuments) plugins.push(useTrustedDocuments(limits.trustedDocuments));
   return plugins;
 }
