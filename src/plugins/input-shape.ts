@@ -1,3 +1,4 @@
+import type { ValidationRule } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { limitError } from "./limit-error.ts";
 
@@ -9,8 +10,8 @@ export const MAX_INPUT_DEPTH = 32;
 
 /**
  * Variables are JSON, which can carry what GraphQL string literals cannot: lone surrogates (which
- * no URL or upstream accepts) and nesting of any depth. Both are refused as the caller's input,
- * before anything reads the variables. Documents are bounded by the parser and the token limit.
+ * no URL or upstream accepts). Those, and nesting of any depth, are refused as the caller's input
+ * before anything reads the variables; object and list literals in the document nest no deeper.
  */
 export function useInputShape(): Plugin {
   return {
@@ -18,7 +19,30 @@ export function useInputShape(): Plugin {
       const problem = shapeProblem(params.variables);
       if (problem) throw problem;
     },
+    onValidate({ addValidationRule }) {
+      addValidationRule(literalDepthRule);
+    },
   };
+}
+
+const literalDepthRule: ValidationRule = (context) => {
+  let depth = 0;
+  let reported = false;
+  const enter = () => {
+    depth += 1;
+    if (depth > MAX_INPUT_DEPTH + 1 && !reported) {
+      reported = true;
+      context.reportError(tooDeep("Values"));
+    }
+  };
+  const leave = () => {
+    depth -= 1;
+  };
+  return { ObjectValue: { enter, leave }, ListValue: { enter, leave } };
+};
+
+function tooDeep(what: string) {
+  return limitError(`${what} may nest at most ${MAX_INPUT_DEPTH} levels deep.`, "inputDepth");
 }
 
 function shapeProblem(variables: unknown) {
@@ -31,7 +55,7 @@ function shapeProblem(variables: unknown) {
     }
     if (!isJsonContainer(value)) continue;
     if (depth > MAX_INPUT_DEPTH) {
-      return limitError(`Variables may nest at most ${MAX_INPUT_DEPTH} levels deep.`, "inputDepth");
+      return tooDeep("Variables");
     }
     for (const [key, item] of Object.entries(value)) {
       if (!key.isWellFormed()) return illFormed();

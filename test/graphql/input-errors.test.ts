@@ -56,6 +56,17 @@ describe("input errors are input errors, before any upstream call", () => {
     const answer = await withNestedMetadata(5000);
     await expectInputError(answer);
     expect(answer.errors?.[0]?.extensions?.limit).toBe("inputDepth");
+    const literal = `${"{ a: ".repeat(40)}1${" }".repeat(40)}`;
+    const written = await stack.gql(
+      `mutation { updateImage(input: { imageId: "whatever", metadata: ${literal} }) { __typename } }`,
+    );
+    await expectInputError(written);
+    expect(written.errors?.[0]?.extensions?.limit).toBe("inputDepth");
+    const shallow = `${"{ a: ".repeat(5)}1${" }".repeat(5)}`;
+    const fine = await stack.gql<{ updateImage: { __typename: string } }>(
+      `mutation { updateImage(input: { imageId: "none-such", metadata: ${shallow} }) { __typename } }`,
+    );
+    expect(fine.data?.updateImage.__typename).toBe("NotFoundError");
   });
 
   it("refuses ids longer than the upstream accepts: reads, references, nodes and mutations", async () => {
