@@ -21,7 +21,7 @@ COPY package.json ./
 COPY src ./src
 # The `node` user of the official image, by number so that orchestrators can check runAsNonRoot.
 USER 1000:1000
-EXPOSE 4000
+EXPOSE 4000 9464
 # /health answers while the process serves; PORT is read when the check runs, so `-e PORT=…` is followed.
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

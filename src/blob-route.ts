@@ -53,10 +53,27 @@ export function useBlobRoute({ authenticate, apiFor }: BlobRouteOptions): Plugin
   };
 }
 
+/**
+ * The bytes are whatever someone uploaded, served from the facade's own origin: never sniffed into
+ * another type, and sandboxed so that a script inside (an SVG can hold one) cannot run here.
+ */
+const UNTRUSTED_CONTENT_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "content-security-policy": "sandbox; default-src 'none'",
+};
+
+/** Raster formats, which cannot carry script; anything else (SVG above all) is a download. */
+const INLINE_TYPES = /^image\/(png|jpeg|gif|webp|avif|heic|heif)\s*(;|$)/i;
+
 async function blobResponse(api: CloudflareImagesApi, imageId: string, request: Request): Promise<Response> {
   try {
     const blob = await api.images.blob(imageId, { signal: request.signal });
-    const headers: Record<string, string> = { "content-type": blob.contentType, "cache-control": "private" };
+    const headers: Record<string, string> = {
+      "content-type": blob.contentType,
+      "cache-control": "private",
+      ...UNTRUSTED_CONTENT_HEADERS,
+    };
+    if (!INLINE_TYPES.test(blob.contentType)) headers["content-disposition"] = "attachment";
     if (blob.contentLength !== undefined) headers["content-length"] = String(blob.contentLength);
     if (request.method === "HEAD") {
       await drain(blob.body);
@@ -69,7 +86,8 @@ async function blobResponse(api: CloudflareImagesApi, imageId: string, request: 
     }
     if (error instanceof UpstreamError) {
       const mapped = upstreamErrorExtensions(error);
-      const status = mapped.extensions.code === "RATE_LIMITED" ? 429 : 502;
+      const code = mapped.extensions.code;
+      const status = code === "RATE_LIMITED" ? 429 : code === "BAD_USER_INPUT" ? 400 : 502;
       return json(status, { message: mapped.message, ...mapped.extensions });
     }
     throw error;

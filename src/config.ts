@@ -10,6 +10,8 @@ export interface Config {
   readonly budget: { readonly limit: number; readonly windowSeconds: number };
   readonly http: {
     readonly connections: number;
+    /** Uploads streaming to the upstream at once, on connections of their own. */
+    readonly uploadConnections: number;
     readonly connectTimeoutMs: number;
     readonly requestTimeoutMs: number;
     readonly retries: number;
@@ -31,7 +33,20 @@ export interface Config {
   readonly auth: AuthSettings;
   readonly limits: LimitsConfig;
   readonly observability: ObservabilityConfig;
+  readonly ops: OpsConfig;
 }
+
+/** Where `/metrics` and `/readiness` are served, and to whom. */
+export interface OpsConfig {
+  /** A second listener for them alone; absent: they are on the public port. */
+  readonly port: number | undefined;
+  readonly host: string;
+  /** When set, they answer only `Authorization: Bearer <token>`. */
+  readonly token: string | undefined;
+}
+
+/** The Prometheus exporters' customary port. */
+export const DEFAULT_OPS_PORT = 9464;
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -90,6 +105,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     },
     http: {
       connections: read.integer("UPSTREAM_CONNECTIONS", 16, 1, 1024),
+      uploadConnections: read.integer("MAX_CONCURRENT_UPLOADS", 4, 1, 1024),
       connectTimeoutMs: read.integer("UPSTREAM_CONNECT_TIMEOUT_MS", 5_000, 1, 600_000),
       requestTimeoutMs: read.integer("UPSTREAM_TIMEOUT_MS", 30_000, 1, 600_000),
       retries: read.integer("UPSTREAM_RETRIES", 2, 0, 10),
@@ -108,6 +124,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     auth: readAuth(read, problems, token !== undefined),
     limits: readLimits(read, problems, token === undefined),
     observability: readObservabilityConfig(read, problems),
+    ops: readOps(read, problems, token !== undefined),
   };
   if (config.signedUrls.defaultExpiresIn > config.signedUrls.maxExpiresIn) {
     problems.push("SIGNED_URL_DEFAULT_EXPIRES_IN must not exceed SIGNED_URL_MAX_EXPIRES_IN");
@@ -124,10 +141,14 @@ export interface LimitsConfig {
   readonly maxTokens: number;
   /** Pothos complexity: `first`/`last` multiply, upstream-calling fields weigh more. */
   readonly maxCost: number;
+  /** Upstream calls one request may cause at most, estimated before any call. */
+  readonly maxUpstreamCalls: number;
   /** Bytes of a JSON or GET request (the operation and its variables). */
   readonly maxBodyBytes: number;
   /** Bytes of one uploaded file: the upstream's own 10 MB limit. */
   readonly maxUploadBytes: number;
+  /** A multipart body that sends nothing for this long is cut off. */
+  readonly uploadIdleTimeoutMs: number;
   readonly introspection: boolean;
   readonly graphiql: boolean;
   /** Trusted-documents mode: only these documents (by sha256 hex) run; absent: any document. */
@@ -168,7 +189,8 @@ function readAuth(read: EnvReader, problems: string[], realCredentials: boolean)
     if (secret !== undefined && Buffer.byteLength(secret) < 32) problems.push("JWT_SECRET must be at least 32 bytes");
     if (!issuer) problems.push("JWT_ISSUER is required when AUTH_MODE=jwt");
     if (!audience) problems.push("JWT_AUDIENCE is required when AUTH_MODE=jwt");
-    return { mode, jwt: { ...(secret ? { secret } : { jwksUrl }), issuer, audience } };
+    const maxAgeSeconds = read.integer("JWT_MAX_AGE_SECONDS", 86_400, 60, 31_536_000);
+    return { mode, jwt: { ...(secret ? { secret } : { jwksUrl }), issuer, audience, maxAgeSeconds } };
   }
   return { mode };
 }
@@ -179,12 +201,36 @@ function readLimits(read: EnvReader, problems: string[], development: boolean): 
     maxAliases: read.integer("MAX_ALIASES", 30, 0, 1000),
     maxTokens: read.integer("MAX_TOKENS", 2000, 10, 100_000),
     maxCost: read.integer("MAX_COST", 10_000, 1, 10_000_000),
+    maxUpstreamCalls: read.integer("MAX_UPSTREAM_CALLS_PER_REQUEST", 100, 1, 10_000),
     maxBodyBytes: read.integer("MAX_BODY_BYTES", 100_000, 1000, 10_000_000),
     maxUploadBytes: read.integer("MAX_UPLOAD_BYTES", UPSTREAM_MAX_UPLOAD_BYTES, 1, UPSTREAM_MAX_UPLOAD_BYTES),
+    uploadIdleTimeoutMs: read.integer("UPLOAD_IDLE_TIMEOUT_MS", 15_000, 100, 600_000),
     introspection: read.boolean("INTROSPECTION", development),
     graphiql: read.boolean("GRAPHIQL", development),
     trustedDocuments: readTrustedDocuments(read.string("TRUSTED_DOCUMENTS_FILE"), problems),
   };
+}
+
+/**
+ * With real credentials the ops endpoints are closed by default: on a listener of their own (which
+ * the network keeps private) or behind a token. With the emulator they stay on the one port.
+ */
+function readOps(read: EnvReader, problems: string[], realCredentials: boolean): OpsConfig {
+  const raw = read.string("OPS_PORT");
+  const port =
+    raw === "off"
+      ? undefined
+      : raw === undefined
+        ? realCredentials
+          ? DEFAULT_OPS_PORT
+          : undefined
+        : read.integer("OPS_PORT", DEFAULT_OPS_PORT, 0, 65_535);
+  const token = read.string("OPS_TOKEN");
+  if (token !== undefined && token.length < 16) problems.push("OPS_TOKEN must be at least 16 characters");
+  if (realCredentials && port === undefined && token === undefined) {
+    problems.push("With real credentials, /metrics and /readiness need OPS_PORT or OPS_TOKEN (OPS_PORT=off given)");
+  }
+  return { port, host: read.string("OPS_HOST") ?? read.string("HOST") ?? "127.0.0.1", token };
 }
 
 /** A JSON object of `sha256-hex → document`, the manifest clients' build tools emit. */

@@ -29,9 +29,15 @@ if (config.upstream) {
 }
 
 const app = createApp(config, upstream, { logger });
-const server = await startServer(app, { host: config.host, port: config.port });
+const { ops } = config;
+const server = await startServer(app, {
+  host: config.host,
+  port: config.port,
+  ops: ops.port === undefined ? undefined : { host: ops.host, port: ops.port },
+});
 // The URL is followed by a space so that it can be picked out of the JSON line.
 logger.info(`GraphiQL: ${new URL("/graphql", server.url)} (health: /health, readiness: /readiness)`);
+if (server.opsUrl) logger.info(`Ops endpoints (/metrics, /readiness, /health) on ${server.opsUrl} `);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -13,6 +13,7 @@ import { useInputErrorCode } from "./plugins/input-error-code.ts";
 import { limitPlugins } from "./plugins/limits.ts";
 import type { Metrics } from "./plugins/metrics.ts";
 import { createObservability } from "./plugins/observability.ts";
+import { type OpsServerContext, useOpsAccess } from "./plugins/ops-access.ts";
 import { useReadiness } from "./plugins/readiness.ts";
 import { createLogger, yogaLogger } from "./plugins/request-log.ts";
 import { upstreamErrorExtensions } from "./schema/errors.ts";
@@ -111,6 +112,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     // Uploads are parsed by useStreamingUploads, which does not hold files in memory as yoga's parser does.
     multipart: false,
     plugins: [
+      useOpsAccess(config.ops),
       ...observability.plugins,
       ...limitPlugins(limits),
       useInputErrorCode(),
@@ -120,6 +122,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         maxFiles: 10,
         maxFieldBytes: limits.maxBodyBytes,
         maxBodyBytes: limits.maxUploadBytes + limits.maxBodyBytes,
+        idleTimeoutMs: limits.uploadIdleTimeoutMs,
       }),
       useBlobRoute({ authenticate, apiFor: (viewer) => apiFor(viewer.upstreamToken) }),
       useReadiness({ api: serverApi, budget, cacheSeconds: config.observability.readinessCacheSeconds }),
@@ -174,12 +177,39 @@ function maskError(error: unknown, message: string, forward: boolean): Error {
 export interface RunningServer {
   url: URL;
   server: Server;
+  /** The ops listener's URL (`/metrics`, `/readiness`, `/health`), when it runs. */
+  opsUrl: URL | undefined;
   /** Stops accepting, lets in-flight requests finish, then closes the upstream pool. */
   close(): Promise<void>;
 }
 
-export async function startServer(app: App, options: { host: string; port: number }): Promise<RunningServer> {
+export async function startServer(
+  app: App,
+  options: { host: string; port: number; ops?: { host: string; port: number } | undefined },
+): Promise<RunningServer> {
   const server = createHttpServer(app.yoga);
+  const url = await listen(server, options);
+  // The same app, its requests marked as the ops listener's: useOpsAccess lets only them reach /metrics and /readiness.
+  const opsContext: OpsServerContext = { opsListener: true };
+  const opsServer = options.ops && createHttpServer((req, res) => app.yoga(req, res, opsContext as never));
+  const opsUrl = opsServer && options.ops ? await listen(opsServer, options.ops) : undefined;
+  const stop = (s: Server) => {
+    const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+    s.closeIdleConnections();
+    return closed;
+  };
+  return {
+    url,
+    server,
+    opsUrl,
+    close: async () => {
+      await Promise.all([stop(server), opsServer && stop(opsServer)]);
+      await app.close();
+    },
+  };
+}
+
+async function listen(server: Server, options: { host: string; port: number }): Promise<URL> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {
@@ -189,14 +219,5 @@ export async function startServer(app: App, options: { host: string; port: numbe
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    url: new URL(`http://${host}:${address.port}`),
-    server,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
-      await app.close();
-    },
-  };
+  return new URL(`http://${host}:${address.port}`);
 }

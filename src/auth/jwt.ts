@@ -8,7 +8,12 @@ export interface JwtSettings {
   readonly secret?: string;
   readonly issuer: string;
   readonly audience: string;
+  /** Longest lifetime accepted: `exp` minus `iat` (or minus now, without `iat`). */
+  readonly maxAgeSeconds: number;
 }
+
+/** Clocks of the issuer and this server may disagree by this much. */
+const CLOCK_TOLERANCE_SECONDS = 60;
 
 /** The key set or secret could not be used: the server's fault, not the caller's. */
 export class JwtKeysUnavailableError extends Error {
@@ -27,7 +32,13 @@ export function createJwtAuthenticator(settings: JwtSettings): JwtAuthenticator 
     : createRemoteJWKSet(new URL(settings.jwksUrl ?? ""));
   // A JWKS never offers HMAC keys, and a shared secret is only ever HS256: no algorithm confusion.
   const algorithms = settings.secret ? ["HS256"] : ["RS256", "PS256", "ES256", "ES384", "EdDSA", "Ed25519"];
-  const options = { issuer: settings.issuer, audience: settings.audience, algorithms };
+  const options = {
+    issuer: settings.issuer,
+    audience: settings.audience,
+    algorithms,
+    requiredClaims: ["exp"],
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+  };
   // jwtVerify's overloads take either a key or a key getter, not the union of both.
   const verify = (token: string) =>
     typeof key === "function" ? jwtVerify(token, key, options) : jwtVerify(token, key, options);
@@ -39,8 +50,25 @@ export function createJwtAuthenticator(settings: JwtSettings): JwtAuthenticator 
     } catch (error) {
       throw refusal(error);
     }
+    const problem = lifetimeProblem(payload, settings.maxAgeSeconds);
+    if (problem) throw new AuthenticationError(problem);
     return { name: typeof payload.sub === "string" ? payload.sub : "jwt", scopes: scopesOf(payload) };
   };
+}
+
+/**
+ * A stolen token must not work for long: one that claims to be issued in the future, or lives
+ * longer than `maxAgeSeconds` (`exp: 1e308`), is refused. jose has already checked `exp` exists.
+ */
+function lifetimeProblem(payload: JWTPayload, maxAgeSeconds: number): string | undefined {
+  const now = Date.now() / 1000;
+  const issuedAt = payload.iat;
+  if (issuedAt !== undefined && issuedAt > now + CLOCK_TOLERANCE_SECONDS) return `The token's "iat" is in the future.`;
+  const lifetime = (payload.exp ?? Number.POSITIVE_INFINITY) - (issuedAt ?? now);
+  if (lifetime > maxAgeSeconds + CLOCK_TOLERANCE_SECONDS) {
+    return `The token lives longer than the ${maxAgeSeconds} seconds this server accepts.`;
+  }
+  return undefined;
 }
 
 function scopesOf(payload: JWTPayload): ReadonlySet<Scope> {

@@ -20,12 +20,12 @@ export async function fetchRemoteImage(rawUrl: string, maxBytes: number): Promis
   let response: Response;
   try {
     response = await fetch(url, { signal, redirect: "follow" });
-  } catch (error) {
-    throw apiErrors.badRequest(`The image URL could not be fetched: ${reason(error)}`);
+  } catch {
+    throw couldNotFetch();
   }
   if (!response.ok) {
     await response.body?.cancel();
-    throw apiErrors.badRequest(`The image URL answered HTTP ${response.status}, not an image`);
+    throw couldNotFetch(response.status);
   }
   if (Number(response.headers.get("content-length") ?? "0") > maxBytes) {
     await response.body?.cancel();
@@ -65,7 +65,7 @@ async function readBody(response: Response, maxBytes: number): Promise<Uint8Arra
     }
   } catch (error) {
     if (error instanceof ApiError) throw error;
-    throw apiErrors.badRequest(`The image URL could not be fetched: ${reason(error)}`);
+    throw couldNotFetch();
   }
   return new Uint8Array(Buffer.concat(chunks));
 }
@@ -79,10 +79,11 @@ function lastSegment(url: URL): string {
   }
 }
 
-function reason(error: unknown): string {
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-    return `no answer within ${FETCH_TIMEOUT_MS / 1000} seconds`;
-  }
-  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
-  return cause?.code ?? (error instanceof Error ? error.message : String(error));
+/**
+ * The caller learns that the fetch failed and, for an answer, its status class: nothing about the
+ * network (refused, unresolved, timed out, the exact status), so uploads by URL cannot map it.
+ */
+function couldNotFetch(status?: number): ApiError {
+  const statusClass = status === undefined ? "" : ` (HTTP ${Math.floor(status / 100)}xx)`;
+  return apiErrors.badRequest(`could not fetch the image${statusClass}`);
 }

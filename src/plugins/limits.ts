@@ -1,3 +1,4 @@
+import { blockFieldSuggestionsPlugin } from "@escape.tech/graphql-armor-block-field-suggestions";
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
@@ -7,7 +8,9 @@ import type { ValidationRule } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { LimitsConfig } from "../config.ts";
 import { useBodyLimits } from "./body-limits.ts";
+import { useInputShape } from "./input-shape.ts";
 import { limitError } from "./limit-error.ts";
+import { useRequestCost } from "./request-cost.ts";
 
 /** Headers that make a browser preflight the request; the ones common GraphQL clients send. */
 export const CSRF_HEADERS = ["x-graphql-yoga-csrf", "apollo-require-preflight", "x-apollo-operation-name"];
@@ -15,8 +18,8 @@ export const CSRF_HEADERS = ["x-graphql-yoga-csrf", "apollo-require-preflight", 
 /**
  * Abuse limits, each refusing with a code before any resolver (so before any upstream call):
  * body size at the HTTP layer, CSRF before parsing, trusted documents on the parameters, token
- * count while parsing, depth and aliases while validating. The cost limit lives in the schema
- * (Pothos complexity), because it needs the variables.
+ * count while parsing, depth and aliases while validating, cost and upstream calls once the
+ * variables are known, before any resolver.
  */
 export function limitPlugins(limits: LimitsConfig): Plugin[] {
   const rejectAs = (limit: string) => ({
@@ -30,11 +33,14 @@ export function limitPlugins(limits: LimitsConfig): Plugin[] {
   const plugins: Plugin[] = [
     useBodyLimits(limits),
     useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+    useInputShape(),
     maxTokensPlugin({ n: limits.maxTokens, ...rejectAs("maxTokens") }),
     maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, ...rejectAs("maxDepth") }),
     maxAliasesPlugin({ n: limits.maxAliases, ...rejectAs("maxAliases") }),
+    useRequestCost(limits),
   ];
-  if (!limits.introspection) plugins.push(useNoIntrospection());
+  // Suggestions ("Did you mean …") would spell out the schema that introspection hides.
+  if (!limits.introspection) plugins.push(useNoIntrospection(), blockFieldSuggestionsPlugin({ mask: "" }));
   if (limits.trustedDocuments) plugins.push(useTrustedDocuments(limits.trustedDocuments));
   return plugins;
 }

@@ -7,6 +7,8 @@ export const METRICS_PATH = "/metrics";
 
 /** Distinct operation names kept as labels; past this, `other`, so clients cannot grow the series without end. */
 const MAX_OPERATION_LABELS = 200;
+/** And at most this many bytes of them, since every label is repeated in each series and bucket. */
+const MAX_OPERATION_LABEL_BYTES = 8 * 1024;
 
 export interface Metrics {
   readonly registry: Registry;
@@ -20,7 +22,7 @@ export interface Metrics {
 export function createMetrics(budget: RequestBudget): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const operationLabels = new BoundedLabels(MAX_OPERATION_LABELS);
+  const operationLabels = new BoundedLabels(MAX_OPERATION_LABELS, MAX_OPERATION_LABEL_BYTES);
 
   const requests = new Counter({
     name: "graphql_requests_total",
@@ -151,15 +153,20 @@ export function createMetrics(budget: RequestBudget): Metrics {
 class BoundedLabels {
   readonly #seen = new Set<string>();
   readonly #max: number;
+  readonly #maxBytes: number;
+  #bytes = 0;
 
-  constructor(max: number) {
+  constructor(max: number, maxBytes: number) {
     this.#max = max;
+    this.#maxBytes = maxBytes;
   }
 
   label(value: string): string {
     if (this.#seen.has(value)) return value;
-    if (this.#seen.size >= this.#max) return "other";
+    const bytes = Buffer.byteLength(value);
+    if (this.#seen.size >= this.#max || this.#bytes + bytes > this.#maxBytes) return "other";
     this.#seen.add(value);
+    this.#bytes += bytes;
     return value;
   }
 }

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { type ExecutionResult, getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { TransportEvent } from "../upstream/index.ts";
+import { boundedOperationName } from "./operation-name.ts";
 
 /**
  * What one GraphQL operation did, gathered while it runs. The transport and the loaders know
@@ -10,7 +11,7 @@ import type { TransportEvent } from "../upstream/index.ts";
 export interface OperationRecord {
   /** `performance.now()` when the operation began. */
   readonly startedAt: number;
-  /** The name the client sent, until the executed document names it. */
+  /** The name the client sent, until the executed document names it; bounded (operation-name.ts). */
   operationName: string | undefined;
   /** Set only once the document parsed and validated: a name safe to use as a metric label. */
   executed: { name: string | undefined; type: string } | undefined;
@@ -82,15 +83,18 @@ export function useOperationScope(): Plugin {
     },
     onParams({ params }) {
       const record = scope.getStore();
-      if (record && typeof params.operationName === "string") record.operationName = params.operationName.slice(0, 100);
+      if (record && typeof params.operationName === "string") {
+        record.operationName = boundedOperationName(params.operationName);
+      }
     },
     onExecute({ args }) {
       const record = scope.getStore();
       if (!record) return;
       const operation = getOperationAST(args.document, args.operationName);
       if (!operation) return;
-      record.executed = { name: operation.name?.value, type: operation.operation };
-      record.operationName = operation.name?.value;
+      const name = operation.name && boundedOperationName(operation.name.value);
+      record.executed = { name, type: operation.operation };
+      record.operationName = name;
     },
     onExecutionResult({ result }) {
       const record = scope.getStore();

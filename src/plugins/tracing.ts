@@ -8,6 +8,7 @@ import { getOperationAST } from "graphql";
 import type { Plugin, YogaInitialContext } from "graphql-yoga";
 import type { TracingConfig } from "../config.ts";
 import type { TransportEvent } from "../upstream/index.ts";
+import { boundedOperationName } from "./operation-name.ts";
 import { afterSettled, currentOperation } from "./operation-scope.ts";
 
 export interface Tracing {
@@ -86,7 +87,7 @@ export function createTracing(config: TracingConfig): Tracing {
       const span = trace.getSpan(active.getStore() ?? ROOT_CONTEXT);
       const operation = getOperationAST(args.document, args.operationName);
       if (!span || !operation) return;
-      const name = operation.name?.value;
+      const name = operation.name && boundedOperationName(operation.name.value);
       span.updateName(name ? `${operation.operation} ${name}` : operation.operation);
       span.setAttribute("graphql.operation.type", operation.operation);
       if (name) span.setAttribute("graphql.operation.name", name);

@@ -9,7 +9,8 @@ import { DateTimeResolver, JSONResolver } from "graphql-scalars";
 import type { Scope } from "../auth/index.ts";
 import type { Context } from "../context.ts";
 import type { IncomingUpload } from "../uploads/incoming-upload.ts";
-import { complexityError, forbidden, UPSTREAM_CALL_COST, upstreamCall } from "./limits.ts";
+import { forbidden, UPSTREAM_CALL_COST, upstreamCall } from "./limits.ts";
+import { globalIdLookups, UPSTREAM_CALLS } from "./upstream-calls.ts";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -31,8 +32,15 @@ export const builder = new SchemaBuilder<{
     cursorType: "String",
     // The connection field multiplies its selection by `first`/`last`; its edges list must not again.
     edgesFieldOptions: { complexity: { field: 1, multiplier: 1 } },
-    nodeQueryOptions: { complexity: upstreamCall },
+    // Each type's loader applies that type's read scopes (entry-scopes.ts), as its own root field does.
+    nodeQueryOptions: {
+      complexity: upstreamCall,
+      skipTypeScopes: true,
+      extensions: { [UPSTREAM_CALLS]: (args: { id: unknown }) => globalIdLookups([args.id]) },
+    },
     nodesQueryOptions: {
+      skipTypeScopes: true,
+      extensions: { [UPSTREAM_CALLS]: (args: { ids: unknown[] }) => globalIdLookups(args.ids) },
       complexity: (args) => ({ field: UPSTREAM_CALL_COST * args.ids.length, multiplier: args.ids.length }),
     },
   },
@@ -48,11 +56,10 @@ export const builder = new SchemaBuilder<{
     }),
     unauthorizedError: (_parent, _ctx, info) => forbidden(info),
   },
+  // The limit is checked by useRequestCost, once per operation and for `_entities` too.
   complexity: {
     defaultComplexity: 1,
     defaultListMultiplier: 10,
-    limit: (ctx) => ({ complexity: ctx.config.limits.maxCost }),
-    complexityError,
   },
 });
 

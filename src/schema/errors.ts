@@ -1,10 +1,12 @@
 import type { GraphQLError } from "graphql";
 import { createGraphQLError } from "graphql-yoga";
 import {
+  MAX_UPSTREAM_ID_CHARS,
   UpstreamAbortedError,
   UpstreamAuthenticationError,
   type UpstreamError,
   UpstreamForbiddenError,
+  UpstreamInvalidIdError,
   UpstreamNotFoundError,
   UpstreamRateLimitedError,
   UpstreamUnavailableError,
@@ -41,6 +43,12 @@ export function upstreamErrorExtensions(error: UpstreamError): {
     status: error.status ?? null,
     errors: error.errors.map(({ code, message }) => ({ code, message })),
   };
+  if (error instanceof UpstreamInvalidIdError) {
+    return {
+      message: `Not an id the upstream accepts: well-formed text of at most ${MAX_UPSTREAM_ID_CHARS} characters.`,
+      extensions: { code: "BAD_USER_INPUT" },
+    };
+  }
   if (error instanceof UpstreamNotFoundError) {
     return { message: "Not found upstream.", extensions: { code: "NOT_FOUND", upstream } };
   }

@@ -3,7 +3,7 @@ import type { Image, ImageUpdate } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { ImageRef } from "./image.ts";
 import { CHANGE_ERRORS, typedRefusal, ValidationError } from "./mutation-errors.ts";
-import { checkCreator, checkMetadata, isCustomImageId } from "./mutation-input.ts";
+import { checkCreator, checkImageId, checkMetadata, isCustomImageId } from "./mutation-input.ts";
 
 const UpdateImageInput = builder.inputType("UpdateImageInput", {
   description: "Fields left out stay as they are.",
@@ -51,7 +51,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateImageInput, required: true }) },
     errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "UpdateImageResult" } },
     resolve: async (_root, { input }, ctx) => {
-      const imageId = String(input.imageId);
+      const imageId = checkImageId(String(input.imageId), ["input", "imageId"]);
       const update: ImageUpdate = {};
       if (input.metadata != null) update.metadata = checkMetadata(input.metadata, ["input", "metadata"]);
       if (input.creator != null) update.creator = checkCreator(input.creator, ["input", "creator"]);
@@ -81,7 +81,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: DeleteImageInput, required: true }) },
     errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteImageResult" } },
     resolve: async (_root, { input }, ctx) => {
-      const imageId = String(input.imageId);
+      const imageId = checkImageId(String(input.imageId), ["input", "imageId"]);
       try {
         await ctx.api.images.delete(imageId, { signal: ctx.signal });
       } catch (error) {

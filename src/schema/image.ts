@@ -2,6 +2,7 @@ import type { Context } from "../context.ts";
 import { signDeliveryUrl } from "../delivery.ts";
 import type { Image, ImageVariantUrl } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
+import { assertMayRead, loadIfReadable } from "./entry-scopes.ts";
 import { badUserInput, notFound } from "./errors.ts";
 import {
   ImageTransformInput,
@@ -12,9 +13,13 @@ import {
   transformedUrl,
 } from "./image-transform.ts";
 import { upstreamCall } from "./limits.ts";
+import { sharedLookup, UPSTREAM_CALLS } from "./upstream-calls.ts";
 import { VariantRef } from "./variant.ts";
 
 export const ImageRef = builder.objectRef<Image>("Image");
+
+/** Signing a private image's URL reads the variant (it may waive signing) and the keys. */
+const SIGNING_LOOKUPS = sharedLookup("variants", "signingKeys");
 
 interface ImageVariantShape {
   image: Image;
@@ -27,11 +32,13 @@ const ImageVariantRef = builder.objectRef<ImageVariantShape>("ImageVariant").imp
     name: t.string({ resolve: ({ entry }) => entry.name }),
     url: t.string({
       description: "Ready to use: signed with the account's signing key (default expiry) when the image requires it.",
+      extensions: { [UPSTREAM_CALLS]: SIGNING_LOOKUPS },
       resolve: ({ image, entry }, _args, ctx) => deliveryUrl(image, entry, undefined, ctx),
     }),
     variant: t.field({
       type: VariantRef,
       nullable: true,
+      extensions: { [UPSTREAM_CALLS]: sharedLookup("variants") },
       resolve: ({ entry }, _args, ctx) => ctx.loaders.variant(entry.name),
     }),
   }),
@@ -42,7 +49,7 @@ builder.node(ImageRef, {
   id: { resolve: (image) => image.id },
   isTypeOf: (value) => typeof value === "object" && value !== null && "requireSignedURLs" in value && "draft" in value,
   // One promise per id, so an id that fails fails only its own slot.
-  loadManyWithoutCache: (ids, ctx) => ids.map((id) => ctx.loaders.image.load(id)),
+  loadManyWithoutCache: (ids, ctx) => loadIfReadable(ctx, "Image", ids, (id) => ctx.loaders.image.load(id)),
   fields: (t) => ({
     imageId: t.exposeID("id", { description: "The upstream image id (custom ids may contain `/`)." }),
     filename: t.exposeString("filename", { nullable: true }),
@@ -61,6 +68,7 @@ builder.node(ImageRef, {
         "or, with `transform`, a flexible-variant URL (public images only). Null, with an error at this path, when " +
         "no URL that loads can be given.",
       nullable: true,
+      extensions: { [UPSTREAM_CALLS]: SIGNING_LOOKUPS },
       args: {
         variant: t.arg.string({
           required: true,
@@ -128,6 +136,7 @@ builder.asEntity(ImageRef, {
   // throw would fail the whole batch. Every reference goes through the request's image loader,
   // so N representations cost at most one upstream call per distinct id.
   resolveReference: async ({ imageId }, ctx) => {
+    assertMayRead(ctx, "Image");
     if (typeof imageId !== "string" || imageId === "") {
       throw badUserInput("An Image representation needs a non-empty `imageId` string.", {
         argument: "representations",

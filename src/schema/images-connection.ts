@@ -1,3 +1,4 @@
+import type { Context } from "../context.ts";
 import { META_FILTER_OPERATORS, type MetaFilter, type MetaFilterOperator, type SortOrder } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { queryFingerprint } from "./cursor.ts";
@@ -5,6 +6,7 @@ import { badUserInput } from "./errors.ts";
 import { ImageRef } from "./image.ts";
 import { UPSTREAM_CALL_COST } from "./limits.ts";
 import { DEFAULT_PAGE_EDGES, resolveImageConnection } from "./pagination.ts";
+import { UPSTREAM_CALLS } from "./upstream-calls.ts";
 
 // The v2 list's documented filter limits (fact sheet §6).
 const MAX_META_FILTERS = 5;
@@ -62,8 +64,15 @@ builder.queryFields((t) => ({
       // One upstream call per page of the list, and the selection once per edge asked for.
       complexity: (args, ctx) => {
         const edges = Math.max(0, args.first ?? args.last ?? DEFAULT_PAGE_EDGES);
-        const pages = Math.max(1, Math.ceil(edges / ctx.config.upstreamPageSize));
-        return { field: UPSTREAM_CALL_COST * pages, multiplier: edges };
+        return { field: UPSTREAM_CALL_COST * pagesOf(edges, ctx.config.upstreamPageSize), multiplier: edges };
+      },
+      extensions: {
+        // A cursor in the middle of a page refetches that page first.
+        [UPSTREAM_CALLS]: (args: { first?: number; last?: number; after?: string; before?: string }, ctx: Context) => {
+          const edges = Math.max(0, args.first ?? args.last ?? DEFAULT_PAGE_EDGES);
+          const resumed = args.after || args.before ? 1 : 0;
+          return { calls: pagesOf(edges, ctx.config.upstreamPageSize) + resumed };
+        },
       },
       resolve: async (_root, args, ctx) => {
         const creator = args.filter?.creator ?? null;
@@ -90,6 +99,10 @@ builder.queryFields((t) => ({
     { name: "ImageEdge" },
   ),
 }));
+
+function pagesOf(edges: number, pageSize: number): number {
+  return Math.max(1, Math.ceil(edges / pageSize));
+}
 
 /** Checks the filters against the upstream's limits before any call, and maps them to its syntax. */
 function toMetaFilters(filter: FilterArg): MetaFilter[] {

@@ -1,6 +1,7 @@
 import { GraphQLDeferDirective, GraphQLStreamDirective } from "@graphql-tools/utils";
 import { specifiedDirectives } from "graphql";
 import { builder } from "./builder.ts";
+import { withCostedFederationFields } from "./federation-cost.ts";
 import "./image.ts";
 import "./images-connection.ts";
 import "./signing-key.ts";
@@ -28,7 +29,9 @@ export const clientSchema = builder.toSchema({
  * What the server serves at /graphql: the same API plus `_service` and `_entities`, so one endpoint
  * answers ordinary clients and a federation gateway alike.
  */
-export const schema = builder.toSubGraphSchema({
-  linkUrl: "https://specs.apollo.dev/federation/v2.6",
-  sortSchema: true,
-});
+export const schema = withCostedFederationFields(
+  builder.toSubGraphSchema({
+    linkUrl: "https://specs.apollo.dev/federation/v2.6",
+    sortSchema: true,
+  }),
+);

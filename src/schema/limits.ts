@@ -1,4 +1,3 @@
-import type { ComplexityErrorFn } from "@pothos/plugin-complexity";
 import type { GraphQLResolveInfo } from "graphql";
 import { createGraphQLError } from "graphql-yoga";
 
@@ -15,8 +14,15 @@ export function forbidden(info: GraphQLResolveInfo) {
   });
 }
 
-/** Only the cost limit is configured here (depth is graphql-armor's), so only it can fail. */
-export const complexityError: ComplexityErrorFn = (_kind, { complexity, maxComplexity }) =>
-  createGraphQLError(`The operation costs ${complexity}, over the limit of ${maxComplexity} (MAX_COST).`, {
-    extensions: { code: "BAD_USER_INPUT", limit: "cost", cost: complexity, maxCost: maxComplexity },
+export function costError(cost: number, maxCost: number) {
+  return createGraphQLError(`The operation costs ${cost}, over the limit of ${maxCost} (MAX_COST).`, {
+    extensions: { code: "BAD_USER_INPUT", limit: "cost", cost, maxCost },
   });
+}
+
+export function upstreamCallsError(upstreamCalls: number, maxUpstreamCalls: number) {
+  return createGraphQLError(
+    `The operation could cause ${upstreamCalls} upstream calls, over the limit of ${maxUpstreamCalls} (MAX_UPSTREAM_CALLS_PER_REQUEST).`,
+    { extensions: { code: "BAD_USER_INPUT", limit: "upstreamCalls", upstreamCalls, maxUpstreamCalls } },
+  );
+}

@@ -1,3 +1,4 @@
+import { isAcceptableId, MAX_UPSTREAM_ID_CHARS } from "../upstream/index.ts";
 import { ValidationError } from "./mutation-errors.ts";
 
 /** Upstream limits checked before any call (fact sheet §2, §4, §5, §7). */
@@ -11,6 +12,14 @@ type Path = readonly string[];
 /** Images the upstream names itself have UUIDs, and a custom id may not be one. */
 export function isCustomImageId(imageId: string): boolean {
   return !UUID.test(imageId);
+}
+
+/** An existing image's id, as the upstream could have stored it; anything else is refused unsent. */
+export function checkImageId(imageId: string, path: Path): string {
+  if (!isAcceptableId(imageId)) {
+    throw new ValidationError(`An image id is well-formed text of at most ${MAX_UPSTREAM_ID_CHARS} characters.`, path);
+  }
+  return imageId;
 }
 
 export function checkCustomId(id: string, path: Path): string {

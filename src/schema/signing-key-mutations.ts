@@ -4,6 +4,7 @@ import { builder } from "./builder.ts";
 import { CHANGE_ERRORS, COMMON_ERRORS, ConflictError, typedRefusal } from "./mutation-errors.ts";
 import { checkName } from "./mutation-input.ts";
 import { SigningKeyRef } from "./signing-key.ts";
+import { UPSTREAM_CALLS } from "./upstream-calls.ts";
 
 const MAX_KEY_NAME_CHARS = 20;
 
@@ -52,6 +53,7 @@ function target(name: string, existing: boolean) {
 
 builder.mutationFields((t) => ({
   createSigningKey: t.field({
+    extensions: { [UPSTREAM_CALLS]: { calls: 1, shared: ["signingKeys"] } },
     type: CreateSigningKeyPayload,
     skipTypeScopes: true,
     authScopes: { "keys:write": true },
@@ -80,6 +82,7 @@ builder.mutationFields((t) => ({
     },
   }),
   deleteSigningKey: t.field({
+    extensions: { [UPSTREAM_CALLS]: { calls: 1, shared: ["signingKeys"] } },
     type: DeleteSigningKeyPayload,
     skipTypeScopes: true,
     authScopes: { "keys:write": true },

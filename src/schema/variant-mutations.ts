@@ -12,6 +12,7 @@ import {
   variantLimit,
 } from "./mutation-errors.ts";
 import { checkName } from "./mutation-input.ts";
+import { UPSTREAM_CALLS } from "./upstream-calls.ts";
 import { VariantFitEnum, VariantMetadataEnum, VariantRef } from "./variant.ts";
 
 const MAX_VARIANT_NAME_CHARS = 99;
@@ -87,6 +88,7 @@ function target(name: string, existing: boolean) {
 builder.mutationFields((t) => ({
   createVariant: t.field({
     type: variantPayload("CreateVariantPayload"),
+    extensions: { [UPSTREAM_CALLS]: { calls: 1, shared: ["variants"] } },
     args: { input: t.arg({ type: CreateVariantInput, required: true }) },
     errors: {
       types: [...CREATE_ERRORS],

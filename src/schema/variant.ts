@@ -1,7 +1,9 @@
 import type { Variant } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
+import { assertMayRead, loadIfReadable } from "./entry-scopes.ts";
 import { badUserInput, notFound } from "./errors.ts";
 import { upstreamCall } from "./limits.ts";
+import { sharedLookup, UPSTREAM_CALLS } from "./upstream-calls.ts";
 
 export const VariantRef = builder.objectRef<Variant>("Variant");
 
@@ -38,7 +40,7 @@ builder.node(VariantRef, {
   id: { resolve: (variant) => variant.id },
   isTypeOf: (value) =>
     typeof value === "object" && value !== null && "options" in value && "neverRequireSignedURLs" in value,
-  loadManyWithoutCache: (names, ctx) => Promise.all(names.map((name) => ctx.loaders.variant(name))),
+  loadManyWithoutCache: (names, ctx) => loadIfReadable(ctx, "Variant", names, (name) => ctx.loaders.variant(name)),
   fields: (t) => ({
     name: t.exposeString("id"),
     options: t.field({ type: VariantOptionsRef, resolve: (v) => v.options }),
@@ -52,6 +54,7 @@ builder.asEntity(VariantRef, {
   key: builder.selection<{ name: string }>("name"),
   // Async for the same reason as Image's; every reference shares the request's one variants call.
   resolveReference: async ({ name }, ctx) => {
+    assertMayRead(ctx, "Variant");
     if (typeof name !== "string" || name === "") {
       throw badUserInput("A Variant representation needs a non-empty `name` string.", { argument: "representations" });
     }
@@ -66,12 +69,14 @@ builder.queryFields((t) => ({
     type: VariantRef,
     nullable: true,
     complexity: upstreamCall,
+    extensions: { [UPSTREAM_CALLS]: sharedLookup("variants") },
     args: { name: t.arg.string({ required: true }) },
     resolve: (_root, { name }, ctx) => ctx.loaders.variant(name),
   }),
   variants: t.field({
     type: [VariantRef],
     complexity: { field: upstreamCall.field, multiplier: 10 },
+    extensions: { [UPSTREAM_CALLS]: sharedLookup("variants") },
     resolve: (_root, _args, ctx) => ctx.loaders.variants(),
   }),
 }));

@@ -10,6 +10,8 @@ export interface StreamingUploadsOptions {
   maxFieldBytes: number;
   /** Bytes of the whole body, counted as it streams (a chunked body declares no length up front). */
   maxBodyBytes: number;
+  /** The body is cut off when no byte comes for this long while the server waits for one. */
+  idleTimeoutMs: number;
 }
 
 /**
@@ -95,19 +97,41 @@ function parseMultipart(request: Request, session: UploadSession, options: Strea
     });
     busboy.on("error", (error: Error) => fail(`The multipart body could not be read: ${error.message}`));
     if (!request.body) return fail("The multipart request has no body.");
-    const source = Readable.from(capped(request.body as unknown as AsyncIterable<Uint8Array>, options.maxBodyBytes));
+    const body = request.body as unknown as AsyncIterable<Uint8Array>;
+    const source = Readable.from(guarded(body, options.maxBodyBytes, options.idleTimeoutMs));
     source.on("error", (error) => busboy.destroy(error));
     source.pipe(busboy);
   });
 }
 
-async function* capped(body: AsyncIterable<Uint8Array>, maxBytes: number): AsyncIterable<Uint8Array> {
+/**
+ * The body, capped in bytes and cut off when its client goes quiet: a stalled upload would hold an
+ * upstream connection for as long as the client likes. The clock runs only while a byte is awaited,
+ * so a body held back by the server itself (a file waiting for its turn) is never cut.
+ */
+async function* guarded(body: AsyncIterable<Uint8Array>, maxBytes: number, idleMs: number): AsyncIterable<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]();
   let seen = 0;
-  for await (const chunk of body) {
-    seen += chunk.byteLength;
-    if (seen > maxBytes) throw new Error(`the body is over ${maxBytes} bytes`);
-    yield chunk;
+  try {
+    for (;;) {
+      const next = await withinIdleTimeout(chunks.next(), idleMs);
+      if (next.done) return;
+      seen += next.value.byteLength;
+      if (seen > maxBytes) throw new Error(`the body is over ${maxBytes} bytes`);
+      yield next.value;
+    }
+  } finally {
+    // Not awaited: with a read still pending, the stream may never settle it.
+    chunks.return?.().catch(() => {});
   }
+}
+
+function withinIdleTimeout<T>(pending: Promise<T>, idleMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the client sent no bytes for ${idleMs} ms`)), idleMs);
+  });
+  return Promise.race([pending, idle]).finally(() => clearTimeout(timer));
 }
 
 /** The spec's `map`: `{ "<field>": ["variables.file", …] }`. */

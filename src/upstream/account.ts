@@ -1,4 +1,13 @@
+import { UpstreamInvalidIdError } from "./errors.ts";
 import type { HttpMethod, StreamedAnswer, Transport, UpstreamRequest } from "./transport.ts";
+
+/** The longest id the upstream stores (custom image ids; variant and key names are shorter). */
+export const MAX_UPSTREAM_ID_CHARS = 1024;
+
+/** Whether the upstream can take this id in a path: well-formed text within its length. */
+export function isAcceptableId(id: string): boolean {
+  return id.isWellFormed() && id.length <= MAX_UPSTREAM_ID_CHARS;
+}
 
 export interface CallOptions {
   signal?: AbortSignal | undefined;
@@ -39,9 +48,17 @@ export class AccountCaller {
     options: CallOptions & Pick<UpstreamRequest, "query" | "json" | "body">,
   ): UpstreamRequest {
     const all: Record<string, string> = { account_id: this.#accountId, ...params };
-    const path = `/accounts/{account_id}/images${route}`.replace(/\{(\w+)\}/g, (_, name: string) =>
-      encodeURIComponent(all[name] ?? ""),
-    );
+    const template = `/accounts/{account_id}/images${route}`;
+    const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
+      const value = all[name] ?? "";
+      if (!isAcceptableId(value)) {
+        throw new UpstreamInvalidIdError(
+          `Cloudflare Images ${template}: the ${name} is not an id it accepts`,
+          template,
+        );
+      }
+      return encodeURIComponent(value);
+    });
     return {
       method,
       route: `/accounts/{account_id}/images${route}`,

@@ -50,6 +50,12 @@ export class UpstreamRateLimitedError extends UpstreamError {
   }
 }
 
+/**
+ * An id the upstream cannot take (ill-formed Unicode, or longer than its 1024 characters), refused
+ * before the call: the caller's input is at fault.
+ */
+export class UpstreamInvalidIdError extends UpstreamError {}
+
 /** Any other 4xx: the upstream's own `errors` say why (validation, conflict, too large…). */
 export class UpstreamRequestError extends UpstreamError {}
 
@@ -81,6 +87,20 @@ export function errorForStatus(
   if (status === 403) return new UpstreamForbiddenError(message, route, status, errors);
   if (status >= 500) return new UpstreamServerError(message, route, status, errors);
   return new UpstreamRequestError(message, route, status, errors);
+}
+
+/**
+ * An answer without the API's JSON envelope (the HTTP layer's or a proxy's own page, such as a
+ * 431 for an over-long URL): its status still decides, so a 4xx stays the caller's fault and is
+ * never retried as if the server had failed.
+ */
+export function errorForUnreadableAnswer(status: number, route: string, retryAfter: number | undefined): UpstreamError {
+  if (status >= 400 && status < 500) return errorForStatus(status, route, [], retryAfter);
+  return new UpstreamServerError(
+    `Cloudflare Images ${route} answered HTTP ${status} without a JSON envelope`,
+    route,
+    status,
+  );
 }
 
 // 10000 "Authentication error", 9106 missing credentials, 6003 malformed headers (fact sheet §9).

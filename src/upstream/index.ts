@@ -6,7 +6,7 @@ import { StatsApi } from "./stats.ts";
 import type { Transport } from "./transport.ts";
 import { VariantsApi } from "./variants.ts";
 
-export type { CallOptions } from "./account.ts";
+export { type CallOptions, isAcceptableId, MAX_UPSTREAM_ID_CHARS } from "./account.ts";
 export { RequestBudget } from "./budget.ts";
 export type { DirectUploadRequest } from "./direct-uploads.ts";
 export * from "./errors.ts";

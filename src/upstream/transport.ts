@@ -5,6 +5,7 @@ import { Pool, errors as undiciErrors } from "undici";
 import type { RequestBudget } from "./budget.ts";
 import {
   errorForStatus,
+  errorForUnreadableAnswer,
   UpstreamAbortedError,
   UpstreamError,
   type UpstreamErrorItem,
@@ -20,6 +21,8 @@ export interface TransportOptions {
   baseUrl: string;
   budget: RequestBudget;
   connections: number;
+  /** Connections for requests that stream a body (uploads), so a slow uploader never holds a reader's. */
+  uploadConnections: number;
   connectTimeoutMs: number;
   /** Time to the response headers, and between body chunks. */
   requestTimeoutMs: number;
@@ -77,6 +80,7 @@ interface InFlight {
 export class Transport {
   readonly #options: TransportOptions;
   readonly #pool: Pool;
+  readonly #uploadPool: Pool;
   readonly #basePath: string;
   readonly #inFlight = new Map<string, InFlight>();
 
@@ -84,12 +88,13 @@ export class Transport {
     this.#options = options;
     const url = new URL(options.baseUrl);
     this.#basePath = url.pathname.replace(/\/$/, "");
-    this.#pool = new Pool(url.origin, {
-      connections: options.connections,
+    const timeouts = {
       connectTimeout: options.connectTimeoutMs,
       headersTimeout: options.requestTimeoutMs,
       bodyTimeout: options.requestTimeoutMs,
-    });
+    };
+    this.#pool = new Pool(url.origin, { connections: options.connections, ...timeouts });
+    this.#uploadPool = new Pool(url.origin, { connections: options.uploadConnections, ...timeouts });
   }
 
   get budget(): RequestBudget {
@@ -113,7 +118,7 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await this.#pool.close();
+    await Promise.all([this.#pool.close(), this.#uploadPool.close()]);
   }
 
   #coalesced(request: UpstreamRequest): Promise<unknown> {
@@ -220,7 +225,8 @@ export class Transport {
     const query = request.query?.toString();
     let answer: RawAnswer;
     try {
-      const response = await this.#pool.request({
+      const pool = request.body ? this.#uploadPool : this.#pool;
+      const response = await pool.request({
         method: request.method,
         path: `${this.#basePath}${request.path}${query ? `?${query}` : ""}`,
         headers,
@@ -271,11 +277,8 @@ async function readEnvelope(answer: RawAnswer, request: UpstreamRequest): Promis
   try {
     envelope = JSON.parse(text) as Envelope;
   } catch {
-    throw new UpstreamServerError(
-      `Cloudflare Images ${request.route} answered HTTP ${answer.status} without a JSON envelope`,
-      request.route,
-      answer.status,
-    );
+    const retryAfter = retryAfterSeconds(headerValue(answer.headers["retry-after"]));
+    throw errorForUnreadableAnswer(answer.status, request.route, retryAfter);
   }
   if (answer.status >= 200 && answer.status < 300 && envelope.success !== false) return envelope.result;
   throw failureOf(answer, request, Array.isArray(envelope.errors) ? envelope.errors : []);

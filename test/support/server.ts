@@ -48,7 +48,9 @@ export async function startTestStack(
     },
     { logger: options.logger },
   );
-  const server = await startServer(app, { host: "127.0.0.1", port: 0 });
+  // The ops listener, when configured, on a random port too.
+  const ops = config.ops.port === undefined ? undefined : { host: "127.0.0.1", port: 0 };
+  const server = await startServer(app, { host: "127.0.0.1", port: 0, ops });
   return {
     emulator,
     server,
