@@ -14,8 +14,10 @@ import type { Metrics } from "./plugins/metrics.ts";
 import { createObservability } from "./plugins/observability.ts";
 import { useReadiness } from "./plugins/readiness.ts";
 import { createLogger, yogaLogger } from "./plugins/request-log.ts";
+import { createCursorCodec } from "./schema/cursor.ts";
 import { upstreamErrorExtensions } from "./schema/errors.ts";
 import { schema } from "./schema/index.ts";
+import { InMemoryTokenChainMemo } from "./schema/token-chain.ts";
 import { useStreamingUploads } from "./uploads/use-streaming-uploads.ts";
 import {
   createImagesApi,
@@ -85,6 +87,8 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const serverApi = apiFor();
   const authenticate = createAuthenticator(config.auth);
   const { limits } = config;
+  // Keyed by the server's own upstream token, so every replica of one deployment reads the others' cursors.
+  const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     context: ({ request }) => {
@@ -95,6 +99,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         config,
         viewer,
         signal: request.signal,
+        pagination,
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
     },
