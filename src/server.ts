@@ -7,6 +7,7 @@ import { createAuthenticator } from "./auth/index.ts";
 import { useBlobRoute } from "./blob-route.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
+import { corsPolicy, useVaryOrigin } from "./plugins/cors.ts";
 import { unauthenticated, useAuthentication, viewerOf } from "./plugins/authentication.ts";
 import { useInputErrorCode } from "./plugins/input-error-code.ts";
 import { limitPlugins } from "./plugins/limits.ts";
@@ -106,6 +107,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     graphqlEndpoint: "/graphql",
     healthCheckEndpoint: "/health",
     landingPage: false,
+    cors: corsPolicy(config.cors),
     graphiql: limits.graphiql && { title: "Cloudflare Images GraphQL", defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     // The GraphiQL bundle served from this process, not from a CDN: works offline and behind strict egress.
     // Loaded on the first page view only: its inline bundle costs about 50 MB of memory.
@@ -115,6 +117,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     // Uploads are parsed by useStreamingUploads, which does not hold files in memory as yoga's parser does.
     multipart: false,
     plugins: [
+      useVaryOrigin(),
       ...observability.plugins,
       ...limitPlugins(limits),
       useInputErrorCode(),
