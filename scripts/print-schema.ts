@@ -2,9 +2,9 @@
 // SDL, exactly as `_service { sdl }` serves it); with --check, fails when either committed file is stale.
 import { readFile, writeFile } from "node:fs/promises";
 import { graphql, lexicographicSortSchema, printSchema } from "graphql";
-import { clientSchema, schema } from "../src/schema/index.ts";
+import { clientSchema, subgraphSchema } from "../src/schema/index.ts";
 
-const service = await graphql({ schema, source: "{ _service { sdl } }" });
+const service = await graphql({ schema: subgraphSchema, source: "{ _service { sdl } }" });
 const subgraphSdl = (service.data?._service as { sdl?: string } | undefined)?.sdl;
 if (service.errors || !subgraphSdl) throw new Error(`_service { sdl } failed: ${JSON.stringify(service.errors)}`);
 

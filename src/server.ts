@@ -7,8 +7,8 @@ import { createAuthenticator } from "./auth/index.ts";
 import { useBlobRoute } from "./blob-route.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
-import { corsPolicy, useVaryOrigin } from "./plugins/cors.ts";
 import { unauthenticated, useAuthentication, viewerOf } from "./plugins/authentication.ts";
+import { corsPolicy, useVaryOrigin } from "./plugins/cors.ts";
 import { useInputErrorCode } from "./plugins/input-error-code.ts";
 import { limitPlugins } from "./plugins/limits.ts";
 import type { Metrics } from "./plugins/metrics.ts";
@@ -17,7 +17,7 @@ import { useReadiness } from "./plugins/readiness.ts";
 import { createLogger, yogaLogger } from "./plugins/request-log.ts";
 import { createCursorCodec } from "./schema/cursor.ts";
 import { upstreamErrorExtensions } from "./schema/errors.ts";
-import { schema } from "./schema/index.ts";
+import { clientSchema, subgraphSchema } from "./schema/index.ts";
 import { InMemoryTokenChainMemo } from "./schema/token-chain.ts";
 import { useStreamingUploads } from "./uploads/use-streaming-uploads.ts";
 import {
@@ -55,6 +55,16 @@ query NewestImages {
 }
 `;
 
+/** Where ordinary clients call: the client API of `schema/schema.graphql`, nothing of federation. */
+export const CLIENT_PATH = "/graphql";
+/** Where a federation gateway calls: the subgraph, with `_service` and `_entities`. */
+export const SUBGRAPH_PATH = "/subgraph";
+
+function isSubgraphRequest(request: Request): boolean {
+  const { pathname } = new URL(request.url);
+  return pathname === SUBGRAPH_PATH || pathname === `${SUBGRAPH_PATH}/`;
+}
+
 export interface App {
   yoga: YogaServerInstance<Record<string, never>, Context>;
   transport: Transport;
@@ -91,7 +101,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   // Keyed by the server's own upstream token, so every replica of one deployment reads the others' cursors.
   const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
   const yoga = createYoga<Record<string, never>, Context>({
-    schema,
+    schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema : clientSchema),
     context: ({ request }) => {
       const viewer = viewerOf(request);
       const api = apiFor(viewer.upstreamToken);
@@ -104,11 +114,13 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
     },
-    graphqlEndpoint: "/graphql",
+    graphqlEndpoint: `/:endpoint(${CLIENT_PATH.slice(1)}|${SUBGRAPH_PATH.slice(1)})`,
     healthCheckEndpoint: "/health",
     landingPage: false,
     cors: corsPolicy(config.cors),
-    graphiql: limits.graphiql && { title: "Cloudflare Images GraphQL", defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    graphiql: (request) =>
+      limits.graphiql &&
+      !isSubgraphRequest(request) && { title: "Cloudflare Images GraphQL", defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     // The GraphiQL bundle served from this process, not from a CDN: works offline and behind strict egress.
     // Loaded on the first page view only: its inline bundle costs about 50 MB of memory.
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),

@@ -15,11 +15,8 @@ import "./signing-key-mutations.ts";
 /** The API as ordinary clients know it, without federation's plumbing: what `schema.graphql` shows. */
 export const clientSchema = builder.toSchema({ sortSchema: true });
 
-/**
- * What the server serves at /graphql: the same API plus `_service` and `_entities`, so one endpoint
- * answers ordinary clients and a federation gateway alike.
- */
-export const schema = builder.toSubGraphSchema({
+/** The same API plus `_service` and `_entities`, for federation gateways only (served at /subgraph). */
+export const subgraphSchema = builder.toSubGraphSchema({
   linkUrl: "https://specs.apollo.dev/federation/v2.6",
   sortSchema: true,
 });
