@@ -157,4 +157,21 @@ describe("backward pagination", () => {
     }
     expect(await stack.emulator.counts()).toEqual({});
   });
+
+  // Last in this file: it deletes an image.
+  it("stays exact when the list changed under the cursor: an image at a page's edge deleted since", async () => {
+    const forward = await walkForward(5, "ASC");
+    // Pages of 10: images 20-29 are the third page; 19 ends the second one.
+    const [middle, start] = [forward.cursors[23] as string, forward.cursors[20] as string];
+    const deleted = all[19] as string;
+    expect((await stack.emulator.api("DELETE", `/v1/${deleted}`)).status).toBe(200);
+    const remaining = all.filter((id) => id !== deleted);
+    // From the middle of the page: its first image marks where the earlier page now has to stop.
+    const fromMiddle = await page({ last: 8, before: middle, sortOrder: "ASC" });
+    expect(ids(fromMiddle.connection)).toEqual(remaining.slice(14, 22));
+    // From its first edge: the boundary is found again by reading the list from the start.
+    const fromStart = await page({ last: 8, before: start, sortOrder: "ASC" });
+    expect(ids(fromStart.connection)).toEqual(remaining.slice(11, 19));
+    expect(await walkBackward(4, "ASC", fromStart.connection.pageInfo.startCursor)).toEqual(remaining.slice(0, 11));
+  });
 });
