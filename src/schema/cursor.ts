@@ -17,6 +17,8 @@ export interface EdgePosition {
   token: string | null;
   offset: number;
   perPage: number;
+  /** A short digest of the edge's image id: finds the edge in its page again if the page shifted. */
+  imageKey: string;
   /** Present on the last edge of a page: the token of the page after it (null when none). */
   nextToken?: string | null;
   back: readonly PageLink[];
@@ -81,6 +83,7 @@ function toTuple(p: EdgePosition, back: readonly PageLink[]): unknown[] {
     p.token,
     p.offset,
     p.perPage,
+    p.imageKey,
     next,
     back.flatMap((link) => [link.token, link.perPage]),
   ];
@@ -94,14 +97,15 @@ function fromTuple(payload: Buffer): EdgePosition {
   } catch {
     throw malformed();
   }
-  if (!Array.isArray(tuple) || tuple.length !== 8 || tuple[0] !== VERSION) throw malformed();
-  const [, print, order, token, offset, perPage, next, flatBack] = tuple as unknown[];
+  if (!Array.isArray(tuple) || tuple.length !== 9 || tuple[0] !== VERSION) throw malformed();
+  const [, print, order, token, offset, perPage, imageKey, next, flatBack] = tuple as unknown[];
   if (
     typeof print !== "string" ||
     (order !== 0 && order !== 1) ||
     !isToken(token) ||
     !isIndex(offset) ||
     !isSize(perPage) ||
+    typeof imageKey !== "string" ||
     !(next === 0 || isToken(next)) ||
     !Array.isArray(flatBack) ||
     flatBack.length % 2 !== 0
@@ -120,9 +124,15 @@ function fromTuple(payload: Buffer): EdgePosition {
     token,
     offset,
     perPage,
+    imageKey,
     ...(next === 0 ? {} : { nextToken: next }),
     back,
   };
+}
+
+/** 48 bits of SHA-256: enough to tell the images of one page apart, small whatever the id's length. */
+export function imageKeyOf(imageId: string): string {
+  return createHash("sha256").update(imageId).digest("base64url").slice(0, 8);
 }
 
 /** Fingerprint of what a cursor is only valid for: the filters and the sort order. */

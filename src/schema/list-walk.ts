@@ -1,5 +1,5 @@
 import type { Image, ImagePage, SortOrder } from "../upstream/index.ts";
-import { type EdgePosition, MAX_BACK_LINKS } from "./cursor.ts";
+import { type EdgePosition, imageKeyOf, MAX_BACK_LINKS } from "./cursor.ts";
 import type { PageLink, TokenChainMemo } from "./token-chain.ts";
 
 export interface PageQuery {
@@ -43,16 +43,28 @@ export async function readPage(walk: Walk, link: PageLink): Promise<ImagePage> {
 }
 
 export function itemAt(walk: Walk, page: ImagePage, link: PageLink, back: readonly PageLink[], offset: number) {
+  const image = page.images[offset] as Image;
   const position: EdgePosition = {
     fingerprint: walk.fingerprint,
     readOrder: walk.order,
     token: link.token,
     offset,
     perPage: link.perPage,
+    imageKey: imageKeyOf(image.id),
     back,
   };
   if (offset === page.images.length - 1) position.nextToken = page.continuationToken;
-  return { image: page.images[offset] as Image, position };
+  return { image, position };
+}
+
+/**
+ * Where the anchor's image sits in its page as read now: images uploaded or deleted since shift
+ * offsets (newest first, every upload shifts the first page). When the image itself is gone, the
+ * one that took its offset is taken to follow it.
+ */
+export function anchorIndex(page: ImagePage, anchor: EdgePosition): { index: number; found: boolean } {
+  const index = page.images.findIndex((image) => imageKeyOf(image.id) === anchor.imageKey);
+  return index >= 0 ? { index, found: true } : { index: Math.min(anchor.offset, page.images.length), found: false };
 }
 
 /** The pages before the one after `link`: `link` itself, then what was known before it. */
@@ -86,8 +98,12 @@ export async function walkAlong(
     }
   }
   const items: WalkItem[] = [];
-  for (;;) {
+  for (let first = true; ; first = false) {
     const page = await readPage(walk, link);
+    if (first && skip > 0 && anchor) {
+      const { index, found } = anchorIndex(page, anchor);
+      skip = found ? index + 1 : index;
+    }
     const last = page.images.length - 1;
     for (let offset = skip; offset <= last && items.length < count; offset++) {
       items.push(itemAt(walk, page, link, back, offset));

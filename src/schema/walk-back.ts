@@ -1,7 +1,16 @@
 import type { ImagePage } from "../upstream/index.ts";
 import type { EdgePosition } from "./cursor.ts";
 import { badUserInput } from "./errors.ts";
-import { backAfter, type Collected, chainOf, itemAt, readPage, type Walk, type WalkItem } from "./list-walk.ts";
+import {
+  anchorIndex,
+  backAfter,
+  type Collected,
+  chainOf,
+  itemAt,
+  readPage,
+  type Walk,
+  type WalkItem,
+} from "./list-walk.ts";
 import type { PageLink } from "./token-chain.ts";
 
 /**
@@ -33,7 +42,7 @@ export async function walkBack(walk: Walk, anchor: EdgePosition, count: number):
   if (anchor.offset > 0) {
     const page = await readPage(walk, reached);
     firstId = page.images[0]?.id;
-    take(page, reached, back, Math.min(anchor.offset, page.images.length));
+    take(page, reached, back, anchorIndex(page, anchor).index);
   }
   while (items.length < count && reached.token !== null) {
     const known = back[0];

@@ -158,6 +158,22 @@ describe("backward pagination", () => {
     expect(await stack.emulator.counts()).toEqual({});
   });
 
+  it("finds a mid-page cursor's image again after an upload shifted the newest-first page", async () => {
+    const first = await page({ first: 5 });
+    const newestFirst = [...all].reverse();
+    expect(ids(first.connection)).toEqual(newestFirst.slice(0, 5));
+    const created = await stack.emulator.admin("POST", "/images", { count: 1 });
+    const [fresh] = ((await created.json()) as { ids: string[] }).ids;
+    all.push(fresh as string);
+    const next = await page({ first: 5, after: first.connection.pageInfo.endCursor });
+    expect(ids(next.connection)).toEqual(newestFirst.slice(5, 10));
+    const back = await page({ last: 3, before: first.connection.pageInfo.endCursor });
+    expect(ids(back.connection)).toEqual(newestFirst.slice(1, 4));
+    const toStart = await page({ last: 10, before: first.connection.edges[1]?.cursor });
+    expect(ids(toStart.connection)).toEqual([fresh, newestFirst[0]]);
+    expect(toStart.connection.pageInfo.hasPreviousPage).toBe(false);
+  });
+
   // Last in this file: it deletes an image.
   it("stays exact when the list changed under the cursor: an image at a page's edge deleted since", async () => {
     const forward = await walkForward(5, "ASC");

@@ -10,6 +10,7 @@ const position: EdgePosition = {
   token: token("a"),
   offset: 7,
   perPage: 1000,
+  imageKey: "abcdefgh",
   nextToken: null,
   back: [
     { token: token("b"), perPage: 10 },
