@@ -45,14 +45,16 @@ export async function walkBack(walk: Walk, anchor: EdgePosition, count: number):
     take(page, reached, back, anchorIndex(page, anchor).index);
   }
   while (items.length < count && reached.token !== null) {
-    const known = back[0];
-    const link = known ?? (await walk.memo.previous(chainOf(walk), reached.token));
-    if (!link) return rewalk(walk, items, count, reached, firstId);
-    const linkBack = known ? back.slice(1) : [];
+    const { links, known } = await linksBefore(walk, reached.token, back, count - items.length);
+    const farthest = links.at(-1);
+    if (!farthest) return rewalk(walk, items, count, reached, firstId);
+    // The pages before `reached` are contiguous: one call reads them all, as one page.
+    const link: PageLink = { token: farthest.token, perPage: links.reduce((sum, l) => sum + l.perPage, 0) };
+    const linkBack = links.length === known ? back.slice(known) : [];
     const page = await readPage(walk, link);
     let end = page.images.length;
     if (page.continuationToken !== reached.token) {
-      // The list changed since this link was read: its page now ends elsewhere.
+      // The list changed since these links were read: the page now ends elsewhere.
       end = firstId === undefined ? -1 : page.images.findIndex((image) => image.id === firstId);
       if (end < 0) return rewalk(walk, items, count, reached, firstId);
     }
@@ -62,6 +64,28 @@ export async function walkBack(walk: Walk, anchor: EdgePosition, count: number):
     back = linkBack;
   }
   return { items, hasMore: items.length === count && hasItemsBefore(items) };
+}
+
+/**
+ * The pages just before `boundary`, nearest first: from the cursor's own links (`known` of them),
+ * then the memo, until they hold `need` items or would not fit in one upstream page together.
+ */
+async function linksBefore(walk: Walk, boundary: string, back: readonly PageLink[], need: number) {
+  const links: PageLink[] = [];
+  let known = 0;
+  let covered = 0;
+  let at: string | null = boundary;
+  while (at !== null && covered < need) {
+    const fromCursor = back[links.length];
+    const link: PageLink | undefined =
+      links.length === known && fromCursor ? fromCursor : await walk.memo.previous(chainOf(walk), at);
+    if (!link || (links.length > 0 && covered + link.perPage > walk.maxPerPage)) break;
+    if (link === fromCursor) known += 1;
+    links.push(link);
+    covered += link.perPage;
+    at = link.token;
+  }
+  return { links, known };
 }
 
 /** Reads the list from its start up to the first image of `reached`, keeping the items nearest it. */

@@ -107,11 +107,25 @@ describe("cursor connection over continuation tokens", () => {
     const back = await resolveImageConnection({ last: 70, before: page.edges[0]?.cursor }, query, replica);
     expect(ids(back)).toEqual(list.images.slice(10, 80).map((i) => i.id));
     expect(back.pageInfo.hasPreviousPage).toBe(true);
-    // Four pages from the cursor's links, then one read of the list from the start (pages of 1000).
-    expect(list.calls.slice(calls).map((c) => c.perPage)).toEqual([10, 10, 10, 10, 1000]);
+    // The cursor's four links read as one page of 40, then one read of the list from the start (pages of 1000).
+    expect(list.calls.slice(calls).map((c) => c.perPage)).toEqual([40, 1000]);
     const rest = await resolveImageConnection({ last: 70, before: back.pageInfo.startCursor }, query, replica);
     expect(ids(rest)).toEqual(list.images.slice(0, 10).map((i) => i.id));
     expect(rest.pageInfo.hasPreviousPage).toBe(false);
+  });
+
+  it("reads many small pages before a cursor in one upstream call, from the memo", async () => {
+    const list = fakeList(300);
+    let page = await resolveImageConnection({ first: 10 }, query, list.source);
+    while (page.pageInfo.hasNextPage) {
+      page = await resolveImageConnection({ first: 10, after: page.pageInfo.endCursor }, query, list.source);
+    }
+    const calls = list.calls.length;
+    const back = await resolveImageConnection({ last: 250, before: page.pageInfo.endCursor }, query, list.source);
+    expect(ids(back)).toEqual(list.images.slice(49, 299).map((i) => i.id));
+    expect(back.pageInfo.hasPreviousPage).toBe(true);
+    // The cursor's own page, then the 25 pages before it (10 images each) as one page of 250.
+    expect(list.calls.slice(calls).map((c) => c.perPage)).toEqual([10, 250]);
   });
 
   it("refuses, rather than answer a wrong page, a cursor signed with another key", async () => {
