@@ -18,6 +18,9 @@ import type { PageLink } from "./token-chain.ts";
  * before giving up: it is the last resort when neither the cursor nor the memo knows the way back.
  */
 export const MAX_REWALK_PAGES = 10;
+/** The v2 list's `per_page` bounds. */
+const MIN_PER_PAGE = 10;
+const MAX_PER_PAGE = 10_000;
 
 /**
  * Reads the `count` items before `anchor` in its read order, nearest first. The anchor's own page
@@ -119,7 +122,10 @@ async function rewalk(
       window = window.slice(window.length - need);
       dropped = true;
     }
-    if (at >= 0) break;
+    if (at >= 0) {
+      await rememberBoundary(walk, reached, link, back[0], at);
+      break;
+    }
     if (page.continuationToken === null) {
       if (target === undefined) break;
       throw badUserInput("The list changed while this page was read; ask again.", { argument: "cursor" });
@@ -129,6 +135,28 @@ async function rewalk(
   }
   items.push(...window.reverse());
   return { items, hasMore: dropped };
+}
+
+/**
+ * Teaches the memo the page that ends where `reached` starts, found `at` images into the re-walk's
+ * page `link`, so the next walk back from there needs no re-walk. Only a readable page can be
+ * remembered (`per_page` 10 to 10,000); a wrong one is caught when used (its next token differs).
+ */
+async function rememberBoundary(
+  walk: Walk,
+  reached: PageLink,
+  link: PageLink,
+  before: PageLink | undefined,
+  at: number,
+): Promise<void> {
+  if (reached.token === null) return;
+  const page =
+    at >= MIN_PER_PAGE
+      ? { token: link.token, perPage: at }
+      : before && before.perPage + at <= MAX_PER_PAGE
+        ? { token: before.token, perPage: before.perPage + at }
+        : undefined;
+  if (page) await walk.memo.remember(chainOf(walk), reached.token, page);
 }
 
 /** Whether anything precedes the last collected item: it is not the first edge of the first page. */

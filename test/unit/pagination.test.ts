@@ -112,6 +112,12 @@ describe("cursor connection over continuation tokens", () => {
     const rest = await resolveImageConnection({ last: 70, before: back.pageInfo.startCursor }, query, replica);
     expect(ids(rest)).toEqual(list.images.slice(0, 10).map((i) => i.id));
     expect(rest.pageInfo.hasPreviousPage).toBe(false);
+    // The re-walk taught the replica's memo the page before the boundary it found: asked again, the
+    // cursor's four links and that page are read as one.
+    const again = list.calls.length;
+    const repeat = await resolveImageConnection({ last: 70, before: page.edges[0]?.cursor }, query, replica);
+    expect(ids(repeat)).toEqual(ids(back));
+    expect(list.calls.slice(again).map((c) => c.perPage)).toEqual([80]);
   });
 
   it("reads many small pages before a cursor in one upstream call, from the memo", async () => {
