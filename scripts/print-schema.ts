@@ -1,17 +1,35 @@
-// Prints schema/schema.graphql (the client-facing API) and schema/subgraph.graphql (the federation
-// SDL, exactly as `_service { sdl }` serves it); with --check, fails when either committed file is stale.
+// Prints schema/schema.graphql (the client-facing API), schema/subgraph.graphql (the federation SDL,
+// exactly as `_service { sdl }` serves it) and schema/possible-types.json (each union and interface
+// with its member types, Apollo Client's `possibleTypes`); with --check, fails when any is stale.
 import { readFile, writeFile } from "node:fs/promises";
-import { graphql, lexicographicSortSchema, printSchema } from "graphql";
-import { clientSchema, schema } from "../src/schema/index.ts";
+import { graphql, isAbstractType, lexicographicSortSchema, printSchema } from "graphql";
+import { clientSchema, subgraphSchema } from "../src/schema/index.ts";
 
-const service = await graphql({ schema, source: "{ _service { sdl } }" });
+const service = await graphql({ schema: subgraphSchema, source: "{ _service { sdl } }" });
 const subgraphSdl = (service.data?._service as { sdl?: string } | undefined)?.sdl;
 if (service.errors || !subgraphSdl) throw new Error(`_service { sdl } failed: ${JSON.stringify(service.errors)}`);
+
+const sortedClientSchema = lexicographicSortSchema(clientSchema);
+const possibleTypes = Object.fromEntries(
+  Object.values(sortedClientSchema.getTypeMap())
+    .filter(isAbstractType)
+    .map((type) => [
+      type.name,
+      sortedClientSchema
+        .getPossibleTypes(type)
+        .map((t) => t.name)
+        .sort(),
+    ]),
+);
 
 const targets = [
   {
     path: new URL("../schema/schema.graphql", import.meta.url),
-    sdl: `${printSchema(lexicographicSortSchema(clientSchema))}\n`,
+    sdl: `${printSchema(sortedClientSchema)}\n`,
+  },
+  {
+    path: new URL("../schema/possible-types.json", import.meta.url),
+    sdl: `${JSON.stringify(possibleTypes, null, 2)}\n`,
   },
   {
     path: new URL("../schema/subgraph.graphql", import.meta.url),

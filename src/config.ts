@@ -34,6 +34,14 @@ export interface Config {
   readonly limits: LimitsConfig;
   readonly observability: ObservabilityConfig;
   readonly ops: OpsConfig;
+  readonly cors: CorsConfig;
+}
+
+export interface CorsConfig {
+  /** `"*"`: any origin may read answers; otherwise exactly these origins (none when empty). */
+  readonly origins: "*" | readonly string[];
+  /** Send `Access-Control-Allow-Credentials: true` (cookies); only with an explicit list. */
+  readonly credentials: boolean;
 }
 
 /** Where `/metrics` and `/readiness` are served, and to whom. */
@@ -125,6 +133,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     limits: readLimits(read, problems, token === undefined),
     observability: readObservabilityConfig(read, problems),
     ops: readOps(read, problems, token !== undefined),
+    cors: readCors(read, problems, token === undefined),
   };
   if (config.signedUrls.defaultExpiresIn > config.signedUrls.maxExpiresIn) {
     problems.push("SIGNED_URL_DEFAULT_EXPIRES_IN must not exceed SIGNED_URL_MAX_EXPIRES_IN");
@@ -249,6 +258,31 @@ function readTrustedDocuments(path: string | undefined, problems: string[]): Rea
     return undefined;
   }
   return new Map(entries as [string, string][]);
+}
+
+/** Any origin with the embedded emulator (a local demo); none with real credentials until listed. */
+function readCors(read: EnvReader, problems: string[], development: boolean): CorsConfig {
+  const raw = read.string("CORS_ORIGINS");
+  const credentials = read.boolean("CORS_ALLOW_CREDENTIALS", false);
+  const entries = (raw ?? (development ? "*" : ""))
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
+  if (entries.includes("*")) {
+    if (credentials) problems.push("CORS_ALLOW_CREDENTIALS=true needs CORS_ORIGINS to list origins, not *");
+    return { origins: "*", credentials: false };
+  }
+  const origins: string[] = [];
+  for (const entry of entries) {
+    let origin: string | undefined;
+    try {
+      origin = new URL(entry).origin;
+    } catch {}
+    if (origin === undefined || origin === "null" || origin !== entry.replace(/\/$/, "").toLowerCase()) {
+      problems.push(`CORS_ORIGINS entries must be origins like https://app.example.com, or * (got "${entry}")`);
+    } else origins.push(origin);
+  }
+  return { origins, credentials };
 }
 
 function readObservabilityConfig(read: EnvReader, problems: string[]): ObservabilityConfig {

@@ -1,7 +1,15 @@
 import type { Viewer } from "./auth/index.ts";
 import type { Config } from "./config.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
+import type { CursorCodec } from "./schema/cursor.ts";
+import type { TokenChainMemo } from "./schema/token-chain.ts";
 import type { CloudflareImagesApi } from "./upstream/index.ts";
+
+/** Made once per app: cursors signed with one key, and the way back through token chains. */
+export interface PaginationSupport {
+  readonly cursors: CursorCodec;
+  readonly memo: TokenChainMemo;
+}
 
 /** What every resolver gets: made fresh for each GraphQL request, never shared. */
 export interface Context {
@@ -12,6 +20,7 @@ export interface Context {
   readonly viewer: Viewer;
   /** Fires when the client goes away; passed to every upstream call. */
   readonly signal: AbortSignal;
+  readonly pagination: PaginationSupport;
 }
 
 export interface ContextInput {
@@ -20,15 +29,17 @@ export interface ContextInput {
   config: Config;
   viewer: Viewer;
   signal: AbortSignal;
+  pagination: PaginationSupport;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
-export function createContext({ api, config, viewer, signal, onLoaderCacheHit }: ContextInput): Context {
+export function createContext({ api, config, viewer, signal, pagination, onLoaderCacheHit }: ContextInput): Context {
   return Object.freeze({
     api,
     config,
     viewer,
     signal,
+    pagination,
     loaders: createLoaders(api, { concurrency: config.loaderConcurrency, signal, onCacheHit: onLoaderCacheHit }),
   });
 }

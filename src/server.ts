@@ -8,6 +8,7 @@ import { useBlobRoute } from "./blob-route.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { unauthenticated, useAuthentication, viewerOf } from "./plugins/authentication.ts";
+import { corsPolicy, useVaryOrigin } from "./plugins/cors.ts";
 import { deferStreamPlugins } from "./plugins/defer-stream.ts";
 import { useInputErrorCode } from "./plugins/input-error-code.ts";
 import { limitPlugins } from "./plugins/limits.ts";
@@ -16,8 +17,10 @@ import { createObservability } from "./plugins/observability.ts";
 import { type OpsServerContext, useOpsAccess } from "./plugins/ops-access.ts";
 import { useReadiness } from "./plugins/readiness.ts";
 import { createLogger, yogaLogger } from "./plugins/request-log.ts";
+import { createCursorCodec } from "./schema/cursor.ts";
 import { upstreamErrorExtensions } from "./schema/errors.ts";
-import { schema } from "./schema/index.ts";
+import { clientSchema, subgraphSchema } from "./schema/index.ts";
+import { InMemoryTokenChainMemo } from "./schema/token-chain.ts";
 import { useStreamingUploads } from "./uploads/use-streaming-uploads.ts";
 import {
   createImagesApi,
@@ -54,6 +57,16 @@ query NewestImages {
 }
 `;
 
+/** Where ordinary clients call: the client API of `schema/schema.graphql`, nothing of federation. */
+export const CLIENT_PATH = "/graphql";
+/** Where a federation gateway calls: the subgraph, with `_service` and `_entities`. */
+export const SUBGRAPH_PATH = "/subgraph";
+
+function isSubgraphRequest(request: Request): boolean {
+  const { pathname } = new URL(request.url);
+  return pathname === SUBGRAPH_PATH || pathname === `${SUBGRAPH_PATH}/`;
+}
+
 export interface App {
   yoga: YogaServerInstance<Record<string, never>, Context>;
   transport: Transport;
@@ -87,8 +100,10 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const serverApi = apiFor();
   const authenticate = createAuthenticator(config.auth);
   const { limits } = config;
+  // Keyed by the server's own upstream token, so every replica of one deployment reads the others' cursors.
+  const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
   const yoga = createYoga<Record<string, never>, Context>({
-    schema,
+    schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema : clientSchema),
     context: ({ request }) => {
       const viewer = viewerOf(request);
       const api = apiFor(viewer.upstreamToken);
@@ -97,13 +112,17 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         config,
         viewer,
         signal: request.signal,
+        pagination,
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
     },
-    graphqlEndpoint: "/graphql",
+    graphqlEndpoint: `/:endpoint(${CLIENT_PATH.slice(1)}|${SUBGRAPH_PATH.slice(1)})`,
     healthCheckEndpoint: "/health",
     landingPage: false,
-    graphiql: limits.graphiql && { title: "Cloudflare Images GraphQL", defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    cors: corsPolicy(config.cors),
+    graphiql: (request) =>
+      limits.graphiql &&
+      !isSubgraphRequest(request) && { title: "Cloudflare Images GraphQL", defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     // The GraphiQL bundle served from this process, not from a CDN: works offline and behind strict egress.
     // Loaded on the first page view only: its inline bundle costs about 50 MB of memory.
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
@@ -113,6 +132,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     multipart: false,
     plugins: [
       useOpsAccess(config.ops),
+      useVaryOrigin(),
       ...observability.plugins,
       ...limitPlugins(limits),
       useInputErrorCode(),

@@ -32,7 +32,7 @@ export function limitPlugins(limits: LimitsConfig): Plugin[] {
   });
   const plugins: Plugin[] = [
     useBodyLimits(limits),
-    useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+    useFormCsrfPrevention(),
     useInputShape(),
     maxTokensPlugin({ n: limits.maxTokens, ...rejectAs("maxTokens") }),
     maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true, ...rejectAs("maxDepth") }),
@@ -43,6 +43,21 @@ export function limitPlugins(limits: LimitsConfig): Plugin[] {
   if (!limits.introspection) plugins.push(useNoIntrospection(), blockFieldSuggestionsPlugin({ mask: "" }));
   if (limits.trustedDocuments) plugins.push(useTrustedDocuments(limits.trustedDocuments));
   return plugins;
+}
+
+/**
+ * yoga's CSRF prevention for the bodies a cross-site form can send without a preflight (form,
+ * multipart, text/plain): they could run mutations. A GET never runs one (yoga refuses mutations
+ * over GET), so queries over GET work as urql and graphql-request send them, with no extra header.
+ */
+function useFormCsrfPrevention(): Plugin {
+  const prevention = useCSRFPrevention({ requestHeaders: CSRF_HEADERS });
+  return {
+    onRequestParse(payload) {
+      if (payload.request.method === "GET") return;
+      return prevention.onRequestParse?.(payload);
+    },
+  };
 }
 
 /** graphql-js's NoSchemaIntrospectionCustomRule, refusing with this API's code instead of yoga's default. */

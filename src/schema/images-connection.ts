@@ -85,11 +85,14 @@ builder.queryFields((t) => ({
             fingerprint: queryFingerprint({ creator, meta, sortOrder }),
             maxPerPage: ctx.config.upstreamPageSize,
           },
-          ({ token, perPage, sortOrder: order }) =>
-            ctx.api.images.list(
-              { continuationToken: token, perPage, sortOrder: order, creator, meta },
-              { signal: ctx.signal },
-            ),
+          {
+            ...ctx.pagination,
+            fetchPage: ({ token, perPage, sortOrder: order }) =>
+              ctx.api.images.list(
+                { continuationToken: token, perPage, sortOrder: order, creator, meta },
+                { signal: ctx.signal },
+              ),
+          },
         );
         ctx.loaders.primeImages(connection.edges.map((e) => e.node));
         return connection;

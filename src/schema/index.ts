@@ -1,5 +1,5 @@
 import { GraphQLDeferDirective, GraphQLStreamDirective } from "@graphql-tools/utils";
-import { specifiedDirectives } from "graphql";
+import { GraphQLSchema, specifiedDirectives } from "graphql";
 import { builder } from "./builder.ts";
 import { withCostedFederationFields } from "./federation-cost.ts";
 import "./image.ts";
@@ -26,12 +26,17 @@ export const clientSchema = builder.toSchema({
 });
 
 /**
- * What the server serves at /graphql: the same API plus `_service` and `_entities`, so one endpoint
- * answers ordinary clients and a federation gateway alike.
+ * The same API plus `_service` and `_entities`, for federation gateways only (served at /subgraph);
+ * `_entities` costed per representation. The incremental directives are added once here, or yoga's
+ * defer-stream plugin would rebuild this schema on every request (the printed SDL is unchanged).
  */
-export const schema = withCostedFederationFields(
+const federated = withCostedFederationFields(
   builder.toSubGraphSchema({
     linkUrl: "https://specs.apollo.dev/federation/v2.6",
     sortSchema: true,
   }),
 );
+export const subgraphSchema = new GraphQLSchema({
+  ...federated.toConfig(),
+  directives: [...federated.getDirectives(), GraphQLDeferDirective, GraphQLStreamDirective],
+});

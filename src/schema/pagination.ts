@@ -1,6 +1,11 @@
 import type { Image, ImagePage, SortOrder } from "../upstream/index.ts";
-import { decodeCursor, type EdgePosition, encodeCursor } from "./cursor.ts";
+import type { CursorCodec, EdgePosition } from "./cursor.ts";
 import { badUserInput } from "./errors.ts";
+import { type Collected, type PageQuery, type Walk, walkAlong } from "./list-walk.ts";
+import type { TokenChainMemo } from "./token-chain.ts";
+import { walkBack } from "./walk-back.ts";
+
+export type { PageQuery } from "./list-walk.ts";
 
 export interface ConnectionArgs {
   first?: number | null;
@@ -9,15 +14,16 @@ export interface ConnectionArgs {
   before?: string | null;
 }
 
-export interface PageQuery {
-  token: string | null;
-  perPage: number;
-  sortOrder: SortOrder;
-}
-
 export interface ImageConnectionResult {
   edges: { cursor: string; node: Image }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+/** What a connection reads through: the upstream list, the cursor codec and the way back. */
+export interface ListSource {
+  readonly fetchPage: (page: PageQuery) => Promise<ImagePage>;
+  readonly cursors: CursorCodec;
+  readonly memo: TokenChainMemo;
 }
 
 export const DEFAULT_PAGE_EDGES = 20;
@@ -25,35 +31,35 @@ export const DEFAULT_PAGE_EDGES = 20;
 export const MAX_CONNECTION_EDGES = 10_000;
 const MIN_UPSTREAM_PAGE = 10;
 
-interface Collected {
-  items: { image: Image; position: EdgePosition }[];
-  /** More items exist beyond the last collected one, in the direction of the walk. */
-  hasMore: boolean;
-}
-
 /**
- * Serves a Relay connection over the v2 list's continuation tokens (DESIGN §5). A walk either
- * goes along a cursor's read order (always possible: tokens go forward), or against it, which
- * is served from the cursor's own page when it can be done exactly and refused otherwise.
+ * Serves a Relay connection over the v2 list's continuation tokens. A walk either goes along a
+ * cursor's read order (tokens go forward, so it is direct), or against it, back through the pages
+ * before the cursor's own (see walkBack). `last` without `before` reads the reverse order.
  */
 export async function resolveImageConnection(
   args: ConnectionArgs,
   query: { sortOrder: SortOrder; fingerprint: string; maxPerPage: number },
-  fetchPage: (page: PageQuery) => Promise<ImagePage>,
+  source: ListSource,
 ): Promise<ImageConnectionResult> {
-  const { count, backward, anchor } = readArgs(args, query.fingerprint);
+  const { count, backward, anchor } = readArgs(args, query.fingerprint, source.cursors);
   const walkOrder = backward ? reverse(query.sortOrder) : query.sortOrder;
   const perPage = clamp(count, MIN_UPSTREAM_PAGE, query.maxPerPage);
+  const walk = (order: SortOrder): Walk => ({
+    fingerprint: query.fingerprint,
+    order,
+    maxPerPage: query.maxPerPage,
+    memo: source.memo,
+    fetchPage: source.fetchPage,
+  });
 
   let collected: Collected;
   if (count === 0) collected = { items: [], hasMore: false };
-  else if (!anchor) collected = await walkAlong(null, count, perPage, walkOrder, query.fingerprint, fetchPage);
-  else if (anchor.readOrder === walkOrder)
-    collected = await walkAlong(anchor, count, perPage, walkOrder, query.fingerprint, fetchPage);
-  else collected = await walkAgainst(anchor, count, fetchPage);
+  else if (!anchor || anchor.readOrder === walkOrder)
+    collected = await walkAlong(walk(walkOrder), anchor, count, perPage);
+  else collected = await walkBack(walk(anchor.readOrder), anchor, count);
 
   const items = backward ? collected.items.reverse() : collected.items;
-  const edges = items.map(({ image, position }) => ({ cursor: encodeCursor(position), node: image }));
+  const edges = items.map(({ image, position }) => ({ cursor: source.cursors.encode(position), node: image }));
   return {
     edges,
     pageInfo: {
@@ -65,7 +71,7 @@ export async function resolveImageConnection(
   };
 }
 
-function readArgs(args: ConnectionArgs, fingerprint: string) {
+function readArgs(args: ConnectionArgs, fingerprint: string, cursors: CursorCodec) {
   const { first, last, after, before } = args;
   for (const [name, value] of [
     ["first", first],
@@ -83,69 +89,8 @@ function readArgs(args: ConnectionArgs, fingerprint: string) {
   const backward = isSet(last) || isSet(before);
   const count = (backward ? last : first) ?? DEFAULT_PAGE_EDGES;
   const cursor = after ?? before;
-  return { count, backward, anchor: isSet(cursor) ? decodeCursor(cursor, fingerprint) : undefined };
-}
-
-/** Reads forward in `order`, from the start or from just after `anchor`. */
-async function walkAlong(
-  anchor: EdgePosition | undefined | null,
-  count: number,
-  perPage: number,
-  order: SortOrder,
-  fingerprint: string,
-  fetchPage: (page: PageQuery) => Promise<ImagePage>,
-): Promise<Collected> {
-  let token: string | null = null;
-  let skip = 0;
-  let size = perPage;
-  if (anchor) {
-    if (anchor.nextToken === null) return { items: [], hasMore: false };
-    if (anchor.nextToken !== undefined) token = anchor.nextToken;
-    else ({ token, skip, size } = { token: anchor.token, skip: anchor.offset + 1, size: anchor.perPage });
-  }
-  const items: Collected["items"] = [];
-  for (;;) {
-    const page = await fetchPage({ token, perPage: size, sortOrder: order });
-    const last = page.images.length - 1;
-    for (let offset = skip; offset <= last && items.length < count; offset++) {
-      const position: EdgePosition = { fingerprint, readOrder: order, token, offset, perPage: size };
-      if (offset === last) position.nextToken = page.continuationToken;
-      items.push({ image: page.images[offset] as Image, position });
-    }
-    const takenToEnd = items.length === 0 || items.at(-1)?.position.offset === last;
-    if (items.length >= count) return { items, hasMore: !takenToEnd || page.continuationToken !== null };
-    if (page.continuationToken === null || page.images.length === 0) return { items, hasMore: false };
-    token = page.continuationToken;
-    skip = 0;
-    size = perPage;
-  }
-}
-
-/** Reads the items before `anchor` in its read order, nearest first: only its own page is reachable. */
-async function walkAgainst(
-  anchor: EdgePosition,
-  count: number,
-  fetchPage: (page: PageQuery) => Promise<ImagePage>,
-): Promise<Collected> {
-  if (anchor.offset < count && anchor.token !== null) {
-    throw badUserInput(
-      "This page cannot be served exactly: it would cross an upstream page boundary backwards. " +
-        "Ask for fewer items, or page from the other end (`last` without `before`, or `first` without `after`).",
-      { argument: "cursor" },
-    );
-  }
-  if (anchor.offset === 0) return { items: [], hasMore: anchor.token !== null };
-  const page = await fetchPage({ token: anchor.token, perPage: anchor.perPage, sortOrder: anchor.readOrder });
-  const items: Collected["items"] = [];
-  const from = Math.min(anchor.offset, page.images.length) - 1;
-  for (let offset = from; offset >= 0 && items.length < count; offset--) {
-    const position: EdgePosition = { ...anchor, offset };
-    delete position.nextToken;
-    if (offset === page.images.length - 1) position.nextToken = page.continuationToken;
-    items.push({ image: page.images[offset] as Image, position });
-  }
-  const lowest = items.at(-1)?.position.offset ?? 0;
-  return { items, hasMore: lowest > 0 || anchor.token !== null };
+  const anchor: EdgePosition | undefined = isSet(cursor) ? cursors.decode(cursor, fingerprint) : undefined;
+  return { count, backward, anchor };
 }
 
 function reverse(order: SortOrder): SortOrder {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCOPES, type Scope } from "../../src/auth/index.ts";
-import { schema } from "../../src/schema/index.ts";
+import { subgraphSchema } from "../../src/schema/index.ts";
 import { startTestStack, type TestStack } from "../support/server.ts";
 
 const sha256 = (secret: string) => createHash("sha256").update(secret).digest("hex");
@@ -13,6 +13,8 @@ interface EntryCase {
   document: string;
   variables?: Record<string, unknown>;
   anyOf: readonly Scope[] | "any";
+  /** Federation's fields are served to gateways only, at /subgraph. */
+  path?: "/subgraph";
 }
 
 const READ: readonly Scope[] = ["images:read"];
@@ -61,16 +63,18 @@ const RULES: Record<string, EntryCase[]> = {
       document: ENTITIES,
       variables: { r: [{ __typename: "Image", imageId: "private-0" }] },
       anyOf: READ,
+      path: "/subgraph",
     },
     {
       label: "_entities Variant",
       document: ENTITIES,
       variables: { r: [{ __typename: "Variant", name: "public" }] },
       anyOf: READ,
+      path: "/subgraph",
     },
   ],
-  // Federation's schema field: nothing of the account's data, so any authenticated caller.
-  _service: [{ label: "_service", document: `{ _service { sdl } }`, anyOf: "any" }],
+  // Federation's schema field: nothing of the account's data, so any authenticated caller (at /subgraph).
+  _service: [{ label: "_service", document: `{ _service { sdl } }`, anyOf: "any", path: "/subgraph" }],
   uploadImage: [{ label: "uploadImage", document: `mutation { uploadImage(input: {}) { __typename } }`, anyOf: WRITE }],
   updateImage: [
     {
@@ -158,6 +162,8 @@ const withIds = (text: string) =>
 
 describe("one scope rule for every entry point (api-key mode)", () => {
   it("has a rule for every root field of Query, Mutation and Subscription, and _entities", () => {
+    // The subgraph schema: every root field of the client API, plus federation's.
+    const schema = subgraphSchema;
     const rootFields = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap(
       (type) => (type ? Object.keys(type.getFields()) : []),
     );
@@ -172,7 +178,7 @@ describe("one scope rule for every entry point (api-key mode)", () => {
       for (const entry of Object.values(RULES).flat()) {
         await stack.emulator.reset();
         const variables = entry.variables && JSON.parse(withIds(JSON.stringify(entry.variables)));
-        const answer = await stack.gql(withIds(entry.document), variables, headers);
+        const answer = await stack.gql(withIds(entry.document), variables, headers, entry.path);
         const forbidden = (answer.errors ?? []).some((e) => e.extensions?.code === "FORBIDDEN");
         const allowed = entry.anyOf === "any" || entry.anyOf.some((s) => scopes.includes(s));
         // Allowed: a clean answer. Refused: FORBIDDEN, and (for whole entry points, not the one

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { postGraphQL, subgraphUrl } from "../support/federation.ts";
 import { startTestStack, type TestStack } from "../support/server.ts";
 
 const IMAGE_ROUTE = "/accounts/{account_id}/images/v1/{image_id}";
@@ -34,13 +35,13 @@ afterAll(() => stack.close());
 beforeEach(() => stack.emulator.reset());
 
 const entities = (representations: Representation[]) =>
-  stack.gql<{ _entities: Entity[] }>(ENTITIES, { representations });
+  postGraphQL<{ _entities: Entity[] }>(subgraphUrl(stack.server), ENTITIES, { representations });
 const image = (imageId: string) => ({ __typename: "Image", imageId });
 const variant = (name: string) => ({ __typename: "Variant", name });
 
 describe("the subgraph's federation fields", () => {
   it("serves `_service { sdl }` exactly as committed in schema/subgraph.graphql, with federation v2 keys", async () => {
-    const answer = await stack.gql<{ _service: { sdl: string } }>("{ _service { sdl } }");
+    const answer = await postGraphQL<{ _service: { sdl: string } }>(subgraphUrl(stack.server), "{ _service { sdl } }");
     expect(answer.errors).toBeUndefined();
     const sdl = answer.data?._service.sdl ?? "";
     expect(`${sdl}\n`).toBe(await readFile(new URL("../../schema/subgraph.graphql", import.meta.url), "utf8"));

@@ -11,6 +11,7 @@ import {
   startCountingProxy,
   startGateway,
   startProfilesSubgraph,
+  subgraphUrl,
 } from "../support/federation.ts";
 import { startTestStack, type TestStack } from "../support/server.ts";
 
@@ -60,8 +61,8 @@ beforeAll(async () => {
   };
 
   profiles = await startProfilesSubgraph(groups);
-  proxy = await startCountingProxy(graphqlUrl(stack.server));
-  const service = await stack.gql<{ _service: { sdl: string } }>("{ _service { sdl } }");
+  proxy = await startCountingProxy(subgraphUrl(stack.server));
+  const service = await postGraphQL<{ _service: { sdl: string } }>(subgraphUrl(stack.server), "{ _service { sdl } }");
   supergraph = composeSupergraph([
     { name: "images", url: graphqlUrl(proxy), sdl: service.data?._service.sdl ?? "" },
     { name: "profiles", url: graphqlUrl(profiles), sdl: profilesSdl },
@@ -88,7 +89,8 @@ async function direct(group: string) {
     { __typename: "Image", imageId: p.avatarImageId },
     { __typename: "Variant", name: p.bannerVariant },
   ]);
-  return stack.gql<{ _entities: (Record<string, unknown> | null)[] }>(
+  return postGraphQL<{ _entities: (Record<string, unknown> | null)[] }>(
+    subgraphUrl(stack.server),
     `query ($representations: [_Any!]!) {
       _entities(representations: $representations) { ... on Image { ${AVATAR_FIELDS} } ... on Variant { ${BANNER_FIELDS} } }
     }`,

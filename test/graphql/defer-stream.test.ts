@@ -228,7 +228,7 @@ describe("schema files", () => {
   });
 
   it("serves the committed subgraph SDL unchanged, without the directives the router defines itself", async () => {
-    const served = await stack.gql<{ _service: { sdl: string } }>("{ _service { sdl } }");
+    const served = await stack.gql<{ _service: { sdl: string } }>("{ _service { sdl } }", {}, {}, "/subgraph");
     const committed = await readFile(new URL("../../schema/subgraph.graphql", import.meta.url), "utf8");
     expect(`${served.data?._service.sdl}\n`).toBe(committed);
     expect(committed).not.toMatch(/directive @(defer|stream)\b/);

@@ -46,9 +46,12 @@ describe("input errors are input errors, before any upstream call", () => {
     );
     await expectInputError(await stack.gql(`{ image(imageId: "${LONE_SURROGATE}") { imageId } }`));
     await expectInputError(await stack.gql(`{ image(imageId: "\\ud800") { imageId } }`));
-    const entities = await stack.gql(`query ($r: [_Any!]!) { _entities(representations: $r) { __typename } }`, {
-      r: [{ __typename: "Image", imageId: `x${LONE_SURROGATE}` }],
-    });
+    const entities = await stack.gql(
+      `query ($r: [_Any!]!) { _entities(representations: $r) { __typename } }`,
+      { r: [{ __typename: "Image", imageId: `x${LONE_SURROGATE}` }] },
+      {},
+      "/subgraph",
+    );
     await expectInputError(entities);
   });
 
@@ -73,9 +76,12 @@ describe("input errors are input errors, before any upstream call", () => {
     await expectInputError(await stack.gql(`query ($id: ID!) { image(imageId: $id) { imageId } }`, { id: LONG_ID }));
     const node = Buffer.from(`Image:${LONG_ID}`).toString("base64");
     await expectInputError(await stack.gql(`query ($id: ID!) { node(id: $id) { id } }`, { id: node }));
-    const entities = await stack.gql(`query ($r: [_Any!]!) { _entities(representations: $r) { __typename } }`, {
-      r: [{ __typename: "Image", imageId: LONG_ID }],
-    });
+    const entities = await stack.gql(
+      `query ($r: [_Any!]!) { _entities(representations: $r) { __typename } }`,
+      { r: [{ __typename: "Image", imageId: LONG_ID }] },
+      {},
+      "/subgraph",
+    );
     await expectInputError(entities);
     const deleted = await stack.gql<{ deleteImage: { __typename: string; path: string[] } }>(
       `mutation ($id: ID!) { deleteImage(input: { imageId: $id }) { __typename ... on ValidationError { path } } }`,

@@ -151,26 +151,40 @@ describe("request size", () => {
 });
 
 describe("CSRF prevention", () => {
-  it("refuses a GET or a simple (non-preflighted) POST without a CSRF header, with HTTP 403", async () => {
-    const url = new URL(endpoint);
-    url.searchParams.set("query", "{ stats { current } }");
-    const get = await fetch(url, { headers: { accept: "application/json" } });
-    expect(get.status).toBe(403);
+  it("refuses a simple (non-preflighted) POST without a CSRF header, with HTTP 403", async () => {
     const form = await post(new URLSearchParams({ query: "{ stats { current } }" }), {
       "content-type": "application/x-www-form-urlencoded",
     });
     expect(form.status).toBe(403);
+    const text = await post(JSON.stringify({ query: "{ stats { current } }" }), { "content-type": "text/plain" });
+    expect(text.status).toBe(403);
     const multipart = await post(upload(10), {});
     expect(multipart.status).toBe(403);
     expect(await stack.emulator.counts()).toEqual({});
   });
 
-  it("serves a GET that carries a CSRF header", async () => {
+  it("serves a query over GET as urql and graphql-request send it, with no special header", async () => {
     const url = new URL(endpoint);
-    url.searchParams.set("query", "{ stats { current } }");
-    const answer = await fetch(url, { headers: { accept: "application/json", "apollo-require-preflight": "true" } });
+    url.searchParams.set("query", "query Stats { stats { current } }");
+    url.searchParams.set("operationName", "Stats");
+    const answer = await fetch(url, { headers: { accept: "application/graphql-response+json, application/json" } });
     expect(answer.status).toBe(200);
     const body = (await answer.json()) as { data: { stats: { current: number } } };
     expect(body.data.stats.current).toBeGreaterThan(0);
+  });
+
+  it("never runs a mutation sent over GET", async () => {
+    const list = "{ images(first: 100) { edges { node { imageId } } } }";
+    type List = { images: { edges: { node: { imageId: string } }[] } };
+    const before = await stack.gql<List>(list);
+    const url = new URL(endpoint);
+    const id = before.data?.images.edges[0]?.node.imageId;
+    url.searchParams.set("query", `mutation { deleteImage(input: { imageId: "${id}" }) { __typename } }`);
+    await stack.emulator.reset();
+    const answer = await fetch(url, { headers: { accept: "application/json" } });
+    expect(answer.status).toBe(405);
+    expect(await stack.emulator.counts()).toEqual({});
+    const after = await stack.gql<List>(list);
+    expect(after.data?.images.edges).toEqual(before.data?.images.edges);
   });
 });

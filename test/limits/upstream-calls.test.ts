@@ -24,18 +24,18 @@ async function expectRefused(answer: Awaited<ReturnType<TestStack["gql"]>>, limi
 
 describe("every list of lookups is costed per item (MAX_UPSTREAM_CALLS_PER_REQUEST, default 100)", () => {
   it("refuses 1,000 _entities representations before any upstream call", async () => {
-    await expectRefused(await stack.gql(ENTITIES, { r: images(1000) }));
+    await expectRefused(await stack.gql(ENTITIES, { r: images(1000) }, {}, "/subgraph"));
   });
 
   it("refuses 101 distinct image references (under the cost limit) by the upstream-call limit", async () => {
-    const answer = await stack.gql(ENTITIES, { r: images(101) });
+    const answer = await stack.gql(ENTITIES, { r: images(101) }, {}, "/subgraph");
     await expectRefused(answer, "upstreamCalls");
     expect(answer.errors?.[0]?.extensions).toMatchObject({ upstreamCalls: 101, maxUpstreamCalls: 100 });
   });
 
   it("serves 100 references, the same id repeated 200 times counting once", async () => {
     const repeated = Array.from({ length: 200 }, () => ({ __typename: "Image", imageId: "missing-0" }));
-    const answer = await stack.gql(ENTITIES, { r: [...images(99), ...repeated] });
+    const answer = await stack.gql(ENTITIES, { r: [...images(99), ...repeated] }, {}, "/subgraph");
     expect(answer.errors?.every((e) => e.extensions?.code === "NOT_FOUND")).toBe(true);
     expect(await stack.emulator.counts()).toEqual({ [GET_IMAGE]: 99 });
   });

@@ -23,6 +23,9 @@ export interface Listening {
 /** The `/graphql` URL of a listening server. */
 export const graphqlUrl = (server: Listening) => new URL("/graphql", server.url);
 
+/** Our server's gateway endpoint: the subgraph, with `_service` and `_entities`. */
+export const subgraphUrl = (server: Listening) => new URL("/subgraph", server.url);
+
 // Another team's subgraph, written the way they would: plain SDL and resolvers, owning `Profile`
 // and pointing at our entities by key only.
 const PROFILES_SDL = /* GraphQL */ `
@@ -108,7 +111,7 @@ export interface CountingProxy extends Listening {
 }
 
 /**
- * Sits between the gateway and our server and records each GraphQL request, so a test can count
+ * Sits between the gateway and `target` (whatever path the gateway calls) and records each GraphQL request, so a test can count
  * how many `_entities` requests the gateway really sent.
  */
 export function startCountingProxy(target: URL): Promise<CountingProxy> {
@@ -121,7 +124,9 @@ export function startCountingProxy(target: URL): Promise<CountingProxy> {
       const value = request.headers[name];
       if (typeof value === "string") headers.set(name, value);
     }
-    const answer = await fetch(new URL(request.url ?? "/", target), {
+    const url = new URL(target);
+    url.search = new URL(request.url ?? "/", target).search;
+    const answer = await fetch(url, {
       method: request.method,
       headers,
       body: request.method === "POST" ? body : undefined,

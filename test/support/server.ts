@@ -16,11 +16,15 @@ export interface TestStack {
   emulator: TestEmulator;
   server: RunningServer;
   config: Config;
-  /** POSTs a GraphQL document to the real server at /graphql (with extra headers, e.g. Authorization). */
+  /**
+   * POSTs a GraphQL document to the real server at /graphql (with extra headers, e.g. Authorization);
+   * `path: "/subgraph"` for what a federation gateway sends.
+   */
   gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,
+    path?: string,
   ): Promise<GraphQLAnswer<T>>;
   close(): Promise<void>;
 }
@@ -59,8 +63,9 @@ export async function startTestStack(
       query: string,
       variables?: Record<string, unknown>,
       headers: Record<string, string> = {},
+      path = "/graphql",
     ): Promise<GraphQLAnswer<T>> {
-      const response = await fetch(new URL("/graphql", server.url), {
+      const response = await fetch(new URL(path, server.url), {
         method: "POST",
         headers: {
           "content-type": "application/json",
