@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { GRAPHIQL_DEFAULT_QUERY } from "../../src/server.ts";
+import { GRAPHIQL_DEFAULT_QUERY } from "../../src/graphiql.ts";
 import { type CapturedLogs, captureLogs } from "../support/logs.ts";
 import { scrape, sumOf } from "../support/metrics.ts";
 import { startTestStack, type TestStack } from "../support/server.ts";

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
+import { createApp } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { EmulatorOptions } from "../../src/emulator/index.ts";
-import { createApp, type RunningServer, startServer } from "../../src/server.ts";
+import { type RunningServer, startServer } from "../../src/server.ts";
 import { startTestEmulator, type TestEmulator } from "./emulator.ts";
 
 export interface GraphQLAnswer<T = Record<string, unknown>> {
