@@ -1,26 +1,28 @@
+import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { GraphQLError } from "graphql";
 import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { createAuthenticator } from "./auth/index.ts";
-import { useBlobRoute } from "./blob-route.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
+import { corsPolicy } from "./cors.ts";
 import { graphiqlOptions } from "./graphiql.ts";
-import { unauthenticated, useAuthentication, viewerOf } from "./plugins/authentication.ts";
-import { corsPolicy, useVaryOrigin } from "./plugins/cors.ts";
-import { deferStreamPlugins } from "./plugins/defer-stream.ts";
-import { useInputErrorCode } from "./plugins/input-error-code.ts";
-import { limitPlugins } from "./plugins/limits.ts";
-import type { Metrics } from "./plugins/metrics.ts";
-import { createObservability } from "./plugins/observability.ts";
-import { useOpsAccess } from "./plugins/ops-access.ts";
-import { useReadiness } from "./plugins/readiness.ts";
-import { createLogger, yogaLogger } from "./plugins/request-log.ts";
+import { createLogger, yogaLogger } from "./logger.ts";
+import { limitPlugins } from "./plugins/limits/index.ts";
+import { createObservability } from "./plugins/observability/index.ts";
+import type { Metrics } from "./plugins/observability/use-metrics.ts";
+import { unauthenticated, useAuthentication, viewerOf } from "./plugins/use-authentication.ts";
+import { useBlobRoute } from "./plugins/use-blob-route.ts";
+import { useIncrementalAcceptCheck } from "./plugins/use-incremental-accept-check.ts";
+import { useInputErrorCode } from "./plugins/use-input-error-code.ts";
+import { useOpsAccess } from "./plugins/use-ops-access.ts";
+import { useReadiness } from "./plugins/use-readiness.ts";
+import { useStreamingUploads } from "./plugins/use-streaming-uploads.ts";
+import { useVaryOrigin } from "./plugins/use-vary-origin.ts";
 import { createCursorCodec } from "./schema/cursor.ts";
 import { upstreamErrorExtensions } from "./schema/errors.ts";
 import { clientSchema, subgraphSchema } from "./schema/index.ts";
 import { InMemoryTokenChainMemo } from "./schema/token-chain.ts";
-import { useStreamingUploads } from "./uploads/use-streaming-uploads.ts";
 import {
   createImagesApi,
   RequestBudget,
@@ -104,7 +106,8 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
       ...observability.plugins,
       ...limitPlugins(limits),
       useInputErrorCode(),
-      ...deferStreamPlugins(),
+      useDeferStream(),
+      useIncrementalAcceptCheck(),
       useAuthentication(authenticate),
       useStreamingUploads({
         maxFiles: 10,

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { App } from "./app.ts";
-import type { OpsServerContext } from "./plugins/ops-access.ts";
+import type { OpsServerContext } from "./plugins/use-ops-access.ts";
 
 export interface RunningServer {
   url: URL;

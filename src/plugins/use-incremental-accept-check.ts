@@ -1,4 +1,3 @@
-import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { Kind, type ValidationRule } from "graphql";
 import { createGraphQLError, type Plugin } from "graphql-yoga";
 
@@ -6,15 +5,10 @@ import { createGraphQLError, type Plugin } from "graphql-yoga";
 const INCREMENTAL = /^(multipart\/(mixed|\*)|text\/(event-stream|\*)|\*\/\*)$/;
 
 /**
- * `@defer` and `@stream` (answers in parts over `multipart/mixed` or SSE), plus an early refusal
- * of such a document from a client that accepts only JSON: yoga would run it, spending upstream
- * calls, and then answer an empty 406.
+ * Refuses `@defer` and `@stream` early when the client accepts only JSON: yoga would run such a
+ * document, spending upstream calls, and then answer an empty 406.
  */
-export function deferStreamPlugins(): Plugin[] {
-  return [useDeferStream(), useIncrementalAcceptCheck()];
-}
-
-function useIncrementalAcceptCheck(): Plugin {
+export function useIncrementalAcceptCheck(): Plugin {
   return {
     onValidate({ context, addValidationRule }) {
       const request = (context as { request?: Request }).request;

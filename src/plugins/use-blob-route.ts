@@ -1,7 +1,7 @@
 import type { Plugin } from "graphql-yoga";
-import { AuthenticationError, type Authenticator, JwtKeysUnavailableError, type Viewer } from "./auth/index.ts";
-import { upstreamErrorExtensions } from "./schema/errors.ts";
-import { type CloudflareImagesApi, UpstreamError, UpstreamNotFoundError } from "./upstream/index.ts";
+import { AuthenticationError, type Authenticator, JwtKeysUnavailableError, type Viewer } from "../auth/index.ts";
+import { upstreamErrorExtensions } from "../schema/errors.ts";
+import { type CloudflareImagesApi, UpstreamError, UpstreamNotFoundError } from "../upstream/index.ts";
 
 const BLOB_PATH = /^\/images\/(.+)\/blob$/;
 

@@ -1,12 +1,12 @@
 import type { Plugin } from "graphql-yoga";
-import type { LimitsConfig } from "../config.ts";
+import type { LimitsConfig } from "../../config.ts";
 import { limitError } from "./limit-error.ts";
 
 /**
  * Caps request bodies by their declared length before a byte is read: a JSON body at
  * `maxBodyBytes`, a multipart upload at one file plus its operations. Node's HTTP parser holds
  * a body to its Content-Length, so the check cannot be talked around; a body without one (chunked)
- * is refused with 411. The file itself is capped again while parsing (`formDataLimits`).
+ * is refused with 411. The file itself is capped again while it streams.
  */
 export function useBodyLimits(limits: LimitsConfig): Plugin {
   return {

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type ExecutionResult, getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { TransportEvent } from "../upstream/index.ts";
+import type { TransportEvent } from "../../upstream/index.ts";
 import { boundedOperationName } from "./operation-name.ts";
 
 /**
