@@ -1,5 +1,6 @@
 import { Kind, type ValidationRule } from "graphql";
-import { createGraphQLError, type Plugin } from "graphql-yoga";
+import type { Plugin } from "graphql-yoga";
+import { policyError } from "../errors.ts";
 
 /** Media types (and the wildcards matching them) that carry an answer in parts. */
 const INCREMENTAL = /^(multipart\/(mixed|\*)|text\/(event-stream|\*)|\*\/\*)$/;
@@ -30,9 +31,12 @@ const refuseIncrementalDirectives: ValidationRule = (context) => ({
     const condition = node.arguments?.find((argument) => argument.name.value === "if")?.value;
     if (condition?.kind === Kind.BOOLEAN && !condition.value) return;
     context.reportError(
-      createGraphQLError(
+      policyError(
+        "input",
         `@${name} answers in parts: send \`Accept: multipart/mixed\` or \`Accept: text/event-stream\`.`,
-        { nodes: [node], extensions: { code: "BAD_USER_INPUT" } },
+        {
+          nodes: [node],
+        },
       ),
     );
   },

@@ -1,8 +1,8 @@
 import type { Context } from "../context.ts";
+import { inputError } from "../errors.ts";
 import { META_FILTER_OPERATORS, type MetaFilter, type MetaFilterOperator, type SortOrder } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { queryFingerprint } from "./cursor.ts";
-import { badUserInput } from "./errors.ts";
 import { ImageRef } from "./image.ts";
 import { UPSTREAM_CALL_COST } from "./limits.ts";
 import { DEFAULT_PAGE_EDGES, resolveImageConnection } from "./pagination.ts";
@@ -111,16 +111,16 @@ function pagesOf(edges: number, pageSize: number): number {
 function toMetaFilters(filter: FilterArg): MetaFilter[] {
   const conditions = filter.meta ?? [];
   if (conditions.length > MAX_META_FILTERS) {
-    throw badUserInput(`At most ${MAX_META_FILTERS} metadata filters are allowed.`, { argument: "filter.meta" });
+    throw inputError(`At most ${MAX_META_FILTERS} metadata filters are allowed.`, { argument: "filter.meta" });
   }
   return conditions.map((condition, index) => {
     const at = `filter.meta[${index}]`;
     const segments = condition.path.split(".");
     if (segments.length > MAX_META_DEPTH) {
-      throw badUserInput(`${at}.path is nested deeper than ${MAX_META_DEPTH} levels.`, { argument: `${at}.path` });
+      throw inputError(`${at}.path is nested deeper than ${MAX_META_DEPTH} levels.`, { argument: `${at}.path` });
     }
     if (segments.some((s) => s === "" || /[[\]&=#]/.test(s))) {
-      throw badUserInput(`${at}.path must be dot-separated keys without empty parts or [ ] & = #.`, {
+      throw inputError(`${at}.path must be dot-separated keys without empty parts or [ ] & = #.`, {
         argument: `${at}.path`,
       });
     }
@@ -129,12 +129,12 @@ function toMetaFilters(filter: FilterArg): MetaFilter[] {
     if (isIn) {
       const values = condition.values ?? [];
       if (condition.value != null || values.length === 0 || values.length > MAX_IN_VALUES) {
-        throw badUserInput(`${at}: ${condition.op} takes \`values\` with 1 to ${MAX_IN_VALUES} entries.`, {
+        throw inputError(`${at}: ${condition.op} takes \`values\` with 1 to ${MAX_IN_VALUES} entries.`, {
           argument: `${at}.values`,
         });
       }
       if (values.some((v) => v.includes("|") || (numeric && !isNumeric(v)))) {
-        throw badUserInput(`${at}.values must ${numeric ? "be numbers" : "not contain |"}.`, {
+        throw inputError(`${at}.values must ${numeric ? "be numbers" : "not contain |"}.`, {
           argument: `${at}.values`,
         });
       }
@@ -142,13 +142,13 @@ function toMetaFilters(filter: FilterArg): MetaFilter[] {
     }
     const value = condition.value;
     if (value == null || condition.values != null) {
-      throw badUserInput(`${at}: ${condition.op} takes a single \`value\`.`, { argument: `${at}.value` });
+      throw inputError(`${at}: ${condition.op} takes a single \`value\`.`, { argument: `${at}.value` });
     }
     if (numeric && !isNumeric(value)) {
-      throw badUserInput(`${at}.value must be a number for ${condition.op}.`, { argument: `${at}.value` });
+      throw inputError(`${at}.value must be a number for ${condition.op}.`, { argument: `${at}.value` });
     }
     if (condition.op === "eq:boolean" && value !== "true" && value !== "false") {
-      throw badUserInput(`${at}.value must be true or false for eq:boolean.`, { argument: `${at}.value` });
+      throw inputError(`${at}.value must be true or false for eq:boolean.`, { argument: `${at}.value` });
     }
     return { path: condition.path, op: condition.op, value };
   });

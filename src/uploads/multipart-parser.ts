@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { Busboy, type BusboyFileStream } from "@fastify/busboy";
-import { createGraphQLError, type GraphQLParams } from "graphql-yoga";
+import type { GraphQLParams } from "graphql-yoga";
+import { policyError } from "../errors.ts";
 import type { IncomingUpload, UploadSession } from "./incoming-upload.ts";
 
 export interface StreamingUploadsOptions {
@@ -139,5 +140,5 @@ function placeAt(operations: unknown, path: string, value: IncomingUpload): void
 }
 
 function badRequest(message: string) {
-  return createGraphQLError(message, { extensions: { http: { status: 400 }, code: "BAD_USER_INPUT" } });
+  return policyError("upload", message);
 }

@@ -4,7 +4,7 @@ import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import type { Plugin } from "graphql-yoga";
 import type { LimitsConfig } from "../../config.ts";
-import { limitError } from "./limit-error.ts";
+import { limitError } from "../../errors.ts";
 import { useBodyLimits } from "./use-body-limits.ts";
 import { useFormCsrfPrevention } from "./use-form-csrf-prevention.ts";
 import { useInputShape } from "./use-input-shape.ts";

@@ -1,6 +1,6 @@
 import type { ValidationRule } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { limitError } from "./limit-error.ts";
+import { limitError } from "../../errors.ts";
 
 /** graphql-js's NoSchemaIntrospectionCustomRule, refusing with this API's code instead of yoga's default. */
 export function useNoIntrospection(): Plugin {

@@ -1,6 +1,6 @@
 import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
 import type { Plugin } from "graphql-yoga";
-import { limitError } from "./limit-error.ts";
+import { limitError } from "../../errors.ts";
 
 /** Only documents from the manifest run, named by `documentId` or by APQ's `sha256Hash`. */
 export function useTrustedDocuments(documents: ReadonlyMap<string, string>): Plugin {

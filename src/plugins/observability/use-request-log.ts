@@ -1,5 +1,6 @@
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
+import { ERROR_POLICY } from "../../errors.ts";
 import { afterSettled, currentOperation, type OperationRecord, outcomeOf } from "./use-operation-scope.ts";
 
 /** One JSON line per GraphQL operation, written when it has finished. */
@@ -17,7 +18,7 @@ function logOperation(logger: Logger, thrown?: unknown): void {
   const line = describe(record);
   if (thrown !== undefined) {
     logger.error({ ...line, outcome: "error", error: errorName(thrown) }, "graphql request failed");
-  } else if (record.errorCodes.includes("INTERNAL_SERVER_ERROR")) {
+  } else if (record.errorCodes.includes(ERROR_POLICY.unexpected.code)) {
     logger.error(line, "graphql request");
   } else {
     logger.info(line, "graphql request");
