@@ -11,11 +11,11 @@ import { createLogger, yogaLogger } from "./logger.ts";
 import { limitPlugins } from "./plugins/limits/index.ts";
 import { createObservability } from "./plugins/observability/index.ts";
 import type { Metrics } from "./plugins/observability/use-metrics.ts";
-import { useAuthentication, viewerOf } from "./plugins/use-authentication.ts";
+import { type AuthenticatedContext, useAuthentication, viewerOf } from "./plugins/use-authentication.ts";
 import { useBlobRoute } from "./plugins/use-blob-route.ts";
 import { useErrorPolicy } from "./plugins/use-error-policy.ts";
 import { useIncrementalAcceptCheck } from "./plugins/use-incremental-accept-check.ts";
-import { useOpsAccess } from "./plugins/use-ops-access.ts";
+import { type OpsServerContext, useOpsAccess } from "./plugins/use-ops-access.ts";
 import { useReadiness } from "./plugins/use-readiness.ts";
 import { useStreamingUploads } from "./plugins/use-streaming-uploads.ts";
 import { useVaryOrigin } from "./plugins/use-vary-origin.ts";
@@ -34,8 +34,11 @@ function isSubgraphRequest(request: Request): boolean {
   return pathname === SUBGRAPH_PATH || pathname === `${SUBGRAPH_PATH}/`;
 }
 
+/** What a request carries besides its GraphQL context: where it came in, and who sent it. */
+export type ServerContext = OpsServerContext & AuthenticatedContext;
+
 export interface App {
-  yoga: YogaServerInstance<Record<string, never>, Context>;
+  yoga: YogaServerInstance<ServerContext, Context>;
   transport: Transport;
   /** Absent when `METRICS=false`. */
   metrics: Metrics | undefined;
@@ -70,10 +73,11 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const errorPolicy = { forward: config.auth.mode === "forward" };
   // Keyed by the server's own upstream token, so every replica of one deployment reads the others' cursors.
   const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
-  const yoga = createYoga<Record<string, never>, Context>({
+  const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema : clientSchema),
-    context: ({ request }) => {
-      const viewer = viewerOf(request);
+    context: (initial) => {
+      const { request } = initial;
+      const viewer = viewerOf(initial);
       const api = apiFor(viewer.upstreamToken);
       return createContext({
         api,

@@ -19,8 +19,8 @@ export async function startServer(
   const server = createHttpServer(app.yoga);
   const url = await listen(server, options);
   // The same app, its requests marked as the ops listener's: useOpsAccess lets only them reach /metrics and /readiness.
-  const opsContext: OpsServerContext = { opsListener: true };
-  const opsServer = options.ops && createHttpServer((req, res) => app.yoga(req, res, opsContext as never));
+  const opsServer =
+    options.ops && createHttpServer((req, res) => app.yoga(req, res, { opsListener: true } satisfies OpsServerContext));
   const opsUrl = opsServer && options.ops ? await listen(opsServer, options.ops) : undefined;
   const stop = (s: Server) => {
     const closed = new Promise<void>((resolve) => s.close(() => resolve()));

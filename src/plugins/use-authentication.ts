@@ -2,7 +2,10 @@ import type { Plugin } from "graphql-yoga";
 import type { Authenticator, Viewer } from "../auth/index.ts";
 import { authenticationRefusal, policyError } from "../errors.ts";
 
-const viewers = new WeakMap<Request, Viewer>();
+/** What useAuthentication adds to the server context, the base of the request's GraphQL context. */
+export interface AuthenticatedContext {
+  viewer?: Viewer;
+}
 
 /**
  * Authenticates every GraphQL request before its document is even parsed: no credentials, no
@@ -11,9 +14,9 @@ const viewers = new WeakMap<Request, Viewer>();
  */
 export function useAuthentication(authenticate: Authenticator): Plugin {
   return {
-    async onRequestParse({ request }) {
+    async onRequestParse({ request, serverContext }) {
       try {
-        viewers.set(request, await authenticate(request));
+        (serverContext as AuthenticatedContext).viewer = await authenticate(request);
       } catch (error) {
         const refusal = authenticationRefusal(error);
         if (!refusal) throw error;
@@ -24,8 +27,7 @@ export function useAuthentication(authenticate: Authenticator): Plugin {
 }
 
 /** The viewer `useAuthentication` found for this request. */
-export function viewerOf(request: Request): Viewer {
-  const viewer = viewers.get(request);
-  if (!viewer) throw new Error("The request was not authenticated: is useAuthentication installed?");
-  return viewer;
+export function viewerOf(context: AuthenticatedContext): Viewer {
+  if (!context.viewer) throw new Error("The request was not authenticated: is useAuthentication installed?");
+  return context.viewer;
 }
