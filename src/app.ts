@@ -3,7 +3,7 @@ import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { createAuthenticator } from "./auth/index.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
-import { type Context, createContext } from "./context.ts";
+import { type Context, createContext, resolverSettings } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
 import { maskError } from "./errors.ts";
 import { graphiqlOptions } from "./graphiql.ts";
@@ -66,24 +66,24 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     },
   });
   // In `forward` mode a caller's own Cloudflare token; otherwise (and for readiness) the server's.
-  const apiFor = (token?: string) => createImagesApi(transport, upstream.accountId, token ?? upstream.token);
+  const apiFor = (token?: string, signal?: AbortSignal) =>
+    createImagesApi(transport, upstream.accountId, token ?? upstream.token, signal);
   const serverApi = apiFor();
   const authenticate = createAuthenticator(config.auth);
   const { limits } = config;
+  const settings = resolverSettings(config);
   const errorPolicy = { forward: config.auth.mode === "forward" };
   // Keyed by the server's own upstream token, so every replica of one deployment reads the others' cursors.
   const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
   const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema : clientSchema),
     context: (initial) => {
-      const { request } = initial;
       const viewer = viewerOf(initial);
-      const api = apiFor(viewer.upstreamToken);
       return createContext({
-        api,
-        config,
+        api: apiFor(viewer.upstreamToken, initial.request.signal),
+        settings,
         viewer,
-        signal: request.signal,
+        loaderConcurrency: config.loaderConcurrency,
         pagination,
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
@@ -112,7 +112,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         maxBodyBytes: limits.maxUploadBytes + limits.maxBodyBytes,
         idleTimeoutMs: limits.uploadIdleTimeoutMs,
       }),
-      useBlobRoute({ authenticate, apiFor: (viewer) => apiFor(viewer.upstreamToken), ...errorPolicy }),
+      useBlobRoute({ authenticate, apiFor: (viewer, signal) => apiFor(viewer.upstreamToken, signal), ...errorPolicy }),
       useReadiness({ api: serverApi, budget, cacheSeconds: config.observability.readinessCacheSeconds }),
     ],
   });

@@ -7,8 +7,8 @@ const BLOB_PATH = /^\/images\/(.+)\/blob$/;
 
 export interface BlobRouteOptions {
   authenticate: Authenticator;
-  /** The api to read with for this caller (its own token in `forward` mode). */
-  apiFor(viewer: Viewer): CloudflareImagesApi;
+  /** The api to read with for this caller (its own token in `forward` mode), bound to the request's signal. */
+  apiFor(viewer: Viewer, signal: AbortSignal): CloudflareImagesApi;
   /** `AUTH_MODE=forward`: the upstream's refusal of the caller's own token is the caller's. */
   forward: boolean;
 }
@@ -46,7 +46,7 @@ export function useBlobRoute({ authenticate, apiFor, forward }: BlobRouteOptions
         const message = "Reading image bytes needs the images:read scope.";
         return endResponse(refusalResponse({ kind: "authorization", message }));
       }
-      endResponse(await blobResponse(apiFor(viewer), imageId, request, forward));
+      endResponse(await blobResponse(apiFor(viewer, request.signal), imageId, request, forward));
     },
   };
 }
@@ -70,7 +70,7 @@ async function blobResponse(
   forward: boolean,
 ): Promise<Response> {
   try {
-    const blob = await api.images.blob(imageId, { signal: request.signal });
+    const blob = await api.images.blob(imageId);
     const headers: Record<string, string> = {
       "content-type": blob.contentType,
       "cache-control": "private",

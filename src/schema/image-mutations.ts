@@ -2,8 +2,9 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Image, ImageUpdate } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { ImageRef } from "./image.ts";
-import { CHANGE_ERRORS, typedRefusal, ValidationError } from "./mutation-errors.ts";
+import { CHANGE_ERRORS, ValidationError } from "./mutation-errors.ts";
 import { checkCreator, checkImageId, checkMetadata, isCustomImageId } from "./mutation-input.ts";
+import { runMutation } from "./run-mutation.ts";
 
 const UpdateImageInput = builder.inputType("UpdateImageInput", {
   description: "Fields left out stay as they are.",
@@ -65,14 +66,12 @@ builder.mutationFields((t) => ({
           "requireSignedURLs",
         ]);
       }
-      let image: Image;
-      try {
-        image = await ctx.api.images.update(imageId, update, { signal: ctx.signal });
-      } catch (error) {
-        throw typedRefusal(error, imageTarget(imageId));
-      }
-      ctx.loaders.clearAll();
-      ctx.loaders.primeImages([image]);
+      const image = await runMutation(
+        ctx,
+        imageTarget(imageId),
+        (api) => api.images.update(imageId, update),
+        (updated, loaders) => loaders.primeImages([updated]),
+      );
       return { image };
     },
   }),
@@ -82,13 +81,12 @@ builder.mutationFields((t) => ({
     errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteImageResult" } },
     resolve: async (_root, { input }, ctx) => {
       const imageId = checkImageId(String(input.imageId), ["input", "imageId"]);
-      try {
-        await ctx.api.images.delete(imageId, { signal: ctx.signal });
-      } catch (error) {
-        throw typedRefusal(error, imageTarget(imageId));
-      }
-      ctx.loaders.clearAll();
-      ctx.loaders.image.prime(imageId, null);
+      await runMutation(
+        ctx,
+        imageTarget(imageId),
+        (api) => api.images.delete(imageId),
+        (_, loaders) => loaders.image.prime(imageId, null),
+      );
       return { imageId };
     },
   }),

@@ -145,7 +145,7 @@ interface UrlArgs {
  * Checks `Image.url`'s arguments without looking at any image, so a mistake is refused before a
  * call (the cost limit runs this before any resolver). Undefined when no transform was asked for.
  */
-export function parseUrlArgs(args: UrlArgs, config: Context["config"]): FlexibleVariantOptions | undefined {
+export function parseUrlArgs(args: UrlArgs, config: Context["settings"]): FlexibleVariantOptions | undefined {
   if (!args.transform) return undefined;
   if (args.variant !== "public") {
     throw inputError("Give either a named `variant` or a `transform`, not both: a transform replaces the variant.", {
@@ -168,7 +168,7 @@ interface SrcsetArgs {
 /** `widths` ascending and the common options, or BAD_USER_INPUT; no image is needed to tell. */
 export function parseSrcsetArgs(
   args: SrcsetArgs,
-  config: Context["config"],
+  config: Context["settings"],
 ): { widths: number[]; options: Omit<FlexibleVariantOptions, "width"> } {
   const { widths } = args;
   if (widths.length === 0 || widths.length > MAX_SRCSET_WIDTHS) {
@@ -193,7 +193,7 @@ export function parseSrcsetArgs(
   return { widths: [...widths].sort((a, b) => a - b), options: checkEnabled(options, config) };
 }
 
-function checkEnabled<T>(options: T, config: Context["config"]): T {
+function checkEnabled<T>(options: T, config: Context["settings"]): T {
   if (!config.flexibleVariants) {
     throw inputError(
       "Flexible variants are turned off on this server (FLEXIBLE_VARIANTS=false): use a named variant.",

@@ -80,11 +80,11 @@ builder.node(ImageRef, {
       },
       // Checked here as well, so bad arguments are refused before any resolver or upstream call.
       complexity: (args, ctx) => {
-        parseUrlArgs(args, ctx.config);
+        parseUrlArgs(args, ctx.settings);
         return 1;
       },
       resolve: (image, args, ctx) => {
-        const transform = parseUrlArgs(args, ctx.config);
+        const transform = parseUrlArgs(args, ctx.settings);
         if (transform) return transformedUrl(image, transform);
         const entry = image.variants.find((v) => v.name === args.variant);
         if (!entry) throw inputError(`The image has no variant named "${args.variant}".`, { argument: "variant" });
@@ -101,9 +101,9 @@ builder.node(ImageRef, {
         transform: t.arg({ type: ImageTransformInput, description: "Options for every width (without `width`)." }),
       },
       // One URL per width; checking here refuses bad arguments before any resolver runs.
-      complexity: (args, ctx) => parseSrcsetArgs(args, ctx.config).widths.length,
+      complexity: (args, ctx) => parseSrcsetArgs(args, ctx.settings).widths.length,
       resolve: (image, args, ctx) => {
-        const { widths, options } = parseSrcsetArgs(args, ctx.config);
+        const { widths, options } = parseSrcsetArgs(args, ctx.settings);
         return srcset(image, widths, options);
       },
     }),
@@ -116,7 +116,7 @@ async function deliveryUrl(
   expiresIn: number | undefined,
   ctx: Context,
 ): Promise<string> {
-  const { defaultExpiresIn, maxExpiresIn } = ctx.config.signedUrls;
+  const { defaultExpiresIn, maxExpiresIn } = ctx.settings.signedUrls;
   const seconds = expiresIn ?? defaultExpiresIn;
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxExpiresIn) {
     throw inputError(`\`expiresIn\` must be between 1 and ${maxExpiresIn} seconds.`, { argument: "expiresIn" });

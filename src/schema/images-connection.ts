@@ -64,14 +64,14 @@ builder.queryFields((t) => ({
       // One upstream call per page of the list, and the selection once per edge asked for.
       complexity: (args, ctx) => {
         const edges = Math.max(0, args.first ?? args.last ?? DEFAULT_PAGE_EDGES);
-        return { field: UPSTREAM_CALL_COST * pagesOf(edges, ctx.config.upstreamPageSize), multiplier: edges };
+        return { field: UPSTREAM_CALL_COST * pagesOf(edges, ctx.settings.upstreamPageSize), multiplier: edges };
       },
       extensions: {
         // A cursor in the middle of a page refetches that page first.
         [UPSTREAM_CALLS]: (args: { first?: number; last?: number; after?: string; before?: string }, ctx: Context) => {
           const edges = Math.max(0, args.first ?? args.last ?? DEFAULT_PAGE_EDGES);
           const resumed = args.after || args.before ? 1 : 0;
-          return { calls: pagesOf(edges, ctx.config.upstreamPageSize) + resumed };
+          return { calls: pagesOf(edges, ctx.settings.upstreamPageSize) + resumed };
         },
       },
       resolve: async (_root, args, ctx) => {
@@ -83,15 +83,12 @@ builder.queryFields((t) => ({
           {
             sortOrder,
             fingerprint: queryFingerprint({ creator, meta, sortOrder }),
-            maxPerPage: ctx.config.upstreamPageSize,
+            maxPerPage: ctx.settings.upstreamPageSize,
           },
           {
             ...ctx.pagination,
             fetchPage: ({ token, perPage, sortOrder: order }) =>
-              ctx.api.images.list(
-                { continuationToken: token, perPage, sortOrder: order, creator, meta },
-                { signal: ctx.signal },
-              ),
+              ctx.api.images.list({ continuationToken: token, perPage, sortOrder: order, creator, meta }),
           },
         );
         ctx.loaders.primeImages(connection.edges.map((e) => e.node));

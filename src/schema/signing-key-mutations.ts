@@ -1,8 +1,9 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { SigningKey } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
-import { CHANGE_ERRORS, COMMON_ERRORS, ConflictError, typedRefusal } from "./mutation-errors.ts";
+import { CHANGE_ERRORS, COMMON_ERRORS, ConflictError } from "./mutation-errors.ts";
 import { checkName } from "./mutation-input.ts";
+import { runMutation } from "./run-mutation.ts";
 import { SigningKeyRef } from "./signing-key.ts";
 import { UPSTREAM_CALLS } from "./upstream-calls.ts";
 
@@ -69,13 +70,7 @@ builder.mutationFields((t) => ({
       if (!input.rotate && (await ctx.loaders.signingKeys()).some((k) => k.name === name)) {
         throw new ConflictError(`A signing key named "${name}" exists; set rotate to replace it.`, ["input", "name"]);
       }
-      let keys: SigningKey[];
-      try {
-        keys = await ctx.api.keys.create(name, { signal: ctx.signal });
-      } catch (error) {
-        throw typedRefusal(error, target(name, false));
-      }
-      ctx.loaders.clearAll();
+      const keys = await runMutation(ctx, target(name, false), (api) => api.keys.create(name));
       const signingKey = keys.find((k) => k.name === name);
       if (!signingKey) throw new Error(`The upstream did not list the new key ${name}`);
       return { signingKey };
@@ -89,13 +84,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: DeleteSigningKeyInput, required: true }) },
     errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteSigningKeyResult" } },
     resolve: async (_root, { input }, ctx) => {
-      try {
-        const remaining = await ctx.api.keys.delete(input.name, { signal: ctx.signal });
-        ctx.loaders.clearAll();
-        return { name: input.name, remaining };
-      } catch (error) {
-        throw typedRefusal(error, target(input.name, true));
-      }
+      const remaining = await runMutation(ctx, target(input.name, true), (api) => api.keys.delete(input.name));
+      return { name: input.name, remaining };
     },
   }),
 }));

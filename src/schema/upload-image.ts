@@ -9,11 +9,11 @@ import {
   ConflictError,
   fileTooLarge,
   LimitExceededError,
-  typedRefusal,
   UnsupportedImageError,
   ValidationError,
 } from "./mutation-errors.ts";
 import { checkHttpUrl, checkImageFields, type ImageFields } from "./mutation-input.ts";
+import { runMutation } from "./run-mutation.ts";
 
 const UPLOAD_ERRORS = [...COMMON_ERRORS, ConflictError, LimitExceededError, UnsupportedImageError] as const;
 
@@ -61,19 +61,14 @@ builder.mutationField("uploadImage", (t) =>
         existing: false,
         errors: UPLOAD_ERRORS,
       } as const;
-      let image: Image;
-      try {
-        image = input.file
-          ? await uploadFile(input.file, fields, ctx)
-          : await ctx.api.images.upload(
-              { ...fields, url: checkHttpUrl(input.url ?? "", ["input", "url"]) },
-              { signal: ctx.signal },
-            );
-      } catch (error) {
-        throw typedRefusal(error, target);
-      }
-      ctx.loaders.clearAll();
-      ctx.loaders.primeImages([image]);
+      const file = input.file;
+      const url = file ? undefined : checkHttpUrl(input.url ?? "", ["input", "url"]);
+      const image = await runMutation(
+        ctx,
+        target,
+        (api) => (file ? uploadFile(file, fields, ctx) : api.images.upload({ ...fields, url: url ?? "" })),
+        (uploaded, loaders) => loaders.primeImages([uploaded]),
+      );
       return { image };
     },
   }),
@@ -87,14 +82,14 @@ async function uploadFile(upload: IncomingUpload, fields: ImageFields, ctx: Cont
     if (error instanceof UploadUnavailableError) throw new ValidationError(error.message, ["input", "file"]);
     throw error;
   }
-  const maxBytes = ctx.config.limits.maxUploadBytes;
+  const maxBytes = ctx.settings.maxUploadBytes;
   const limited = sizeLimited(file.stream, maxBytes);
   const request: ImageUpload = {
     ...fields,
     file: { filename: file.filename || "upload", contentType: file.mimeType, stream: limited.stream },
   };
   try {
-    return await ctx.api.images.upload(request, { signal: ctx.signal });
+    return await ctx.api.images.upload(request);
   } catch (error) {
     // Cut off mid-file (by the size limit, or a broken request): the upstream stored nothing.
     if (limited.exceeded) throw fileTooLarge(maxBytes);

@@ -7,11 +7,11 @@ import {
   ConflictError,
   LimitExceededError,
   MAX_VARIANTS,
-  typedRefusal,
   ValidationError,
   variantLimit,
 } from "./mutation-errors.ts";
 import { checkName } from "./mutation-input.ts";
+import { runMutation } from "./run-mutation.ts";
 import { UPSTREAM_CALLS } from "./upstream-calls.ts";
 import { VariantFitEnum, VariantMetadataEnum, VariantRef } from "./variant.ts";
 
@@ -104,16 +104,14 @@ builder.mutationFields((t) => ({
         throw new ConflictError(`A variant named "${name}" already exists.`, ["input", "name"]);
       }
       if (existing.length >= MAX_VARIANTS) throw variantLimit();
-      try {
-        const variant = await ctx.api.variants.create(
-          { id: name, options, neverRequireSignedURLs: input.neverRequireSignedURLs ?? false },
-          { signal: ctx.signal },
-        );
-        ctx.loaders.clearAll();
-        return { variant };
-      } catch (error) {
-        throw typedRefusal(error, target(name, false));
-      }
+      const variant = await runMutation(ctx, target(name, false), (api) =>
+        api.variants.create({
+          id: name,
+          options,
+          neverRequireSignedURLs: input.neverRequireSignedURLs ?? false,
+        }),
+      );
+      return { variant };
     },
   }),
   updateVariant: t.field({
@@ -126,13 +124,10 @@ builder.mutationFields((t) => ({
         options,
         ...(input.neverRequireSignedURLs == null ? {} : { neverRequireSignedURLs: input.neverRequireSignedURLs }),
       };
-      try {
-        const variant = await ctx.api.variants.update(input.name, change, { signal: ctx.signal });
-        ctx.loaders.clearAll();
-        return { variant };
-      } catch (error) {
-        throw typedRefusal(error, target(input.name, true));
-      }
+      const variant = await runMutation(ctx, target(input.name, true), (api) =>
+        api.variants.update(input.name, change),
+      );
+      return { variant };
     },
   }),
   deleteVariant: t.field({
@@ -143,13 +138,8 @@ builder.mutationFields((t) => ({
       if (input.name === PUBLIC_VARIANT) {
         throw new ValidationError("The public variant cannot be deleted.", ["input", "name"]);
       }
-      try {
-        await ctx.api.variants.delete(input.name, { signal: ctx.signal });
-        ctx.loaders.clearAll();
-        return { name: input.name };
-      } catch (error) {
-        throw typedRefusal(error, target(input.name, true));
-      }
+      await runMutation(ctx, target(input.name, true), (api) => api.variants.delete(input.name));
+      return { name: input.name };
     },
   }),
 }));

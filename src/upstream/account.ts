@@ -21,11 +21,14 @@ export class AccountCaller {
   readonly #transport: Transport;
   readonly #accountId: string;
   readonly #token: string;
+  readonly #signal: AbortSignal | undefined;
 
-  constructor(transport: Transport, accountId: string, token: string) {
+  /** `signal`: for every call that brings none of its own (the GraphQL request's, once per request). */
+  constructor(transport: Transport, accountId: string, token: string, signal?: AbortSignal) {
     this.#transport = transport;
     this.#accountId = accountId;
     this.#token = token;
+    this.#signal = signal;
   }
 
   json(
@@ -67,7 +70,7 @@ export class AccountCaller {
       query: options.query,
       json: options.json,
       body: options.body,
-      signal: options.signal,
+      signal: options.signal ?? this.#signal,
     };
   }
 }

@@ -24,8 +24,14 @@ export interface CloudflareImagesApi {
   readonly directUploads: DirectUploadsApi;
 }
 
-export function createImagesApi(transport: Transport, accountId: string, token: string): CloudflareImagesApi {
-  const call = new AccountCaller(transport, accountId, token);
+/** `signal` aborts every call made through this api (a GraphQL request's, when the client goes away). */
+export function createImagesApi(
+  transport: Transport,
+  accountId: string,
+  token: string,
+  signal?: AbortSignal,
+): CloudflareImagesApi {
+  const call = new AccountCaller(transport, accountId, token, signal);
   return {
     images: new ImagesApi(call),
     variants: new VariantsApi(call),
