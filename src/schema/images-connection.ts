@@ -8,7 +8,8 @@ import { UPSTREAM_CALL_COST } from "./limits.ts";
 import { DEFAULT_PAGE_EDGES, resolveImageConnection } from "./pagination.ts";
 import { UPSTREAM_CALLS } from "./upstream-calls.ts";
 
-// The v2 list's documented filter limits (fact sheet §6).
+// The v2 list takes at most 5 metadata filters, 5 levels deep, and 10 values per `in` (Cloudflare API
+// reference, images v2 list).
 const MAX_META_FILTERS = 5;
 const MAX_META_DEPTH = 5;
 const MAX_IN_VALUES = 10;

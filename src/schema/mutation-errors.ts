@@ -159,7 +159,7 @@ export interface Target {
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
-// The emulator's code for the variant limit; the real upstream's is unconfirmed (fact sheet §9).
+// The emulator's code for the variant limit; no public source gives the real upstream's.
 const VARIANT_LIMIT_CODE = 5470;
 
 /**

@@ -1,7 +1,10 @@
 import { isAcceptableId, MAX_UPSTREAM_ID_CHARS } from "../upstream/index.ts";
 import { ValidationError } from "./mutation-errors.ts";
 
-/** Upstream limits checked before any call (fact sheet §2, §4, §5, §7). */
+/**
+ * The upstream's limits, checked before any call: metadata, custom ids and creator at most 1024 each
+ * (https://developers.cloudflare.com/images/upload-images/).
+ */
 const MAX_METADATA_BYTES = 1024;
 const MAX_CUSTOM_ID_CHARS = 1024;
 const MAX_CREATOR_CHARS = 1024;

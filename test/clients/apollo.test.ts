@@ -3,7 +3,7 @@ import { relayStylePagination } from "@apollo/client/utilities";
 import UploadHttpLink from "apollo-upload-client/UploadHttpLink.mjs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import possibleTypes from "../../schema/possible-types.json" with { type: "json" };
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { startTestStack, type TestStack } from "../support/server.ts";
 
 const LIST_V2 = "GET /accounts/{account_id}/images/v2";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { useTestStack } from "../support/server.ts";
 import { gqlMultipart, UPLOAD_IMAGE, type UploadResult } from "../support/uploads.ts";
 

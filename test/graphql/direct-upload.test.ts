@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { useTestStack } from "../support/server.ts";
 
 const DIRECT_UPLOAD_V2 = "POST /accounts/{account_id}/images/v2/direct_upload";

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { uploaded } from "../support/images.ts";
 import { useTestStack } from "../support/server.ts";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { blobOf, pngPart, uploaded } from "../support/images.ts";
 import { startTestStack, type TestStack, useTestStack } from "../support/server.ts";
 

@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pngHeaderOnly } from "../../src/emulator/samples/headers.ts";
-import { paddedPng, samplePng } from "../../src/emulator/samples.ts";
+import { paddedPng, samplePng } from "../../src/emulator/samples/index.ts";
 import { accountView } from "../support/images.ts";
 import { useTestStack } from "../support/server.ts";
 import { gqlMultipart, UPLOAD_IMAGE, UPLOAD_V1, type UploadResult } from "../support/uploads.ts";
