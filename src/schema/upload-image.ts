@@ -1,7 +1,7 @@
 import type { Context } from "../context.ts";
 import { type ArrivedFile, type IncomingUpload, UploadUnavailableError } from "../uploads/incoming-upload.ts";
 import { sizeLimited } from "../uploads/size-limit.ts";
-import type { Image, ImageUpload } from "../upstream/index.ts";
+import type { Image, ImageUpload, NewImageFields } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { ImageRef } from "./image.ts";
 import {
@@ -12,7 +12,7 @@ import {
   UnsupportedImageError,
   ValidationError,
 } from "./mutation-errors.ts";
-import { checkHttpUrl, checkImageFields, type ImageFields } from "./mutation-input.ts";
+import { checkHttpUrl, checkImageFields } from "./mutation-input.ts";
 import { runMutation } from "./run-mutation.ts";
 
 const UPLOAD_ERRORS = [...COMMON_ERRORS, ConflictError, LimitExceededError, UnsupportedImageError] as const;
@@ -74,7 +74,7 @@ builder.mutationField("uploadImage", (t) =>
   }),
 );
 
-async function uploadFile(upload: IncomingUpload, fields: ImageFields, ctx: Context): Promise<Image> {
+async function uploadFile(upload: IncomingUpload, fields: NewImageFields, ctx: Context): Promise<Image> {
   let file: ArrivedFile;
   try {
     file = await upload.claim();

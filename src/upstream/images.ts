@@ -53,14 +53,18 @@ export interface ImageUpdate {
  */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
-/** Exactly one of `file` and `url`. */
-export interface ImageUpload {
-  file?: StreamedFile;
-  url?: string;
+/** What a new image may be given besides its bytes, by an upload or a direct upload. */
+export interface NewImageFields {
   id?: string;
   metadata?: Record<string, unknown>;
   creator?: string;
   requireSignedURLs?: boolean;
+}
+
+/** Exactly one of `file` and `url`. */
+export interface ImageUpload extends NewImageFields {
+  file?: StreamedFile;
+  url?: string;
 }
 
 export class ImagesApi {
