@@ -1,5 +1,6 @@
 import type { Viewer } from "./auth/index.ts";
 import type { Config } from "./config.ts";
+import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
 import type { CloudflareImagesApi } from "./upstream/index.ts";
 
@@ -12,6 +13,8 @@ export interface Context {
   readonly viewer: Viewer;
   /** Fires when the client goes away; passed to every upstream call. */
   readonly signal: AbortSignal;
+  /** Subscriptions' shared state: image events and draft watches. */
+  readonly live: Live;
 }
 
 export interface ContextInput {
@@ -20,15 +23,17 @@ export interface ContextInput {
   config: Config;
   viewer: Viewer;
   signal: AbortSignal;
+  live: Live;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
-export function createContext({ api, config, viewer, signal, onLoaderCacheHit }: ContextInput): Context {
+export function createContext({ api, config, viewer, signal, live, onLoaderCacheHit }: ContextInput): Context {
   return Object.freeze({
     api,
     config,
     viewer,
     signal,
+    live,
     loaders: createLoaders(api, { concurrency: config.loaderConcurrency, signal, onCacheHit: onLoaderCacheHit }),
   });
 }

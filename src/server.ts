@@ -7,6 +7,7 @@ import { createAuthenticator } from "./auth/index.ts";
 import { useBlobRoute } from "./blob-route.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
+import { createLive } from "./live/index.ts";
 import { unauthenticated, useAuthentication, viewerOf } from "./plugins/authentication.ts";
 import { deferStreamPlugins } from "./plugins/defer-stream.ts";
 import { useInputErrorCode } from "./plugins/input-error-code.ts";
@@ -87,6 +88,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const serverApi = apiFor();
   const authenticate = createAuthenticator(config.auth);
   const { limits } = config;
+  const live = createLive(config.live);
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     context: ({ request }) => {
@@ -97,6 +99,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         config,
         viewer,
         signal: request.signal,
+        live,
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
     },
@@ -133,6 +136,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     transport,
     metrics: observability.metrics,
     close: async () => {
+      await live.close();
       await transport.close();
       await observability.close();
     },

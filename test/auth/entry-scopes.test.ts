@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCOPES, type Scope } from "../../src/auth/index.ts";
 import { schema } from "../../src/schema/index.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { type GraphQLAnswer, startTestStack, type TestStack } from "../support/server.ts";
+import { subscribe } from "../support/sse.ts";
 
 const sha256 = (secret: string) => createHash("sha256").update(secret).digest("hex");
 const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString("base64");
@@ -13,6 +14,8 @@ interface EntryCase {
   document: string;
   variables?: Record<string, unknown>;
   anyOf: readonly Scope[] | "any";
+  /** A subscription: asked over SSE; its first event (or a quiet open stream) is the answer. */
+  sse?: true;
 }
 
 const READ: readonly Scope[] = ["images:read"];
@@ -121,6 +124,23 @@ const RULES: Record<string, EntryCase[]> = {
       anyOf: KEY_WRITE,
     },
   ],
+  // Subscriptions read images: a ready image emits at once; imageChanged stays quiet until a change.
+  imageReady: [
+    {
+      label: "imageReady",
+      document: `subscription { imageReady(imageId: "private-0") { imageId meta } }`,
+      anyOf: READ,
+      sse: true,
+    },
+  ],
+  imageChanged: [
+    {
+      label: "imageChanged",
+      document: `subscription { imageChanged(imageId: "private-0") { imageId meta } }`,
+      anyOf: READ,
+      sse: true,
+    },
+  ],
   deleteSigningKey: [
     {
       label: "deleteSigningKey",
@@ -149,6 +169,16 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 let privateIds: string[] = [];
+
+/** A subscription's first event, or a clean answer when the stream stays open and quiet for a while. */
+async function firstEvent(document: string, headers: Record<string, string>): Promise<GraphQLAnswer> {
+  const sub = await subscribe(stack.server.url, document, {}, headers);
+  const quiet = await sub.quietFor(500);
+  const part = quiet ? undefined : await sub.next();
+  sub.abort();
+  const body = part === undefined || part === "end" ? {} : part;
+  return { status: sub.response.status, text: JSON.stringify(body), ...body } as GraphQLAnswer;
+}
 const withIds = (text: string) =>
   text
     .replaceAll("private-0", privateIds[0] ?? "")
@@ -172,7 +202,9 @@ describe("one scope rule for every entry point (api-key mode)", () => {
       for (const entry of Object.values(RULES).flat()) {
         await stack.emulator.reset();
         const variables = entry.variables && JSON.parse(withIds(JSON.stringify(entry.variables)));
-        const answer = await stack.gql(withIds(entry.document), variables, headers);
+        const answer = entry.sse
+          ? await firstEvent(withIds(entry.document), headers)
+          : await stack.gql(withIds(entry.document), variables, headers);
         const forbidden = (answer.errors ?? []).some((e) => e.extensions?.code === "FORBIDDEN");
         const allowed = entry.anyOf === "any" || entry.anyOf.some((s) => scopes.includes(s));
         // Allowed: a clean answer. Refused: FORBIDDEN, and (for whole entry points, not the one
