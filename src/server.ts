@@ -7,6 +7,7 @@ import { createAuthenticator } from "./auth/index.ts";
 import { useBlobRoute } from "./blob-route.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
+import { useGalleryRoute } from "./gallery-route.ts";
 import { createLive } from "./live/index.ts";
 import { unauthenticated, useAuthentication, viewerOf } from "./plugins/authentication.ts";
 import { deferStreamPlugins } from "./plugins/defer-stream.ts";
@@ -129,6 +130,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
       }),
       useBlobRoute({ authenticate, apiFor: (viewer) => apiFor(viewer.upstreamToken) }),
       useReadiness({ api: serverApi, budget, cacheSeconds: config.observability.readinessCacheSeconds }),
+      ...(limits.graphiql ? [useGalleryRoute()] : []),
     ],
   });
   return {
