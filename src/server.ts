@@ -61,6 +61,8 @@ export interface App {
   transport: Transport;
   /** Absent when `METRICS=false`. */
   metrics: Metrics | undefined;
+  /** Completes open subscriptions, whose answers would otherwise keep the server from closing. */
+  endSubscriptions(): void;
   close(): Promise<void>;
 }
 
@@ -137,6 +139,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     yoga,
     transport,
     metrics: observability.metrics,
+    endSubscriptions: () => live.endStreams(),
     close: async () => {
       await live.close();
       await transport.close();
@@ -202,14 +205,18 @@ export async function startServer(
   const stop = (s: Server) => {
     const closed = new Promise<void>((resolve) => s.close(() => resolve()));
     s.closeIdleConnections();
-    return closed;
+    // Answers that end later (subscriptions being completed) leave idle keep-alive connections behind.
+    const sweep = setInterval(() => s.closeIdleConnections(), 50);
+    return closed.finally(() => clearInterval(sweep));
   };
   return {
     url,
     server,
     opsUrl,
     close: async () => {
-      await Promise.all([stop(server), opsServer && stop(opsServer)]);
+      const stopped = Promise.all([stop(server), opsServer && stop(opsServer)]);
+      app.endSubscriptions();
+      await stopped;
       await app.close();
     },
   };

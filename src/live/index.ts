@@ -1,6 +1,7 @@
 import type { LiveConfig } from "../config.ts";
 import { DraftWatch } from "./draft-watch.ts";
 import { createImageEvents, type ImageEvents } from "./image-events.ts";
+import { OpenStreams } from "./streams.ts";
 
 export { type DraftOutcome, DraftWatch } from "./draft-watch.ts";
 export { type ImageChangedEvent, type ImageEvents, reviveImage } from "./image-events.ts";
@@ -9,6 +10,10 @@ export { type ImageChangedEvent, type ImageEvents, reviveImage } from "./image-e
 export interface Live {
   readonly events: ImageEvents;
   readonly drafts: DraftWatch;
+  /** Every subscription's stream goes through it, so that `endStreams` reaches them all. */
+  readonly streams: OpenStreams;
+  /** Completes every open subscription: the first step of a shutdown. */
+  endStreams(): void;
   close(): Promise<void>;
 }
 
@@ -18,5 +23,15 @@ export function createLive(config: LiveConfig): Live {
     intervalMs: config.readyPollIntervalMs,
     maxIntervalMs: config.readyPollMaxIntervalMs,
   });
-  return { events, drafts, close: () => events.close() };
+  const streams = new OpenStreams();
+  return {
+    events,
+    drafts,
+    streams,
+    endStreams: () => streams.end(),
+    close: async () => {
+      streams.end();
+      await events.close();
+    },
+  };
 }

@@ -88,7 +88,9 @@ builder.subscriptionFields((t) => ({
     complexity: upstreamCall,
     subscribe: (_root, args, ctx) => {
       const imageId = checkedImageId(args.imageId);
-      return onceStream<DraftOutcome>((listener) => ctx.live.drafts.watch(tokenKey(ctx), imageId, ctx.api, listener));
+      return ctx.live.streams.track(
+        onceStream<DraftOutcome>((listener) => ctx.live.drafts.watch(tokenKey(ctx), imageId, ctx.api, listener)),
+      );
     },
     resolve: (outcome: DraftOutcome, _args, ctx) => {
       if ("error" in outcome) throw outcome.error;
@@ -102,7 +104,8 @@ builder.subscriptionFields((t) => ({
       "Emits the image after every change made to it through any replica of this server (updateImage), " +
       "and null after it is deleted. Changes made outside this server are not seen.",
     args: { imageId: t.arg.id({ required: true }) },
-    subscribe: (_root, args, ctx) => ctx.live.events.pubsub.subscribe("imageChanged", checkedImageId(args.imageId)),
+    subscribe: (_root, args, ctx) =>
+      ctx.live.streams.track(ctx.live.events.pubsub.subscribe("imageChanged", checkedImageId(args.imageId))),
     resolve: (event: ImageChangedEvent, _args, ctx) => (event.image ? freshImage(ctx, reviveImage(event.image)) : null),
   }),
 }));

@@ -215,3 +215,20 @@ describe("limits on subscription documents", () => {
     expect(await stack.emulator.counts()).toEqual({});
   });
 });
+
+describe("shutdown", () => {
+  it("completes open subscriptions, so the server finishes closing", async () => {
+    const other = await startTestStack({ env: { IMAGE_READY_POLL_INTERVAL_MS: String(POLL_MS) } });
+    const created = await other.gql<{ createDirectUpload: { image: { imageId: string } } }>(CREATE, { input: {} });
+    const draftId = created.data?.createDirectUpload.image.imageId;
+    const changed = await subscribe(other.server.url, CHANGED, { id: "some-image" });
+    const ready = await subscribe(other.server.url, READY, { id: draftId });
+    await until(async () => ((await other.emulator.counts())[GET_IMAGE] ?? 0) >= 1, "the draft's poll loop");
+
+    const closing = other.close().then(() => "closed");
+    const timeout = new Promise((resolve) => setTimeout(() => resolve("still open"), 10_000));
+    expect(await Promise.race([closing, timeout])).toBe("closed");
+    expect(await changed.next()).toBe("end");
+    expect(await ready.next()).toBe("end");
+  });
+});
