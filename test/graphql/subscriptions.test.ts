@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { createClient } from "graphql-sse";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { samplePng } from "../../src/emulator/samples.ts";
 import { startTestStack, type TestStack } from "../support/server.ts";
@@ -153,6 +154,33 @@ describe("imageReady over SSE", () => {
       id: draft.imageId,
     });
     expect(answer.data?.image.draft).toBe(true);
+  });
+});
+
+describe("with the graphql-sse client (distinct connections mode)", () => {
+  it("receives imageReady for a direct upload, and the iteration ends", async () => {
+    const draft = await createDraft("sse-client");
+    const client = createClient({ url: new URL("/graphql", stack.server.url).href, retryAttempts: 0 });
+    try {
+      const results: unknown[] = [];
+      const iteration = (async () => {
+        for await (const result of client.iterate({ query: READY, variables: { id: draft.imageId } })) {
+          results.push(result);
+        }
+      })();
+      await until(async () => (await imageGets()) >= 1, "the subscription's first look");
+      await postFile(draft.uploadURL, "via-client.png");
+      await iteration;
+      expect(results).toEqual([
+        {
+          data: {
+            imageReady: { imageId: draft.imageId, draft: false, filename: "via-client.png", creator: "sse-client" },
+          },
+        },
+      ]);
+    } finally {
+      client.dispose();
+    }
   });
 });
 
