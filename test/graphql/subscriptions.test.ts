@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "graphql-sse";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { samplePng } from "../../src/emulator/samples.ts";
+import { uploaded } from "../support/images.ts";
 import { startTestStack, type TestStack } from "../support/server.ts";
 import { subscribe } from "../support/sse.ts";
 
@@ -219,6 +220,33 @@ describe("imageChanged over SSE", () => {
     });
     expect(await sub.quietFor(500)).toBe(true);
     sub.abort();
+  });
+});
+
+describe("imageChanged when an update renames the image", () => {
+  it("reaches the old id's subscribers with the new imageId", async () => {
+    const renaming = await startTestStack({ emulator: { newIdOnSignedUrlsChange: true } });
+    try {
+      const image = await uploaded(renaming.emulator, { creator: "x" });
+      const sub = await subscribe(renaming.server.url, CHANGED, { id: image.id });
+      expect(await sub.quietFor(200)).toBe(true);
+      await renaming.gql(
+        `mutation($id: ID!) { updateImage(input: { imageId: $id, requireSignedURLs: true }) { __typename } }`,
+        {
+          id: image.id,
+        },
+      );
+      const event = (await sub.next()) as { data: { imageChanged: { imageId: string } } };
+      expect(event.data.imageChanged.imageId).not.toBe(image.id);
+      const renamed = await renaming.gql<{ image: { requireSignedURLs: boolean } }>(
+        `query($id: ID!) { image(imageId: $id) { requireSignedURLs } }`,
+        { id: event.data.imageChanged.imageId },
+      );
+      expect(renamed.data?.image.requireSignedURLs).toBe(true);
+      sub.abort();
+    } finally {
+      await renaming.close();
+    }
   });
 });
 
