@@ -47,7 +47,7 @@ export class DraftWatch {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Upload loops running now (for tests and metrics). */
+  /** Poll loops running now. */
   get activeLoops(): number {
     return this.#loops.size;
   }
