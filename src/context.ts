@@ -1,5 +1,6 @@
 import type { Viewer } from "./auth/index.ts";
 import type { Config } from "./config.ts";
+import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
 import type { CursorCodec } from "./schema/cursor.ts";
 import type { TokenChainMemo } from "./schema/token-chain.ts";
@@ -21,6 +22,8 @@ export interface Context {
   /** Fires when the client goes away; passed to every upstream call. */
   readonly signal: AbortSignal;
   readonly pagination: PaginationSupport;
+  /** Subscriptions' shared state: image events and draft watches. */
+  readonly live: Live;
 }
 
 export interface ContextInput {
@@ -30,16 +33,26 @@ export interface ContextInput {
   viewer: Viewer;
   signal: AbortSignal;
   pagination: PaginationSupport;
+  live: Live;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
-export function createContext({ api, config, viewer, signal, pagination, onLoaderCacheHit }: ContextInput): Context {
+export function createContext({
+  api,
+  config,
+  viewer,
+  signal,
+  pagination,
+  live,
+  onLoaderCacheHit,
+}: ContextInput): Context {
   return Object.freeze({
     api,
     config,
     viewer,
     signal,
     pagination,
+    live,
     loaders: createLoaders(api, { concurrency: config.loaderConcurrency, signal, onCacheHit: onLoaderCacheHit }),
   });
 }

@@ -7,6 +7,8 @@ import { createAuthenticator } from "./auth/index.ts";
 import { useBlobRoute } from "./blob-route.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
+import { useGalleryRoute } from "./gallery-route.ts";
+import { createLive } from "./live/index.ts";
 import { unauthenticated, useAuthentication, viewerOf } from "./plugins/authentication.ts";
 import { corsPolicy, useVaryOrigin } from "./plugins/cors.ts";
 import { deferStreamPlugins } from "./plugins/defer-stream.ts";
@@ -72,6 +74,8 @@ export interface App {
   transport: Transport;
   /** Absent when `METRICS=false`. */
   metrics: Metrics | undefined;
+  /** Completes open subscriptions, whose answers would otherwise keep the server from closing. */
+  endSubscriptions(): void;
   close(): Promise<void>;
 }
 
@@ -102,6 +106,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const { limits } = config;
   // Keyed by the server's own upstream token, so every replica of one deployment reads the others' cursors.
   const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
+  const live = createLive(config.live);
   const yoga = createYoga<Record<string, never>, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema : clientSchema),
     context: ({ request }) => {
@@ -113,6 +118,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         viewer,
         signal: request.signal,
         pagination,
+        live,
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
     },
@@ -146,13 +152,16 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
       }),
       useBlobRoute({ authenticate, apiFor: (viewer) => apiFor(viewer.upstreamToken) }),
       useReadiness({ api: serverApi, budget, cacheSeconds: config.observability.readinessCacheSeconds }),
+      ...(limits.graphiql ? [useGalleryRoute()] : []),
     ],
   });
   return {
     yoga,
     transport,
     metrics: observability.metrics,
+    endSubscriptions: () => live.endStreams(),
     close: async () => {
+      await live.close();
       await transport.close();
       await observability.close();
     },
@@ -216,14 +225,18 @@ export async function startServer(
   const stop = (s: Server) => {
     const closed = new Promise<void>((resolve) => s.close(() => resolve()));
     s.closeIdleConnections();
-    return closed;
+    // Answers that end later (subscriptions being completed) leave idle keep-alive connections behind.
+    const sweep = setInterval(() => s.closeIdleConnections(), 50);
+    return closed.finally(() => clearInterval(sweep));
   };
   return {
     url,
     server,
     opsUrl,
     close: async () => {
-      await Promise.all([stop(server), opsServer && stop(opsServer)]);
+      const stopped = Promise.all([stop(server), opsServer && stop(opsServer)]);
+      app.endSubscriptions();
+      await stopped;
       await app.close();
     },
   };

@@ -7,8 +7,8 @@ const INCREMENTAL = /^(multipart\/(mixed|\*)|text\/(event-stream|\*)|\*\/\*)$/;
 
 /**
  * `@defer` and `@stream` (answers in parts over `multipart/mixed` or SSE), plus an early refusal
- * of such a document from a client that accepts only JSON: yoga would run it, spending upstream
- * calls, and then answer an empty 406.
+ * of such a document, or a subscription, from a client that accepts only JSON: yoga would run it,
+ * spending upstream calls, and then answer an empty 406.
  */
 export function deferStreamPlugins(): Plugin[] {
   return [useDeferStream(), useIncrementalAcceptCheck()];
@@ -30,6 +30,15 @@ function acceptsParts(accept: string | null): boolean {
 }
 
 const refuseIncrementalDirectives: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (node.operation !== "subscription") return;
+    context.reportError(
+      createGraphQLError("Subscriptions answer as a stream: send `Accept: text/event-stream`.", {
+        nodes: [node],
+        extensions: { code: "BAD_USER_INPUT" },
+      }),
+    );
+  },
   Directive(node) {
     const name = node.name.value;
     if (name !== "defer" && name !== "stream") return;

@@ -66,6 +66,7 @@ builder.mutationField("createDirectUpload", (t) =>
       try {
         const created = await ctx.api.directUploads.create({ ...fields, expiry: expiresAt }, { signal: ctx.signal });
         ctx.loaders.clearAll();
+        ctx.live.drafts.rememberExpiry(created.id, expiresAt);
         return { imageId: created.id, uploadURL: created.uploadURL, expiresAt };
       } catch (error) {
         throw typedRefusal(error, {

@@ -73,6 +73,7 @@ builder.mutationFields((t) => ({
       }
       ctx.loaders.clearAll();
       ctx.loaders.primeImages([image]);
+      ctx.live.events.publishChanged(imageId, image);
       return { image };
     },
   }),
@@ -89,6 +90,7 @@ builder.mutationFields((t) => ({
       }
       ctx.loaders.clearAll();
       ctx.loaders.image.prime(imageId, null);
+      ctx.live.events.publishChanged(imageId, null);
       return { imageId };
     },
   }),
