@@ -19,6 +19,8 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY src ./src
+# The example gallery at /gallery, served only when GraphiQL is on.
+COPY examples/gallery ./examples/gallery
 # The `node` user of the official image, by number so that orchestrators can check runAsNonRoot.
 USER 1000:1000
 EXPOSE 4000 9464

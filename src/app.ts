@@ -7,6 +7,7 @@ import { type Context, createContext, resolverSettings } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
 import { maskError } from "./errors.ts";
 import { graphiqlOptions } from "./graphiql.ts";
+import { createLive } from "./live/index.ts";
 import { createLogger, yogaLogger } from "./logger.ts";
 import { limitPlugins } from "./plugins/limits/index.ts";
 import { createObservability } from "./plugins/observability/index.ts";
@@ -14,6 +15,7 @@ import type { Metrics } from "./plugins/observability/use-metrics.ts";
 import { type AuthenticatedContext, useAuthentication, viewerOf } from "./plugins/use-authentication.ts";
 import { useBlobRoute } from "./plugins/use-blob-route.ts";
 import { useErrorPolicy } from "./plugins/use-error-policy.ts";
+import { useGalleryRoute } from "./plugins/use-gallery-route.ts";
 import { useIncrementalAcceptCheck } from "./plugins/use-incremental-accept-check.ts";
 import { type OpsServerContext, useOpsAccess } from "./plugins/use-ops-access.ts";
 import { useReadiness } from "./plugins/use-readiness.ts";
@@ -42,6 +44,8 @@ export interface App {
   transport: Transport;
   /** Absent when `METRICS=false`. */
   metrics: Metrics | undefined;
+  /** Completes open subscriptions, whose answers would otherwise keep the server from closing. */
+  endSubscriptions(): void;
   close(): Promise<void>;
 }
 
@@ -75,6 +79,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const errorPolicy = { forward: config.auth.mode === "forward" };
   // Keyed by the server's own upstream token, so every replica of one deployment reads the others' cursors.
   const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
+  const live = createLive(config.live);
   const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema : clientSchema),
     context: (initial) => {
@@ -83,8 +88,10 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         api: apiFor(viewer.upstreamToken, initial.request.signal),
         settings,
         viewer,
+        upstreamToken: viewer.upstreamToken,
         loaderConcurrency: config.loaderConcurrency,
         pagination,
+        live,
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
     },
@@ -114,13 +121,16 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
       }),
       useBlobRoute({ authenticate, apiFor: (viewer, signal) => apiFor(viewer.upstreamToken, signal), ...errorPolicy }),
       useReadiness({ api: serverApi, budget, cacheSeconds: config.observability.readinessCacheSeconds }),
+      ...(limits.graphiql ? [useGalleryRoute()] : []),
     ],
   });
   return {
     yoga,
     transport,
     metrics: observability.metrics,
+    endSubscriptions: () => live.endStreams(),
     close: async () => {
+      await live.close();
       await transport.close();
       await observability.close();
     },

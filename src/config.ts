@@ -30,6 +30,8 @@ export interface Config {
   readonly flexibleVariants: boolean;
   /** Emulator latency (ms) when the embedded emulator runs; for demos of batching. */
   readonly emulatorLatencyMs: number;
+  /** Subscriptions: where their events travel, and how a draft is watched. */
+  readonly live: LiveConfig;
   readonly auth: AuthSettings;
   readonly limits: LimitsConfig;
   readonly observability: ObservabilityConfig;
@@ -42,6 +44,14 @@ export interface CorsConfig {
   readonly origins: "*" | readonly string[];
   /** Send `Access-Control-Allow-Credentials: true` (cookies); only with an explicit list. */
   readonly credentials: boolean;
+}
+
+export interface LiveConfig {
+  /** Absent: `imageChanged` events stay in this process; set: they reach every replica on this Redis. */
+  readonly redisUrl: string | undefined;
+  /** `imageReady`: the first wait between two looks at a draft, growing by half each time up to the max. */
+  readonly readyPollIntervalMs: number;
+  readonly readyPollMaxIntervalMs: number;
 }
 
 /** Where `/metrics` and `/readiness` are served, and to whom. */
@@ -129,6 +139,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     // The embedded emulator starts with them on; a real account has them off until enabled.
     flexibleVariants: read.boolean("FLEXIBLE_VARIANTS", token === undefined),
     emulatorLatencyMs: read.integer("EMULATOR_LATENCY_MS", 0, 0, 60_000),
+    live: readLive(read, problems),
     auth: readAuth(read, problems, token !== undefined),
     limits: readLimits(read, problems, token === undefined),
     observability: readObservabilityConfig(read, problems),
@@ -240,6 +251,21 @@ function readOps(read: EnvReader, problems: string[], realCredentials: boolean):
     problems.push("With real credentials, /metrics and /readiness need OPS_PORT or OPS_TOKEN (OPS_PORT=off given)");
   }
   return { port, host: read.string("OPS_HOST") ?? read.string("HOST") ?? "127.0.0.1", token };
+}
+
+function readLive(read: EnvReader, problems: string[]): LiveConfig {
+  const redisUrl = read.string("REDIS_URL");
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    // The URL may hold a password: name the variable, never echo it.
+    problems.push("REDIS_URL must be a redis:// or rediss:// URL");
+  }
+  // At least 250 ms apart: never more than 4 calls a second for one draft, however many watch it.
+  const readyPollIntervalMs = read.integer("IMAGE_READY_POLL_INTERVAL_MS", 1000, 250, 60_000);
+  const readyPollMaxIntervalMs = read.integer("IMAGE_READY_POLL_MAX_INTERVAL_MS", 10_000, 250, 600_000);
+  if (readyPollMaxIntervalMs < readyPollIntervalMs) {
+    problems.push("IMAGE_READY_POLL_MAX_INTERVAL_MS must not be below IMAGE_READY_POLL_INTERVAL_MS");
+  }
+  return { redisUrl, readyPollIntervalMs, readyPollMaxIntervalMs };
 }
 
 /** A JSON object of `sha256-hex → document`, the manifest clients' build tools emit. */

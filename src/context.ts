@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import type { Scope } from "./auth/index.ts";
 import type { Config } from "./config.ts";
+import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
 import type { CursorCodec } from "./schema/cursor.ts";
 import type { TokenChainMemo } from "./schema/token-chain.ts";
@@ -42,6 +44,13 @@ export interface Context {
   readonly settings: ResolverSettings;
   readonly viewer: Caller;
   readonly pagination: PaginationSupport;
+  /**
+   * Which upstream credential `api` reads with, as a digest ("" for the server's own): state shared
+   * across requests, such as a subscription's poll loop, is kept apart per credential (`forward` mode).
+   */
+  readonly upstreamKey: string;
+  /** Subscriptions' shared state: image events and draft watches. */
+  readonly live: Live;
 }
 
 export interface ContextInput {
@@ -49,18 +58,24 @@ export interface ContextInput {
   api: CloudflareImagesApi;
   settings: ResolverSettings;
   viewer: Caller;
+  /** In `forward` mode: the caller's own Cloudflare token, which `api` reads with. */
+  upstreamToken: string | undefined;
   loaderConcurrency: number;
   pagination: PaginationSupport;
+  live: Live;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
 export function createContext(input: ContextInput): Context {
-  const { api, settings, viewer, pagination, onLoaderCacheHit } = input;
+  const { api, settings, viewer, pagination, live, onLoaderCacheHit } = input;
   return Object.freeze({
     api,
     settings,
     viewer: Object.freeze({ name: viewer.name, scopes: viewer.scopes }),
     pagination,
+    upstreamKey:
+      input.upstreamToken === undefined ? "" : createHash("sha256").update(input.upstreamToken).digest("hex"),
+    live,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });
 }

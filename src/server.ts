@@ -25,14 +25,18 @@ export async function startServer(
   const stop = (s: Server) => {
     const closed = new Promise<void>((resolve) => s.close(() => resolve()));
     s.closeIdleConnections();
-    return closed;
+    // Answers that end later (subscriptions being completed) leave idle keep-alive connections behind.
+    const sweep = setInterval(() => s.closeIdleConnections(), 50);
+    return closed.finally(() => clearInterval(sweep));
   };
   return {
     url,
     server,
     opsUrl,
     close: async () => {
-      await Promise.all([stop(server), opsServer && stop(opsServer)]);
+      const stopped = Promise.all([stop(server), opsServer && stop(opsServer)]);
+      app.endSubscriptions();
+      await stopped;
       await app.close();
     },
   };

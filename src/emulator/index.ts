@@ -14,7 +14,7 @@ import { ApiError, failureResponse, Router, serve } from "./http.ts";
 import { registerAdminRoutes } from "./routes/admin.ts";
 import { registerConfigRoutes } from "./routes/config.ts";
 import { registerDeliveryRoutes } from "./routes/delivery.ts";
-import { registerDirectUploadRoutes, registerUploadUrlRoutes } from "./routes/direct-uploads.ts";
+import { registerDirectUploadRoutes, registerUploadUrlRoutes, UPLOAD_URL_CORS } from "./routes/direct-uploads.ts";
 import { registerImageRoutes } from "./routes/images.ts";
 import { registerKeyRoutes } from "./routes/keys.ts";
 import { registerStatsRoutes } from "./routes/stats.ts";
@@ -168,10 +168,16 @@ async function handle(request: Request, { api, batch, open, admin, context }: Ro
     const match = open.match(request.method, pathname);
     if (!match || match === "method") throw apiErrors.noRoute();
     const refused = await context.control.admit(request.method, match.route.slice(request.method.length + 1), false);
-    return refused ?? (await match.handler(request, match.params, context));
+    return withUploadCors(pathname, refused ?? (await match.handler(request, match.params, context)));
   } catch (error) {
-    return failureResponse(toApiError(error));
+    return withUploadCors(pathname, failureResponse(toApiError(error)));
   }
+}
+
+function withUploadCors(pathname: string, response: Response): Response {
+  if (!pathname.startsWith("/upload/")) return response;
+  for (const [name, value] of Object.entries(UPLOAD_URL_CORS)) response.headers.set(name, value);
+  return response;
 }
 
 async function handleApi(

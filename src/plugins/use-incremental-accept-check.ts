@@ -6,8 +6,8 @@ import { policyError } from "../errors.ts";
 const INCREMENTAL = /^(multipart\/(mixed|\*)|text\/(event-stream|\*)|\*\/\*)$/;
 
 /**
- * Refuses `@defer` and `@stream` early when the client accepts only JSON: yoga would run such a
- * document, spending upstream calls, and then answer an empty 406.
+ * Refuses `@defer`, `@stream` and subscriptions early when the client accepts only JSON: yoga
+ * would run such a document, spending upstream calls, and then answer an empty 406.
  */
 export function useIncrementalAcceptCheck(): Plugin {
   return {
@@ -25,6 +25,12 @@ function acceptsParts(accept: string | null): boolean {
 }
 
 const refuseIncrementalDirectives: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (node.operation !== "subscription") return;
+    context.reportError(
+      policyError("input", "Subscriptions answer as a stream: send `Accept: text/event-stream`.", { nodes: [node] }),
+    );
+  },
   Directive(node) {
     const name = node.name.value;
     if (name !== "defer" && name !== "stream") return;

@@ -48,6 +48,8 @@ export const builder = new SchemaBuilder<{
     defaultTypes: [],
   },
   scopeAuth: {
+    // Checked when a subscription is set up, before it polls or waits: not only when an event resolves.
+    authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
       "images:read": ctx.viewer.scopes.has("images:read"),
       "images:write": ctx.viewer.scopes.has("images:write"),

@@ -71,8 +71,11 @@ builder.mutationField("createDirectUpload", (t) =>
         existing: false,
         errors: DIRECT_UPLOAD_ERRORS,
       } as const;
-      const created = await runMutation(ctx, target, (api) =>
-        api.directUploads.create({ ...fields, expiry: expiresAt }),
+      const created = await runMutation(
+        ctx,
+        target,
+        (api) => api.directUploads.create({ ...fields, expiry: expiresAt }),
+        (draft) => ctx.live.drafts.rememberExpiry(draft.id, expiresAt),
       );
       return { imageId: created.id, uploadURL: created.uploadURL, expiresAt };
     },

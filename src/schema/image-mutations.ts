@@ -70,7 +70,10 @@ builder.mutationFields((t) => ({
         ctx,
         imageTarget(imageId),
         (api) => api.images.update(imageId, update),
-        (updated, loaders) => loaders.primeImages([updated]),
+        (updated, loaders) => {
+          loaders.primeImages([updated]);
+          ctx.live.events.publishChanged(imageId, updated);
+        },
       );
       return { image };
     },
@@ -85,7 +88,10 @@ builder.mutationFields((t) => ({
         ctx,
         imageTarget(imageId),
         (api) => api.images.delete(imageId),
-        (_, loaders) => loaders.image.prime(imageId, null),
+        (_, loaders) => {
+          loaders.image.prime(imageId, null);
+          ctx.live.events.publishChanged(imageId, null);
+        },
       );
       return { imageId };
     },

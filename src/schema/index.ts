@@ -14,6 +14,7 @@ import "./image-mutations.ts";
 import "./direct-upload.ts";
 import "./variant-mutations.ts";
 import "./signing-key-mutations.ts";
+import "./subscriptions.ts";
 
 /**
  * The API as ordinary clients know it, without federation's plumbing: what `schema.graphql` shows.

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SCOPES, type Scope } from "../../src/auth/index.ts";
 import { subgraphSchema } from "../../src/schema/index.ts";
-import { useTestStack } from "../support/server.ts";
+import { type GraphQLAnswer, useTestStack } from "../support/server.ts";
+import { subscribe } from "../support/sse.ts";
 
 const sha256 = (secret: string) => createHash("sha256").update(secret).digest("hex");
 const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString("base64");
@@ -15,6 +16,8 @@ interface EntryCase {
   anyOf: readonly Scope[] | "any";
   /** Federation's fields are served to gateways only, at /subgraph. */
   path?: "/subgraph";
+  /** A subscription: asked over SSE; its first event (or a quiet open stream) is the answer. */
+  sse?: true;
 }
 
 const READ: readonly Scope[] = ["images:read"];
@@ -125,6 +128,23 @@ const RULES: Record<string, EntryCase[]> = {
       anyOf: KEY_WRITE,
     },
   ],
+  // Subscriptions read images: a ready image emits at once; imageChanged stays quiet until a change.
+  imageReady: [
+    {
+      label: "imageReady",
+      document: `subscription { imageReady(imageId: "private-0") { imageId meta } }`,
+      anyOf: READ,
+      sse: true,
+    },
+  ],
+  imageChanged: [
+    {
+      label: "imageChanged",
+      document: `subscription { imageChanged(imageId: "private-0") { imageId meta } }`,
+      anyOf: READ,
+      sse: true,
+    },
+  ],
   deleteSigningKey: [
     {
       label: "deleteSigningKey",
@@ -150,6 +170,16 @@ beforeAll(async () => {
 });
 
 let privateIds: string[] = [];
+
+/** A subscription's first event, or a clean answer when the stream stays open and quiet for a while. */
+async function firstEvent(document: string, headers: Record<string, string>): Promise<GraphQLAnswer> {
+  const sub = await subscribe(stack.server.url, document, {}, headers);
+  const quiet = await sub.quietFor(500);
+  const part = quiet ? undefined : await sub.next();
+  sub.abort();
+  const body = part === undefined || part === "end" ? {} : part;
+  return { status: sub.response.status, text: JSON.stringify(body), ...body } as GraphQLAnswer;
+}
 const withIds = (text: string) =>
   text
     .replaceAll("private-0", privateIds[0] ?? "")
@@ -175,7 +205,9 @@ describe("one scope rule for every entry point (api-key mode)", () => {
       for (const entry of Object.values(RULES).flat()) {
         await stack.emulator.reset();
         const variables = entry.variables && JSON.parse(withIds(JSON.stringify(entry.variables)));
-        const answer = await stack.gql(withIds(entry.document), variables, headers, entry.path);
+        const answer = entry.sse
+          ? await firstEvent(withIds(entry.document), headers)
+          : await stack.gql(withIds(entry.document), variables, headers, entry.path);
         const forbidden = (answer.errors ?? []).some((e) => e.extensions?.code === "FORBIDDEN");
         const allowed = entry.anyOf === "any" || entry.anyOf.some((s) => scopes.includes(s));
         // Allowed: a clean answer. Refused: FORBIDDEN, and (for whole entry points, not the one

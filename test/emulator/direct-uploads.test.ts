@@ -233,3 +233,36 @@ describe("POST /v1/direct_upload (deprecated)", () => {
     await expectRefused(emulator, send, 400, 5400);
   });
 });
+
+describe("the upload URL from a web page (CORS)", () => {
+  it("answers a preflight, and its answers (refusals too) may be read by any origin", async () => {
+    const { uploadURL } = await draftV2();
+    const preflight = await fetch(uploadURL, {
+      method: "OPTIONS",
+      headers: {
+        origin: "http://gallery.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
+
+    const form = new FormData();
+    form.append("file", new Blob([samplePng(2, 2)], { type: "image/png" }), "a.png");
+    const posted = await fetch(uploadURL, {
+      method: "POST",
+      body: form,
+      headers: { origin: "http://gallery.example" },
+    });
+    expect(posted.status).toBe(200);
+    expect(posted.headers.get("access-control-allow-origin")).toBe("*");
+    const again = await fetch(uploadURL, { method: "POST", body: form });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+    expect(again.headers.get("access-control-allow-origin")).toBe("*");
+    // The API itself is for servers: no CORS there.
+    const api = await fetch(`${emulator.baseUrl}/accounts/${emulator.accountId}/images/v1`);
+    expect(api.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});

@@ -22,10 +22,23 @@ export function registerDirectUploadRoutes(router: Router<EmulatorContext>): voi
     .add("POST", "/accounts/{account_id}/images/v2/direct_upload", createDirectUploadV2);
 }
 
-/** The one-time upload URL (upstream: upload.imagedelivery.net), reached without credentials. */
+/**
+ * The one-time upload URL (upstream: upload.imagedelivery.net), reached without credentials and,
+ * like the real one, from any web page: browsers post to it from the site that asked for the URL.
+ */
 export function registerUploadUrlRoutes(open: Router<EmulatorContext>): void {
-  open.add("POST", "/upload/{account_hash}/{image_id+}", uploadToDraft);
+  open
+    .add("POST", "/upload/{account_hash}/{image_id+}", uploadToDraft)
+    .add("OPTIONS", "/upload/{account_hash}/{image_id+}", async () => new Response(null, { status: 204 }));
 }
+
+/** What the upload URL's answers carry, errors included, so a page can read them. */
+export const UPLOAD_URL_CORS: Readonly<Record<string, string>> = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "POST, OPTIONS",
+  "access-control-allow-headers": "content-type",
+  "access-control-max-age": "600",
+};
 
 /** v1 takes JSON with only `expiry` (spec); an empty body is allowed. */
 async function createDirectUploadV1(

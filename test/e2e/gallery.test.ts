@@ -1,0 +1,137 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { samplePng } from "../../src/emulator/samples/index.ts";
+import { startTestStack, type TestStack } from "../support/server.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOT = "test-output/gallery.png";
+const IMAGE_READY = "GET /accounts/{account_id}/images/v1/{image_id}";
+// CI installs Debian's chromium (.ci/run); elsewhere the test is skipped when it is missing.
+const available = existsSync(CHROMIUM) || process.env.CI !== undefined;
+
+let stack: TestStack;
+let browser: BrowserContext;
+let profile: string;
+
+beforeAll(async () => {
+  if (!available) return;
+  stack = await startTestStack({
+    emulator: { seed: true },
+    env: { IMAGE_READY_POLL_INTERVAL_MS: "250", IMAGE_READY_POLL_MAX_INTERVAL_MS: "500" },
+  });
+  profile = await mkdtemp(join(tmpdir(), "gallery-e2e-"));
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 860 },
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+/** Cards whose thumbnail has really loaded (decoded with a width). */
+const loadedCards = (page: Page) =>
+  page.$$eval(
+    ".card img",
+    (images) =>
+      images.filter((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0).length,
+  );
+
+describe.skipIf(!available)("the gallery in headless Chromium", () => {
+  it("pages, shows srcset thumbnails, uploads by direct upload until imageReady, and edits metadata", async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    page.on("requestfailed", (request) => {
+      // The SSE stream is cancelled by the page once its event has come.
+      if (!request.url().endsWith("/graphql")) problems.push(`failed: ${request.url()}`);
+    });
+    await page.goto(new URL("/gallery", stack.server.url).href);
+
+    await expect.poll(() => loadedCards(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(10);
+    // Public thumbnails carry a srcset; private ones fall back to their signed URL.
+    const thumbs = await page.$$eval(".card", (cards) =>
+      cards.map((card) => ({
+        private: card.querySelector(".badge") !== null,
+        srcset: card.querySelector("img")?.getAttribute("srcset") ?? "",
+        src: card.querySelector("img")?.getAttribute("src") ?? "",
+      })),
+    );
+    expect(thumbs.filter((t) => !t.private).every((t) => /\s240w, .+\s480w, .+\s720w$/.test(t.srcset))).toBe(true);
+    expect(thumbs.filter((t) => t.private).every((t) => t.srcset === "" && /[?&]sig=/.test(t.src))).toBe(true);
+
+    // Infinite scroll: pages beyond what fills the screen come only as the end of the grid comes into view.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const beforeScroll = await page.locator(".card").count();
+    expect(beforeScroll).toBeLessThan(36);
+    for (let i = 0; i < 6; i++) {
+      await page.mouse.wheel(0, 4000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await expect.poll(() => page.locator("#more").innerText(), { timeout: 20_000 }).toMatch(/All 36 images shown/);
+    expect(await page.locator(".card").count()).toBe(36);
+    await page.mouse.wheel(0, -100_000);
+
+    // Upload: createDirectUpload, the file POSTed by XHR to the upload URL, then imageReady over SSE.
+    await stack.emulator.reset();
+    await page.setInputFiles("#file", {
+      name: "gallery-upload.png",
+      mimeType: "image/png",
+      buffer: Buffer.from(samplePng(320, 240)),
+    });
+    const uploadedCard = page.locator(".card", { hasText: "gallery-upload.png" });
+    await uploadedCard.waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator("#upload-status").innerText()).toContain("Ready: gallery-upload.png");
+    expect(await page.locator("#upload-progress").evaluate((p) => (p as HTMLProgressElement).value)).toBe(100);
+    await expect
+      .poll(() => uploadedCard.locator("img").evaluate((img) => (img as HTMLImageElement).naturalWidth), {
+        timeout: 15_000,
+      })
+      .toBeGreaterThan(0);
+    const imageId = await uploadedCard.getAttribute("data-image-id");
+    expect(imageId).toBeTruthy();
+    const calls = await stack.emulator.counts();
+    expect(calls["POST /accounts/{account_id}/images/v2/direct_upload"]).toBe(1);
+    expect(calls["POST /upload/{account_hash}/{image_id+}"]).toBe(1);
+    expect(calls[IMAGE_READY]).toBeGreaterThanOrEqual(1);
+
+    // Edit its metadata through updateImage.
+    await uploadedCard.locator("button.edit").click();
+    await page.locator("#edit-creator").fill("ada-gallery");
+    await page.locator("#edit-meta").fill('{ "album": { "name": "Gallery test" }, "rating": 5 }');
+    await page.locator("#edit-save").click();
+    await expect.poll(() => uploadedCard.locator(".creator").innerText(), { timeout: 15_000 }).toBe("ada-gallery");
+    expect(await page.locator("#editor").evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
+    const stored = await stack.gql<{ image: { creator: string; meta: unknown } }>(
+      `query($id: ID!) { image(imageId: $id) { creator meta } }`,
+      { id: imageId },
+    );
+    expect(stored.data?.image).toEqual({
+      creator: "ada-gallery",
+      meta: { album: { name: "Gallery test" }, rating: 5 },
+    });
+
+    expect(problems).toEqual([]);
+    await mkdir("test-output", { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+    expect(existsSync(SCREENSHOT)).toBe(true);
+  }, 120_000);
+});
