@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { paddedPng } from "../../src/emulator/samples.ts";
+import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
+import { killServerProcesses, postGraphQL, type ServerProcess, startServerProcess } from "../support/server-process.ts";
+
+const IMAGE_ROUTE = "GET /accounts/{account_id}/images/v1/{image_id}";
+const LIST_ROUTE = "GET /accounts/{account_id}/images/v2";
+const STORM_REQUESTS = 2500;
+const STORM_CONCURRENCY = 64;
+
+let emulator: TestEmulator;
+let server: ServerProcess;
+let ids: string[];
+
+beforeAll(async () => {
+  emulator = await startTestEmulator({ seed: true });
+  const bulk = await emulator.admin("POST", "/images", { count: 300 });
+  ids = ((await bulk.json()) as { ids: string[] }).ids;
+  server = await startServerProcess(emulator, { UPSTREAM_PAGE_SIZE: "100", LOADER_CONCURRENCY: "2" });
+});
+
+afterAll(async () => {
+  killServerProcesses();
+  await emulator.close();
+});
+
+const nodeId = (id: string) => Buffer.from(`Image:${id}`).toString("base64");
+const aliased = (from: number) =>
+  `{ ${Array.from({ length: 20 }, (_, k) => `a${k}: image(imageId: "${ids[(from + k) % ids.length]}") { imageId filename }`).join(" ")} }`;
+const PAGE = (first: number) =>
+  `{ images(first: ${first}) { edges { node { imageId url variants { name url variant { options { width fit } } } } } pageInfo { hasNextPage } } }`;
+const NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Image { imageId } } }";
+const UPLOAD = "mutation($input: UploadImageInput!) { uploadImage(input: $input) { __typename } }";
+
+function expectAlive(): void {
+  expect(server.alive(), `the server exited; it wrote:\n${server.output().slice(-3000)}`).toBe(true);
+}
+
+/** A small deterministic generator, so a failing storm can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/** One client request of the storm, by kind; aborted by its client after `abortAfterMs`. */
+async function stormRequest(i: number, abortAfterMs: number): Promise<"answered" | "aborted"> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), abortAfterMs);
+  const signal = controller.signal;
+  try {
+    const kind = i % 6;
+    let response: Response;
+    if (kind === 0 || kind === 1) {
+      response = await post({ query: aliased(i) }, signal);
+    } else if (kind === 2) {
+      response = await post({ query: PAGE(i % 12 === 2 ? 250 : 100) }, signal);
+    } else if (kind === 3) {
+      response = await post({ query: NODES, variables: { ids: [0, 1, 2, 3, 4].map((k) => nodeId(ids[(i + k) % 300] as string)) } }, signal);
+    } else if (kind === 4) {
+      response = await fetch(`${server.origin}/images/${ids[i % 300]}/blob`, { signal });
+    } else {
+      response = await upload(i, signal);
+    }
+    await response.arrayBuffer();
+    if (response.status >= 500) throw new Error(`HTTP ${response.status} for storm request ${i}`);
+    return "answered";
+  } catch (error) {
+    if (signal.aborted) return "aborted";
+    throw new Error(`storm request ${i} failed; the server wrote:\n${server.output().slice(-3000)}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function post(body: unknown, signal: AbortSignal): Promise<Response> {
+  return fetch(`${server.origin}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
+function upload(i: number, signal: AbortSignal): Promise<Response> {
+  const form = new FormData();
+  form.append("operations", JSON.stringify({ query: UPLOAD, variables: { input: { file: null } } }));
+  form.append("map", JSON.stringify({ 0: ["variables.input.file"] }));
+  form.append("0", new Blob([paddedPng(256 * 1024 + i) as Uint8Array<ArrayBuffer>], { type: "image/png" }), "storm.png");
+  return fetch(`${server.origin}/graphql`, {
+    method: "POST",
+    headers: { "apollo-require-preflight": "true" },
+    body: form,
+    signal,
+  });
+}
+
+async function waitForQuiet(): Promise<void> {
+  // Upstream calls already on the wire when their clients left may still be answering.
+  let last = -1;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const total = Object.values(await emulator.counts()).reduce((a, b) => a + b, 0);
+    if (total === last) return;
+    last = total;
+  }
+}
+
+describe("a storm of clients that go away", () => {
+  it(`survives ${STORM_REQUESTS} requests aborted at random over a 20 ms upstream, and answers correctly after`, async () => {
+    await emulator.admin("POST", "/latency", { ms: 20 });
+    const next = random(10);
+    const outcomes = { answered: 0, aborted: 0 };
+    let issued = 0;
+    const worker = async () => {
+      while (issued < STORM_REQUESTS) {
+        const i = issued++;
+        outcomes[await stormRequest(i, Math.floor(next() * 61))] += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: STORM_CONCURRENCY }, worker));
+    expect(outcomes.answered + outcomes.aborted).toBe(STORM_REQUESTS);
+    // Both sides of the race happened many times: the storm tested aborts, not only quick answers.
+    expect(outcomes.aborted).toBeGreaterThan(STORM_REQUESTS / 10);
+    expect(outcomes.answered).toBeGreaterThan(0);
+    await waitForQuiet();
+    expectAlive();
+
+    await emulator.reset();
+    const images = await postGraphQL<Record<string, { imageId: string }>>(server.origin, aliased(7));
+    expect(images.body.errors).toBeUndefined();
+    expect(Object.values(images.body.data ?? {}).map((image) => image.imageId)).toEqual(
+      Array.from({ length: 20 }, (_, k) => ids[7 + k]),
+    );
+    const page = await postGraphQL<{ images: { edges: { node: { variants: unknown[] } }[] } }>(server.origin, PAGE(250));
+    expect(page.body.errors).toBeUndefined();
+    expect(page.body.data?.images.edges).toHaveLength(250);
+    expect(page.body.data?.images.edges[0]?.node.variants.length).toBeGreaterThan(0);
+    const nodes = await postGraphQL<{ nodes: { imageId: string }[] }>(server.origin, NODES, {
+      ids: [nodeId(ids[3] as string)],
+    });
+    expect(nodes.body.data?.nodes).toEqual([{ id: nodeId(ids[3] as string), imageId: ids[3] }]);
+    const blob = await fetch(`${server.origin}/images/${ids[5]}/blob`);
+    const direct = await fetch(`${emulator.baseUrl}/accounts/${emulator.accountId}/images/v1/${ids[5]}/blob`, {
+      headers: { authorization: `Bearer ${emulator.token}` },
+    });
+    expect(Buffer.from(await blob.arrayBuffer()).equals(Buffer.from(await direct.arrayBuffer()))).toBe(true);
+    expectAlive();
+  }, 120_000);
+
+  it("starts no new upstream call for a client that has gone: image lookups", async () => {
+    await emulator.reset();
+    // Two lookups at a time (LOADER_CONCURRENCY=2), 300 ms each: by 450 ms at most four have started.
+    await emulator.admin("POST", "/latency", { ms: 300, route: "/accounts/{account_id}/images/v1/{image_id}" });
+    await expect(postGraphQL(server.origin, aliased(100), {}, { signal: AbortSignal.timeout(450) })).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const calls = (await emulator.counts())[IMAGE_ROUTE] ?? 0;
+    expect(calls).toBeGreaterThan(0);
+    expect(calls).toBeLessThanOrEqual(4);
+    expectAlive();
+  });
+
+  it("starts no new upstream call for a client that has gone: a page filled from several upstream pages", async () => {
+    await emulator.reset();
+    await emulator.admin("POST", "/latency", { ms: 300, route: "/accounts/{account_id}/images/v2" });
+    await expect(postGraphQL(server.origin, PAGE(300), {}, { signal: AbortSignal.timeout(450) })).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const calls = (await emulator.counts())[LIST_ROUTE] ?? 0;
+    expect(calls).toBeGreaterThan(0);
+    expect(calls).toBeLessThanOrEqual(2);
+    expectAlive();
+  });
+});
