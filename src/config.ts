@@ -12,6 +12,8 @@ export interface Config {
     readonly connections: number;
     readonly connectTimeoutMs: number;
     readonly requestTimeoutMs: number;
+    /** One bound on an upstream call across all its tries. */
+    readonly deadlineMs: number;
     readonly retries: number;
     readonly retryBaseDelayMs: number;
     readonly maxRetryAfterSeconds: number;
@@ -87,6 +89,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       connections: read.integer("UPSTREAM_CONNECTIONS", 16, 1, 1024),
       connectTimeoutMs: read.integer("UPSTREAM_CONNECT_TIMEOUT_MS", 5_000, 1, 600_000),
       requestTimeoutMs: read.integer("UPSTREAM_TIMEOUT_MS", 30_000, 1, 600_000),
+      deadlineMs: read.integer("UPSTREAM_DEADLINE_MS", 10_000, 1, 600_000),
       retries: read.integer("UPSTREAM_RETRIES", 2, 0, 10),
       retryBaseDelayMs: read.integer("UPSTREAM_RETRY_BASE_DELAY_MS", 200, 0, 60_000),
       maxRetryAfterSeconds: read.integer("UPSTREAM_MAX_RETRY_AFTER_SECONDS", 5, 0, 600),

@@ -93,7 +93,10 @@ export async function postGraphQL<T = Record<string, unknown>>(
   query: string,
   variables: Record<string, unknown> = {},
   init: { signal?: AbortSignal; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: { data?: T | null; errors?: { message: string; extensions?: { code?: string } }[] } }> {
+): Promise<{
+  status: number;
+  body: { data?: T | null; errors?: { message: string; extensions?: { code?: string } }[] };
+}> {
   const response = await fetch(`${origin}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/graphql-response+json", ...init.headers },
