@@ -5,6 +5,8 @@ import { AUTH_MODES, type AuthSettings, parseApiKeys } from "./auth/index.ts";
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** On SIGTERM, how long requests in flight may take before their connections are closed. */
+  readonly shutdownTimeoutMs: number;
   /** Absent: the embedded emulator is started and used. */
   readonly upstream: UpstreamConfig | undefined;
   readonly budget: { readonly limit: number; readonly windowSeconds: number };
@@ -80,6 +82,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const config: Config = {
     port: read.integer("PORT", 4000, 0, 65_535),
     host: read.string("HOST") ?? "127.0.0.1",
+    shutdownTimeoutMs: read.integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     upstream: token && accountId ? { baseUrl, accountId, token } : undefined,
     budget: {
       limit: read.integer("UPSTREAM_BUDGET", 1200, 1, 1_000_000),

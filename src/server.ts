@@ -57,7 +57,8 @@ export interface App {
   transport: Transport;
   /** Absent when `METRICS=false`. */
   metrics: Metrics | undefined;
-  close(): Promise<void>;
+  /** `force`: upstream calls still running are cut instead of awaited. */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 export interface AppOptions {
@@ -127,8 +128,8 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     yoga,
     transport,
     metrics: observability.metrics,
-    close: async () => {
-      await transport.close();
+    close: async ({ force = false } = {}) => {
+      await transport.close({ force });
       await observability.close();
     },
   };
@@ -172,12 +173,26 @@ function maskError(error: unknown, message: string, forward: boolean): Error {
 export interface RunningServer {
   url: URL;
   server: Server;
-  /** Stops accepting, lets in-flight requests finish, then closes the upstream pool. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets in-flight requests finish, then closes the upstream pool. Past
+   * `timeoutMs`, the connections still open are closed and upstream calls cut (and `onForced` told).
+   */
+  close(options?: { timeoutMs?: number; onForced?: () => void }): Promise<void>;
 }
 
+const SHUTTING_DOWN = JSON.stringify({ errors: [{ message: "The server is shutting down: retry the request." }] });
+
 export async function startServer(app: App, options: { host: string; port: number }): Promise<RunningServer> {
-  const server = createHttpServer(app.yoga);
+  let closing = false;
+  const server = createHttpServer((request, response) => {
+    // A request that arrives on a kept-alive connection after shutdown began is refused, not started.
+    if (closing) {
+      response.writeHead(503, { "content-type": "application/json", connection: "close", "retry-after": "1" });
+      response.end(SHUTTING_DOWN);
+      return;
+    }
+    void app.yoga(request, response);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {
@@ -190,11 +205,25 @@ export async function startServer(app: App, options: { host: string; port: numbe
   return {
     url: new URL(`http://${host}:${address.port}`),
     server,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    close: async ({ timeoutMs = Number.POSITIVE_INFINITY, onForced } = {}) => {
+      closing = true;
+      const closed = new Promise<boolean>((resolve) => server.close(() => resolve(true)));
+      // A connection whose last response has just been written is idle from then on: close it too.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => {
+        if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve(false), timeoutMs);
+      });
       server.closeIdleConnections();
-      await closed;
-      await app.close();
+      const inTime = await Promise.race([closed, late]);
+      clearInterval(sweep);
+      clearTimeout(timer);
+      if (!inTime) {
+        onForced?.();
+        server.closeAllConnections();
+        await closed;
+      }
+      await app.close({ force: !inTime });
     },
   };
 }

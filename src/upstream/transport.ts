@@ -121,8 +121,9 @@ export class Transport {
     return this.#withRetries(request, (signal) => this.#once(request, signal, readStream));
   }
 
-  async close(): Promise<void> {
-    await this.#pool.close();
+  /** Waits for calls in flight, or with `force` cuts them. */
+  async close({ force = false }: { force?: boolean } = {}): Promise<void> {
+    await (force ? this.#pool.destroy() : this.#pool.close());
   }
 
   #coalesced(request: UpstreamRequest): Promise<unknown> {
