@@ -8,7 +8,7 @@ import { useBlobRoute } from "./blob-route.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { unauthenticated, useAuthentication, viewerOf } from "./plugins/authentication.ts";
-import { useInputErrorCode } from "./plugins/input-error-code.ts";
+import { useInputErrorCode, YOGA_INPUT_CODES } from "./plugins/input-error-code.ts";
 import { limitPlugins } from "./plugins/limits.ts";
 import type { Metrics } from "./plugins/metrics.ts";
 import { createObservability } from "./plugins/observability.ts";
@@ -139,9 +139,6 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
  * Upstream failures get their firm code; anything unexpected is masked, never explained. In
  * `forward` mode the upstream judges the caller's own token, so its refusal is UNAUTHENTICATED.
  */
-/** yoga's own codes for a request the caller got wrong; the contract has one code for them all. */
-const YOGA_INPUT_CODES = new Set(["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_REQUEST"]);
-
 function maskError(error: unknown, message: string, forward: boolean): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;
   const graphqlError = error instanceof GraphQLError ? error : undefined;
