@@ -1,0 +1,1 @@
+console.error("fuzz: not yet"); process.exit(1);
