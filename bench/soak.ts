@@ -32,7 +32,8 @@ const pick = () => ids[Math.floor(Math.random() * ids.length)] as string;
 const nodeId = (id: string) => Buffer.from(`Image:${id}`).toString("base64");
 const PAGE =
   "query($after: String) { images(first: 100, after: $after) { edges { node { imageId url variants { name url variant { options { width fit } } } } } pageInfo { endCursor hasNextPage } } }";
-const UPLOAD = "mutation($input: UploadImageInput!) { uploadImage(input: $input) { __typename ... on UploadImagePayload { image { imageId } } } }";
+const UPLOAD =
+  "mutation($input: UploadImageInput!) { uploadImage(input: $input) { __typename ... on UploadImagePayload { image { imageId } } } }";
 const UPDATE =
   "mutation($input: UpdateImageInput!) { updateImage(input: $input) { __typename ... on UpdateImagePayload { image { imageId meta } } } }";
 const DELETE = "mutation($input: DeleteImageInput!) { deleteImage(input: $input) { __typename } }";
@@ -76,15 +77,17 @@ async function upload(): Promise<Answer> {
 /** One worker's browsing: a walk through the list, lookups, bytes; and now and then a write. */
 async function step(state: { after: string | null }): Promise<Answer[]> {
   const roll = Math.random();
-  if (roll < 0.25) return [await gql("query($id: ID!) { image(imageId: $id) { imageId filename url } }", { id: pick() })];
+  if (roll < 0.25)
+    return [await gql("query($id: ID!) { image(imageId: $id) { imageId filename url } }", { id: pick() })];
   if (roll < 0.4) {
     const aliases = Array.from({ length: 20 }, (_, k) => `a${k}: image(imageId: "${pick()}") { imageId url }`);
     return [await gql(`{ ${aliases.join(" ")} }`)];
   }
   if (roll < 0.55) {
     const answer = await gql(PAGE, { after: state.after });
-    const page = (JSON.parse(answer.text) as { data?: { images?: { pageInfo: { endCursor: string; hasNextPage: boolean } } } })
-      .data?.images?.pageInfo;
+    const page = (
+      JSON.parse(answer.text) as { data?: { images?: { pageInfo: { endCursor: string; hasNextPage: boolean } } } }
+    ).data?.images?.pageInfo;
     state.after = page?.hasNextPage ? page.endCursor : null;
     return [answer];
   }
@@ -110,7 +113,9 @@ function failed(answer: Answer): boolean {
   const body = JSON.parse(answer.text) as { errors?: unknown; data?: Record<string, { __typename?: string }> };
   if (body.errors) return true;
   // A mutation's expected failures are union members: any of them here is an error of the run.
-  return Object.values(body.data ?? {}).some((v) => typeof v?.__typename === "string" && !v.__typename.endsWith("Payload"));
+  return Object.values(body.data ?? {}).some(
+    (v) => typeof v?.__typename === "string" && !v.__typename.endsWith("Payload"),
+  );
 }
 
 async function rssMb(): Promise<number> {
