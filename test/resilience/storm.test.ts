@@ -212,4 +212,56 @@ describe("a storm of clients that go away", () => {
     expect(calls).toBeLessThanOrEqual(2);
     expectAlive();
   });
+
+  it("survives clients that leave while a blob streams or an upload is being sent", async () => {
+    await emulator.reset();
+    const big = paddedPng(6 * 1024 * 1024);
+    const form = new FormData();
+    form.append("file", new Blob([big], { type: "image/png" }), "big.png");
+    const created = await emulator.api<{ id: string }>("POST", "/v1", { form });
+    const bigId = created.body.result.id;
+    for (let i = 0; i < 10; i++) {
+      const controller = new AbortController();
+      const response = await fetch(`${server.origin}/images/${bigId}/blob`, { signal: controller.signal });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read();
+      controller.abort();
+      await reader.read().catch(() => undefined);
+    }
+    const uploads = Array.from({ length: 10 }, async (_, i) => {
+      const upload = new FormData();
+      upload.append("operations", JSON.stringify({ query: UPLOAD, variables: { input: { file: null } } }));
+      upload.append("map", JSON.stringify({ 0: ["variables.input.file"] }));
+      upload.append("0", new Blob([paddedPng(8 * 1024 * 1024, i)], { type: "image/png" }), "big.png");
+      await fetch(`${server.origin}/graphql`, {
+        method: "POST",
+        headers: { "apollo-require-preflight": "true" },
+        body: upload,
+        signal: AbortSignal.timeout(20 + i * 15),
+      }).catch(() => undefined);
+    });
+    await Promise.all(uploads);
+    await waitForQuiet();
+    expectAlive();
+    const blob = await fetch(`${server.origin}/images/${bigId}/blob`);
+    expect((await blob.arrayBuffer()).byteLength).toBe(big.byteLength);
+  });
+
+  it("starts no new upstream call for a client that leaves during a retry's back-off", async () => {
+    await emulator.reset();
+    // Retry-After: 1 (under UPSTREAM_MAX_RETRY_AFTER_SECONDS): the transport waits a second before trying again.
+    await emulator.admin("POST", "/faults", {
+      method: "GET",
+      route: "/accounts/{account_id}/images/v1/stats",
+      count: 1,
+      status: 429,
+      retryAfter: 1,
+    });
+    await expect(
+      postGraphQL(server.origin, "{ stats { current } }", {}, { signal: AbortSignal.timeout(300) }),
+    ).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await emulator.counts())["GET /accounts/{account_id}/images/v1/stats"]).toBe(1);
+    expectAlive();
+  });
 });
