@@ -7,11 +7,15 @@ export interface BenchServer {
   origin: string;
 }
 
-/** `src/main.ts` (or `entry`) as a process against `emulator`, with a budget no benchmark spends. */
+/**
+ * `src/main.ts` (or `entry`) as a process against `emulator`, with a budget no benchmark spends.
+ * Its output after the start line goes to `onOutput`, or is dropped.
+ */
 export async function startServerProcess(
   emulator: RunningEmulator,
   nodeArgs: string[] = [],
   entry = "src/main.ts",
+  onOutput?: (chunk: string) => void,
 ): Promise<BenchServer> {
   const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: {
@@ -34,7 +38,9 @@ export async function startServerProcess(
       const match = /GraphiQL: (http:\/\/[^/\s]+)\/graphql/.exec(out);
       if (!match?.[1]) return;
       // From here on the server's request log lines are read and dropped, as a log shipper would take them.
-      child.stdout?.off("data", read).resume();
+      child.stdout?.off("data", read);
+      if (onOutput) child.stdout?.on("data", (more: Buffer) => onOutput(more.toString()));
+      else child.stdout?.resume();
       resolve(match[1]);
     };
     child.stdout?.on("data", read);
