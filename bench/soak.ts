@@ -26,8 +26,9 @@ const bulk = await fetch(`${emulator.origin}/__emulator/images`, {
   body: JSON.stringify({ count: 2000 }),
 });
 const ids = ((await bulk.json()) as { ids: string[] }).ids;
-// V8 sizes its heap lazily on a large machine, so RSS says little about a leak: the live heap after
-// each full collection (from --trace-gc) does.
+// V8 sizes its heap lazily on a large machine, so RSS alone can hide or fake a leak: the live heap
+// after each full collection (from --trace-gc) is reported beside it. It varies by some MB with what
+// the young generation holds at the time, so it is a diagnosis, not the pass mark.
 let liveHeapMb: number | undefined;
 const server = await startServerProcess(
   emulator,
@@ -198,7 +199,6 @@ const result = {
   liveHeapAtReferenceMb: referenceLiveMb,
   liveHeapAtEndMb: liveHeapMb,
   liveHeapGrowthPercent: percent(liveGrowth),
-  liveHeapWithinGoal: liveGrowth !== undefined && Math.abs(liveGrowth) <= 0.15,
   samples,
 };
 console.log(
@@ -212,5 +212,4 @@ await pool.close();
 server.process.kill("SIGTERM");
 await new Promise((resolve) => server.process.once("exit", resolve));
 await emulator.close();
-// A leak shows in the live heap; RSS that only follows V8's heap sizing is reported, not failed on.
-process.exit(errors.length === 0 && result.liveHeapWithinGoal ? 0 : 1);
+process.exit(errors.length === 0 && result.rssWithinGoal ? 0 : 1);
