@@ -39,6 +39,16 @@ describe("one deadline per upstream call (UPSTREAM_DEADLINE_MS)", () => {
     expect((await stack.emulator.counts())[`GET ${IMAGE_ROUTE}`]).toBe(1);
   });
 
+  it("bounds the blob route's wait for the upstream's answer too: 502 UPSTREAM_UNAVAILABLE", async () => {
+    await stack.emulator.admin("POST", "/latency", { ms: 60_000, route: `${IMAGE_ROUTE}/blob` });
+    const { result, ms } = await timed(async () => {
+      const response = await fetch(new URL(`/images/${imageId}/blob`, stack.server.url));
+      return { status: response.status, body: (await response.json()) as { error: { code: string } } };
+    });
+    expect(result).toEqual({ status: 502, body: { error: expect.objectContaining({ code: "UPSTREAM_UNAVAILABLE" }) } });
+    expect(ms).toBeLessThan(DEADLINE_MS + 1000);
+  });
+
   it("still retries when the retry fits before the deadline", async () => {
     await stack.emulator.admin("POST", "/faults", { method: "GET", route: IMAGE_ROUTE, count: 1, status: 503 });
     const answer = await stack.gql(query());
