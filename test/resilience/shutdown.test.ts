@@ -1,4 +1,5 @@
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 import { killServerProcesses, postGraphQL, startServerProcess } from "../support/server-process.ts";
@@ -62,6 +63,34 @@ describe("SIGTERM under load", () => {
     // Promptly after the last answer: not after the clients' kept-alive connections time out (5 s).
     expect(performance.now() - answered).toBeLessThan(2500);
     expect(server.output()).not.toContain("are cut");
+  });
+
+  it("answers a request that arrives on a kept-alive connection after SIGTERM with 503, after finishing the one in flight", async () => {
+    const server = await startServerProcess(emulator);
+    await emulator.admin("POST", "/latency", { ms: 1500, route: IMAGE_ROUTE });
+    const { hostname, port } = new URL(server.origin);
+    const socket = connect(Number(port), hostname);
+    let received = "";
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.toString();
+    });
+    const closed = new Promise((resolve) => socket.once("close", resolve));
+    const raw = (query: string) => {
+      const body = JSON.stringify({ query });
+      return `POST /graphql HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    };
+    socket.write(raw(lookup(ids[0] as string)));
+    await inFlight(1);
+    server.process.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.write(raw(lookup(ids[1] as string)));
+    await closed;
+    const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+    expect(statuses).toEqual([200, 503]);
+    expect(received).toContain(ids[0]);
+    expect(received).toContain("shutting down");
+    expect((await emulator.counts())[`GET ${IMAGE_ROUTE}`]).toBe(1);
+    expect(await server.exited).toBe(0);
   });
 
   it("cuts what is still running after SHUTDOWN_TIMEOUT_MS, and still exits 0", async () => {
