@@ -113,12 +113,14 @@ function upload(i: number, signal: AbortSignal): Promise<Response> {
 }
 
 async function waitForQuiet(): Promise<void> {
-  // Upstream calls already on the wire when their clients left may still be answering.
+  // Upstream calls already on the wire when their clients left may still be answering, and a
+  // server starved of CPU reads late what its clients sent early: quiet is a second without a call.
   let last = -1;
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 300));
+  let unchanged = 0;
+  while (unchanged < 4) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
     const total = Object.values(await emulator.counts()).reduce((a, b) => a + b, 0);
-    if (total === last) return;
+    unchanged = total === last ? unchanged + 1 : 0;
     last = total;
   }
 }
@@ -170,46 +172,32 @@ describe("a storm of clients that go away", () => {
     expectAlive();
   }, 120_000);
 
-  it("starts no new upstream call once a burst of clients has gone", async () => {
-    await emulator.reset();
-    await emulator.admin("POST", "/latency", { ms: 20 });
-    const controller = new AbortController();
-    const burst = Array.from({ length: 300 }, (_, i) =>
-      postGraphQL(server.origin, aliased(i), {}, { signal: controller.signal }).catch(() => undefined),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    controller.abort();
-    await Promise.all(burst);
-    const total = async () => Object.values(await emulator.counts()).reduce((a, b) => a + b, 0);
-    const atAbort = await total();
-    await waitForQuiet();
-    // Served whole, the burst costs 6,000 lookups; requests read before their client's close was
-    // seen may start one round of two, and nothing more.
-    expect(atAbort).toBeLessThan(600);
-    expect(await total()).toBeLessThan(600);
-    expectAlive();
-  });
-
   it("starts no new upstream call for a client that has gone: image lookups", async () => {
     await emulator.reset();
-    // Two lookups at a time (LOADER_CONCURRENCY=2), 300 ms each: by 450 ms at most four have started.
+    // Two lookups at a time (LOADER_CONCURRENCY=2), 300 ms each: by 450 ms four have started, six if
+    // a server short of CPU sees the client's close a round late; served whole, it would be 20.
     await emulator.admin("POST", "/latency", { ms: 300, route: "/accounts/{account_id}/images/v1/{image_id}" });
     await expect(postGraphQL(server.origin, aliased(100), {}, { signal: AbortSignal.timeout(450) })).rejects.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const calls = (await emulator.counts())[IMAGE_ROUTE] ?? 0;
     expect(calls).toBeGreaterThan(0);
-    expect(calls).toBeLessThanOrEqual(4);
+    expect(calls).toBeLessThanOrEqual(6);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await emulator.counts())[IMAGE_ROUTE]).toBe(calls);
     expectAlive();
   });
 
   it("starts no new upstream call for a client that has gone: a page filled from several upstream pages", async () => {
     await emulator.reset();
+    // Ten upstream pages of 100, one after the other, 300 ms each: two have started by 450 ms.
     await emulator.admin("POST", "/latency", { ms: 300, route: "/accounts/{account_id}/images/v2" });
-    await expect(postGraphQL(server.origin, PAGE(300), {}, { signal: AbortSignal.timeout(450) })).rejects.toThrow();
+    await expect(postGraphQL(server.origin, PAGE(1000), {}, { signal: AbortSignal.timeout(450) })).rejects.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const calls = (await emulator.counts())[LIST_ROUTE] ?? 0;
     expect(calls).toBeGreaterThan(0);
-    expect(calls).toBeLessThanOrEqual(2);
+    expect(calls).toBeLessThanOrEqual(3);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await emulator.counts())[LIST_ROUTE]).toBe(calls);
     expectAlive();
   });
 
@@ -245,6 +233,26 @@ describe("a storm of clients that go away", () => {
     expectAlive();
     const blob = await fetch(`${server.origin}/images/${bigId}/blob`);
     expect((await blob.arrayBuffer()).byteLength).toBe(big.byteLength);
+  });
+
+  it("starts no new upstream call once a burst of clients has gone", async () => {
+    await emulator.reset();
+    await emulator.admin("POST", "/latency", { ms: 20 });
+    const controller = new AbortController();
+    const burst = Array.from({ length: 300 }, (_, i) =>
+      postGraphQL(server.origin, aliased(i), {}, { signal: controller.signal }).catch(() => undefined),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    controller.abort();
+    await Promise.all(burst);
+    const total = async () => Object.values(await emulator.counts()).reduce((a, b) => a + b, 0);
+    const atAbort = await total();
+    await waitForQuiet();
+    // Served whole, the burst costs 6,000 lookups; requests read before their client's close was
+    // seen may start one round of two, and nothing more.
+    expect(atAbort).toBeLessThan(600);
+    expect(await total()).toBeLessThan(600);
+    expectAlive();
   });
 
   it("starts no new upstream call for a client that leaves during a retry's back-off", async () => {
