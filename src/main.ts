@@ -37,6 +37,7 @@ const server = await startServer(app, {
 });
 // The URL is followed by a space so that it can be picked out of the JSON line.
 logger.info(`GraphiQL: ${new URL("/graphql", server.url)} (health: /health, readiness: /readiness)`);
+logger.info(`Federation gateways: ${new URL("/subgraph", server.url)} `);
 if (server.opsUrl) logger.info(`Ops endpoints (/metrics, /readiness, /health) on ${server.opsUrl} `);
 
 let stopping = false;
@@ -45,9 +46,14 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: finishing in-flight requests, then stopping.`);
+    const timeoutMs = config.shutdownTimeoutMs;
+    // Whatever still holds the event loop (an emulator call, a stuck exporter) must not keep the process.
+    setTimeout(() => process.exit(0), timeoutMs + 1000).unref();
+    const onForced = () => logger.warn(`Requests still running after ${timeoutMs} ms (SHUTDOWN_TIMEOUT_MS) are cut.`);
     void server
-      .close()
+      .close({ timeoutMs, onForced })
       .then(closeEmulator)
-      .then(() => process.exit(0));
+      .catch((error: unknown) => logger.error({ err: error }, "shutdown failed"))
+      .finally(() => process.exit(0));
   });
 }

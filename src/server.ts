@@ -1,4 +1,4 @@
-import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GraphQLError } from "graphql";
 import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql-yoga";
@@ -12,7 +12,7 @@ import { createLive } from "./live/index.ts";
 import { unauthenticated, useAuthentication, viewerOf } from "./plugins/authentication.ts";
 import { corsPolicy, useVaryOrigin } from "./plugins/cors.ts";
 import { deferStreamPlugins } from "./plugins/defer-stream.ts";
-import { useInputErrorCode } from "./plugins/input-error-code.ts";
+import { useInputErrorCode, YOGA_INPUT_CODES } from "./plugins/input-error-code.ts";
 import { limitPlugins } from "./plugins/limits.ts";
 import type { Metrics } from "./plugins/metrics.ts";
 import { createObservability } from "./plugins/observability.ts";
@@ -76,7 +76,8 @@ export interface App {
   metrics: Metrics | undefined;
   /** Completes open subscriptions, whose answers would otherwise keep the server from closing. */
   endSubscriptions(): void;
-  close(): Promise<void>;
+  /** `force`: upstream calls still running are cut instead of awaited. */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 export interface AppOptions {
@@ -160,9 +161,9 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     transport,
     metrics: observability.metrics,
     endSubscriptions: () => live.endStreams(),
-    close: async () => {
+    close: async ({ force = false } = {}) => {
       await live.close();
-      await transport.close();
+      await transport.close({ force });
       await observability.close();
     },
   };
@@ -172,9 +173,6 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
  * Upstream failures get their firm code; anything unexpected is masked, never explained. In
  * `forward` mode the upstream judges the caller's own token, so its refusal is UNAUTHENTICATED.
  */
-/** yoga's own codes for a request the caller got wrong; the contract has one code for them all. */
-const YOGA_INPUT_CODES = new Set(["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_REQUEST"]);
-
 function maskError(error: unknown, message: string, forward: boolean): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;
   const graphqlError = error instanceof GraphQLError ? error : undefined;
@@ -208,36 +206,64 @@ export interface RunningServer {
   server: Server;
   /** The ops listener's URL (`/metrics`, `/readiness`, `/health`), when it runs. */
   opsUrl: URL | undefined;
-  /** Stops accepting, lets in-flight requests finish, then closes the upstream pool. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets in-flight requests finish, then closes the upstream pool. Past
+   * `timeoutMs`, the connections still open are closed and upstream calls cut (and `onForced` told).
+   */
+  close(options?: { timeoutMs?: number; onForced?: () => void }): Promise<void>;
 }
+
+const SHUTTING_DOWN = JSON.stringify({ errors: [{ message: "The server is shutting down: retry the request." }] });
 
 export async function startServer(
   app: App,
   options: { host: string; port: number; ops?: { host: string; port: number } | undefined },
 ): Promise<RunningServer> {
-  const server = createHttpServer(app.yoga);
+  let closing = false;
+  // A request that arrives on a kept-alive connection after shutdown began is refused, not started.
+  const refusingWhenClosing =
+    (handle: (request: IncomingMessage, response: ServerResponse) => void) =>
+    (request: IncomingMessage, response: ServerResponse) => {
+      if (!closing) return handle(request, response);
+      response.writeHead(503, { "content-type": "application/json", connection: "close", "retry-after": "1" });
+      response.end(SHUTTING_DOWN);
+    };
+  const server = createHttpServer(refusingWhenClosing((request, response) => void app.yoga(request, response)));
   const url = await listen(server, options);
   // The same app, its requests marked as the ops listener's: useOpsAccess lets only them reach /metrics and /readiness.
   const opsContext: OpsServerContext = { opsListener: true };
-  const opsServer = options.ops && createHttpServer((req, res) => app.yoga(req, res, opsContext as never));
+  const opsServer =
+    options.ops &&
+    createHttpServer(refusingWhenClosing((request, response) => void app.yoga(request, response, opsContext as never)));
   const opsUrl = opsServer && options.ops ? await listen(opsServer, options.ops) : undefined;
-  const stop = (s: Server) => {
-    const closed = new Promise<void>((resolve) => s.close(() => resolve()));
-    s.closeIdleConnections();
-    // Answers that end later (subscriptions being completed) leave idle keep-alive connections behind.
-    const sweep = setInterval(() => s.closeIdleConnections(), 50);
-    return closed.finally(() => clearInterval(sweep));
-  };
+  const servers = opsServer ? [server, opsServer] : [server];
   return {
     url,
     server,
     opsUrl,
-    close: async () => {
-      const stopped = Promise.all([stop(server), opsServer && stop(opsServer)]);
+    close: async ({ timeoutMs = Number.POSITIVE_INFINITY, onForced } = {}) => {
+      closing = true;
+      const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      // A connection whose last response has just been written (or a subscription just completed) is idle
+      // from then on: close it too.
+      const sweep = setInterval(() => {
+        for (const s of servers) s.closeIdleConnections();
+      }, 50);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<false>((resolve) => {
+        if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      for (const s of servers) s.closeIdleConnections();
       app.endSubscriptions();
-      await stopped;
-      await app.close();
+      const inTime = await Promise.race([closed.then(() => true as const), late]);
+      clearInterval(sweep);
+      clearTimeout(timer);
+      if (!inTime) {
+        onForced?.();
+        for (const s of servers) s.closeAllConnections();
+        await closed;
+      }
+      await app.close({ force: !inTime });
     },
   };
 }

@@ -1,5 +1,14 @@
 import type { Plugin } from "graphql-yoga";
 
+/** yoga's own codes for a request the caller got wrong; the contract has one code for them all. */
+export const YOGA_INPUT_CODES: ReadonlySet<string> = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "REQUEST_ENTITY_TOO_LARGE",
+]);
+
 /**
  * A document that fails validation is the caller's mistake: it gets the contract's BAD_USER_INPUT
  * (DESIGN §4) instead of yoga's GRAPHQL_VALIDATION_FAILED, keeping yoga's HTTP 400.
