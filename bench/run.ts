@@ -1,8 +1,8 @@
 // npm run bench: the facade against the emulator (20 ms added latency), side by side with direct REST.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { startEmulator } from "../src/emulator/index.ts";
 import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
+import { startServerProcess } from "./server-process.ts";
 import { fiveMegabyteUploads, uploadMemory } from "./uploads.ts";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -27,7 +27,7 @@ for (const id of ["thumb", "hero"]) {
   });
 }
 
-const server = await startServerProcess();
+const server = await startServerProcess(emulator);
 const auth = { authorization: `Bearer ${emulator.token}` };
 const api = `/client/v4/accounts/${emulator.accountId}/images`;
 const gql = (query: string, variables: Record<string, unknown> = {}): LoadRequest => ({
@@ -276,7 +276,7 @@ async function measureUploadMemory(nodeArgs: string[], entry = "src/main.ts") {
   const growth: number[] = [];
   let fileBytes = 0;
   for (let i = 0; i < 3; i++) {
-    const fresh = await startServerProcess(nodeArgs, entry);
+    const fresh = await startServerProcess(emulator, nodeArgs, entry);
     try {
       const measured = await uploadMemory(fresh.origin, fresh.pid, emulator);
       growth.push(measured.peakGrowthMb);
@@ -286,38 +286,4 @@ async function measureUploadMemory(nodeArgs: string[], entry = "src/main.ts") {
     }
   }
   return { fileBytes, peakGrowthMb: growth };
-}
-
-async function startServerProcess(
-  nodeArgs: string[] = [],
-  entry = "src/main.ts",
-): Promise<{ process: ChildProcess; pid: number; origin: string }> {
-  const child = spawn(process.execPath, [...nodeArgs, entry], {
-    env: {
-      ...process.env,
-      CLOUDFLARE_API_TOKEN: emulator.token,
-      CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
-      CLOUDFLARE_API_BASE_URL: emulator.baseUrl,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      UPSTREAM_BUDGET: "1000000",
-      AUTH_MODE: "none",
-      ALLOW_UNAUTHENTICATED: "true",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const origin = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    const read = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /GraphiQL: (http:\/\/[^/\s]+)\/graphql/.exec(out);
-      if (!match?.[1]) return;
-      // From here on the server's request log lines are read and dropped, as a log shipper would take them.
-      child.stdout?.off("data", read).resume();
-      resolve(match[1]);
-    };
-    child.stdout?.on("data", read);
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  return { process: child, pid: child.pid as number, origin };
 }

@@ -46,7 +46,8 @@ export interface App {
   metrics: Metrics | undefined;
   /** Completes open subscriptions, whose answers would otherwise keep the server from closing. */
   endSubscriptions(): void;
-  close(): Promise<void>;
+  /** `force`: upstream calls still running are cut instead of awaited. */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 export interface AppOptions {
@@ -129,9 +130,9 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     transport,
     metrics: observability.metrics,
     endSubscriptions: () => live.endStreams(),
-    close: async () => {
+    close: async ({ force = false } = {}) => {
       await live.close();
-      await transport.close();
+      await transport.close({ force });
       await observability.close();
     },
   };

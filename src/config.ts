@@ -5,6 +5,8 @@ import { AUTH_MODES, type AuthSettings, parseApiKeys } from "./auth/index.ts";
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** On SIGTERM, how long requests in flight may take before their connections are closed. */
+  readonly shutdownTimeoutMs: number;
   /** Absent: the embedded emulator is started and used. */
   readonly upstream: UpstreamConfig | undefined;
   readonly budget: { readonly limit: number; readonly windowSeconds: number };
@@ -14,6 +16,8 @@ export interface Config {
     readonly uploadConnections: number;
     readonly connectTimeoutMs: number;
     readonly requestTimeoutMs: number;
+    /** One bound on an upstream call across all its tries. */
+    readonly deadlineMs: number;
     readonly retries: number;
     readonly retryBaseDelayMs: number;
     readonly maxRetryAfterSeconds: number;
@@ -116,6 +120,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const config: Config = {
     port: read.integer("PORT", 4000, 0, 65_535),
     host: read.string("HOST") ?? "127.0.0.1",
+    shutdownTimeoutMs: read.integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     upstream: token && accountId ? { baseUrl, accountId, token } : undefined,
     budget: {
       limit: read.integer("UPSTREAM_BUDGET", 1200, 1, 1_000_000),
@@ -126,6 +131,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       uploadConnections: read.integer("MAX_CONCURRENT_UPLOADS", 4, 1, 1024),
       connectTimeoutMs: read.integer("UPSTREAM_CONNECT_TIMEOUT_MS", 5_000, 1, 600_000),
       requestTimeoutMs: read.integer("UPSTREAM_TIMEOUT_MS", 30_000, 1, 600_000),
+      deadlineMs: read.integer("UPSTREAM_DEADLINE_MS", 10_000, 1, 600_000),
       retries: read.integer("UPSTREAM_RETRIES", 2, 0, 10),
       retryBaseDelayMs: read.integer("UPSTREAM_RETRY_BASE_DELAY_MS", 200, 0, 60_000),
       maxRetryAfterSeconds: read.integer("UPSTREAM_MAX_RETRY_AFTER_SECONDS", 5, 0, 600),

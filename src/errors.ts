@@ -197,7 +197,13 @@ export function refusalResponse(refusal: Refusal, status?: number): Response {
 }
 
 /** yoga's own codes for a request the caller got wrong; the contract has one code for them all. */
-const YOGA_INPUT_CODES = new Set(["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_REQUEST"]);
+const YOGA_INPUT_CODES: ReadonlySet<string> = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "REQUEST_ENTITY_TOO_LARGE",
+]);
 
 /**
  * yoga's `maskError`, and the masking of validation errors (useErrorPolicy): known failures get

@@ -37,7 +37,9 @@ const server = await startServer(app, {
   ops: ops.port === undefined ? undefined : { host: ops.host, port: ops.port },
 });
 // The URL is followed by a space so that it can be picked out of the JSON line.
-logger.info(`GraphiQL: ${new URL("/graphql", server.url)} (health: /health, readiness: /readiness)`);
+logger.info(
+  `GraphiQL: ${new URL("/graphql", server.url)} (gateways: /subgraph, health: /health, readiness: /readiness)`,
+);
 if (server.opsUrl) logger.info(`Ops endpoints (/metrics, /readiness, /health) on ${server.opsUrl} `);
 
 let stopping = false;
@@ -46,9 +48,14 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal}: finishing in-flight requests, then stopping.`);
+    const timeoutMs = config.shutdownTimeoutMs;
+    // Whatever still holds the event loop (an emulator call, a stuck exporter) must not keep the process.
+    setTimeout(() => process.exit(0), timeoutMs + 1000).unref();
+    const onForced = () => logger.warn(`Requests still running after ${timeoutMs} ms (SHUTDOWN_TIMEOUT_MS) are cut.`);
     void server
-      .close()
+      .close({ timeoutMs, onForced })
       .then(closeEmulator)
-      .then(() => process.exit(0));
+      .catch((error: unknown) => logger.error({ err: error }, "shutdown failed"))
+      .finally(() => process.exit(0));
   });
 }

@@ -1,4 +1,4 @@
-import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { App } from "./app.ts";
 import type { OpsServerContext } from "./plugins/use-ops-access.ts";
@@ -8,36 +8,67 @@ export interface RunningServer {
   server: Server;
   /** The ops listener's URL (`/metrics`, `/readiness`, `/health`), when it runs. */
   opsUrl: URL | undefined;
-  /** Stops accepting, lets in-flight requests finish, then closes the upstream pool. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets in-flight requests finish, then closes the upstream pool. Past
+   * `timeoutMs`, the connections still open are closed and upstream calls cut (and `onForced` told).
+   */
+  close(options?: { timeoutMs?: number; onForced?: () => void }): Promise<void>;
 }
+
+const SHUTTING_DOWN = JSON.stringify({ errors: [{ message: "The server is shutting down: retry the request." }] });
 
 export async function startServer(
   app: App,
   options: { host: string; port: number; ops?: { host: string; port: number } | undefined },
 ): Promise<RunningServer> {
-  const server = createHttpServer(app.yoga);
+  let closing = false;
+  // A request that arrives on a kept-alive connection after shutdown began is refused, not started.
+  const refusingWhenClosing =
+    (handle: (request: IncomingMessage, response: ServerResponse) => void) =>
+    (request: IncomingMessage, response: ServerResponse) => {
+      if (!closing) return handle(request, response);
+      response.writeHead(503, { "content-type": "application/json", connection: "close", "retry-after": "1" });
+      response.end(SHUTTING_DOWN);
+    };
+  const server = createHttpServer(refusingWhenClosing((request, response) => void app.yoga(request, response)));
   const url = await listen(server, options);
   // The same app, its requests marked as the ops listener's: useOpsAccess lets only them reach /metrics and /readiness.
   const opsServer =
-    options.ops && createHttpServer((req, res) => app.yoga(req, res, { opsListener: true } satisfies OpsServerContext));
+    options.ops &&
+    createHttpServer(
+      refusingWhenClosing(
+        (request, response) => void app.yoga(request, response, { opsListener: true } satisfies OpsServerContext),
+      ),
+    );
   const opsUrl = opsServer && options.ops ? await listen(opsServer, options.ops) : undefined;
-  const stop = (s: Server) => {
-    const closed = new Promise<void>((resolve) => s.close(() => resolve()));
-    s.closeIdleConnections();
-    // Answers that end later (subscriptions being completed) leave idle keep-alive connections behind.
-    const sweep = setInterval(() => s.closeIdleConnections(), 50);
-    return closed.finally(() => clearInterval(sweep));
-  };
+  const servers = opsServer ? [server, opsServer] : [server];
   return {
     url,
     server,
     opsUrl,
-    close: async () => {
-      const stopped = Promise.all([stop(server), opsServer && stop(opsServer)]);
+    close: async ({ timeoutMs = Number.POSITIVE_INFINITY, onForced } = {}) => {
+      closing = true;
+      const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      // A connection whose last response has just been written (or a subscription just completed) is idle
+      // from then on: close it too.
+      const sweep = setInterval(() => {
+        for (const s of servers) s.closeIdleConnections();
+      }, 50);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<false>((resolve) => {
+        if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      for (const s of servers) s.closeIdleConnections();
       app.endSubscriptions();
-      await stopped;
-      await app.close();
+      const inTime = await Promise.race([closed.then(() => true as const), late]);
+      clearInterval(sweep);
+      clearTimeout(timer);
+      if (!inTime) {
+        onForced?.();
+        for (const s of servers) s.closeAllConnections();
+        await closed;
+      }
+      await app.close({ force: !inTime });
     },
   };
 }

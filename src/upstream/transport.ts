@@ -26,6 +26,11 @@ export interface TransportOptions {
   connectTimeoutMs: number;
   /** Time to the response headers, and between body chunks. */
   requestTimeoutMs: number;
+  /**
+   * One bound on a call across all its tries and back-offs, up to its answer (a stream's headers).
+   * Calls that send a streamed body (uploads) are bounded by the idle timeouts instead.
+   */
+  deadlineMs: number;
   /** Retries of idempotent calls on 5xx, 429 and connection failures. */
   retries: number;
   retryBaseDelayMs: number;
@@ -68,6 +73,7 @@ interface Envelope {
 }
 
 interface InFlight {
+  key: string;
   promise: Promise<unknown>;
   controller: AbortController;
   waiters: number;
@@ -103,6 +109,8 @@ export class Transport {
 
   /** Calls a JSON endpoint and returns the envelope's `result`. Identical concurrent GETs share one call. */
   json(request: UpstreamRequest): Promise<unknown> {
+    // A caller that has gone starts nothing: not even a shared call it would leave at once.
+    if (request.signal?.aborted) return Promise.reject(aborted(request.route));
     if (request.method !== "GET") {
       // A GET that began before a write may answer the old state: later readers must not join it.
       return this.#withRetries(request, (signal) => this.#once(request, signal, readEnvelope)).finally(() =>
@@ -114,11 +122,13 @@ export class Transport {
 
   /** Calls an endpoint that answers raw bytes (the blob). Not coalesced: each caller gets its own stream. */
   stream(request: UpstreamRequest): Promise<StreamedAnswer> {
+    if (request.signal?.aborted) return Promise.reject(aborted(request.route));
     return this.#withRetries(request, (signal) => this.#once(request, signal, readStream));
   }
 
-  async close(): Promise<void> {
-    await Promise.all([this.#pool.close(), this.#uploadPool.close()]);
+  /** Waits for calls in flight, or with `force` cuts them. */
+  async close({ force = false }: { force?: boolean } = {}): Promise<void> {
+    await Promise.all([this.#pool, this.#uploadPool].map((pool) => (force ? pool.destroy() : pool.close())));
   }
 
   #coalesced(request: UpstreamRequest): Promise<unknown> {
@@ -128,12 +138,11 @@ export class Transport {
       this.#options.onEvent?.({ type: "coalesced", route: request.route });
     } else {
       const controller = new AbortController();
-      const promise = this.#withRetries({ ...request, signal: controller.signal }, (signal) =>
-        this.#once(request, signal, readEnvelope),
-      ).finally(() => {
+      const shared = { ...request, signal: controller.signal };
+      const promise = this.#withRetries(shared, (signal) => this.#once(shared, signal, readEnvelope)).finally(() => {
         if (this.#inFlight.get(key) === flight) this.#inFlight.delete(key);
       });
-      flight = { promise, controller, waiters: 0 };
+      flight = { key, promise, controller, waiters: 0 };
       this.#inFlight.set(key, flight);
     }
     return this.#wait(flight, request);
@@ -147,11 +156,14 @@ export class Transport {
     return new Promise((resolve, reject) => {
       const leave = () => {
         flight.waiters -= 1;
-        if (flight.waiters === 0) flight.controller.abort();
+        if (flight.waiters === 0) {
+          // A later caller must start afresh, not join a call that is being cancelled.
+          if (this.#inFlight.get(flight.key) === flight) this.#inFlight.delete(flight.key);
+          flight.controller.abort();
+        }
         reject(aborted(request.route));
       };
-      if (signal.aborted) return leave();
-      signal.addEventListener("abort", leave, { once: true });
+      // Attached before the caller may leave: the shared call's failure is always someone's to handle.
       flight.promise.then(
         (value) => {
           signal.removeEventListener("abort", leave);
@@ -162,15 +174,35 @@ export class Transport {
           reject(error);
         },
       );
+      if (signal.aborted) leave();
+      else signal.addEventListener("abort", leave, { once: true });
     });
   }
 
-  async #withRetries<T>(
-    request: UpstreamRequest,
-    attempt: (signal: AbortSignal | undefined) => Promise<T>,
-  ): Promise<T> {
+  async #withRetries<T>(request: UpstreamRequest, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const idempotent = request.method === "GET";
+    const deadline = new AbortController();
+    const bounded = request.body === undefined;
+    const endsAt = bounded ? performance.now() + this.#options.deadlineMs : Number.POSITIVE_INFINITY;
+    const timer = bounded ? setTimeout(() => deadline.abort(DEADLINE), this.#options.deadlineMs) : undefined;
+    const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
+    try {
+      return await this.#tries(request, attempt, signal, endsAt, idempotent);
+    } finally {
+      // Cleared once the answer is in: a streamed body is then bounded by the idle timeout alone.
+      clearTimeout(timer);
+    }
+  }
+
+  async #tries<T>(
+    request: UpstreamRequest,
+    attempt: (signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal,
+    endsAt: number,
+    idempotent: boolean,
+  ): Promise<T> {
     for (let tries = 0; ; tries++) {
+      if (signal.aborted) throw failureOfSignal(signal, request.route);
       const grant = this.#options.budget.take();
       if (!grant.ok) {
         this.#options.onEvent?.({ type: "budget-refused", route: request.route });
@@ -182,15 +214,16 @@ export class Transport {
         );
       }
       try {
-        return await attempt(request.signal);
+        return await attempt(signal);
       } catch (error) {
         const delay = idempotent && tries < this.#options.retries ? this.#retryDelay(error, tries) : undefined;
-        if (delay === undefined || request.signal?.aborted) throw error;
+        // A back-off that would end past the deadline is not started: the caller gets the failure now.
+        if (delay === undefined || signal.aborted || performance.now() + delay >= endsAt) throw error;
         this.#options.onEvent?.({ type: "retry", method: request.method, route: request.route, attempt: tries + 1 });
         try {
-          await sleep(delay, undefined, { signal: request.signal });
+          await sleep(delay, undefined, { signal });
         } catch {
-          throw aborted(request.route);
+          throw failureOfSignal(signal, request.route);
         }
       }
     }
@@ -209,7 +242,7 @@ export class Transport {
 
   async #once<T>(
     request: UpstreamRequest,
-    signal: AbortSignal | undefined,
+    signal: AbortSignal,
     read: (answer: RawAnswer, request: UpstreamRequest) => Promise<T>,
   ): Promise<T> {
     const started = performance.now();
@@ -235,7 +268,7 @@ export class Transport {
       });
       answer = { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (error) {
-      const failure = signal?.aborted ? aborted(request.route) : unavailable(request.route, error);
+      const failure = signal.aborted ? failureOfSignal(signal, request.route) : unavailable(request.route, error);
       this.#report(request, started, failure);
       throw failure;
     }
@@ -248,8 +281,8 @@ export class Transport {
       const failure =
         error instanceof UpstreamError
           ? error
-          : signal?.aborted
-            ? aborted(request.route)
+          : signal.aborted
+            ? failureOfSignal(signal, request.route)
             : unavailable(request.route, error);
       if (failure instanceof UpstreamRateLimitedError && !failure.local) this.#options.budget.block(failure.retryAfter);
       this.#report(request, started, failure, answer.status);
@@ -323,6 +356,16 @@ function retryAfterSeconds(value: string | undefined): number | undefined {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The abort reason of a call's deadline, told apart from its caller going away. */
+const DEADLINE = Symbol("upstream deadline");
+
+function failureOfSignal(signal: AbortSignal, route: string): UpstreamError {
+  if (signal.reason === DEADLINE) {
+    return new UpstreamUnavailableError(`Cloudflare Images ${route} did not answer before the deadline`, route);
+  }
+  return aborted(route);
 }
 
 function aborted(route: string): UpstreamAbortedError {

@@ -96,6 +96,7 @@ describe("the transport's retries", () => {
       uploadConnections: 1,
       connectTimeoutMs: 5000,
       requestTimeoutMs: 10_000,
+      deadlineMs: 10_000,
       retries: 2,
       retryBaseDelayMs: 1,
       maxRetryAfterSeconds: 5,

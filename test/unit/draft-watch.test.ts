@@ -18,6 +18,7 @@ beforeAll(async () => {
     uploadConnections: 1,
     connectTimeoutMs: 5000,
     requestTimeoutMs: 10_000,
+    deadlineMs: 10_000,
     retries: 0,
     retryBaseDelayMs: 1,
     maxRetryAfterSeconds: 5,

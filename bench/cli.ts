@@ -1,0 +1,16 @@
+// npm run bench [-- <scenario> [options]]: the default benchmark, or one of the long runs.
+const USAGE = `Usage: npm run bench [-- <scenario> [options]]
+
+  (none)                 facade vs direct REST, side by side (bench/run.ts)
+  soak [--minutes <n>]   mixed browsing and writes for n minutes (default 10): RSS over time, errors
+  fuzz [--requests <n>]  n generated hostile or broken requests (default 10000): no answer >= 500, data unchanged
+`;
+
+const [scenario] = process.argv.slice(2);
+if (scenario === undefined) await import("./run.ts");
+else if (scenario === "soak") await import("./soak.ts");
+else if (scenario === "fuzz") await import("./fuzz.ts");
+else {
+  console.error(USAGE);
+  process.exit(scenario === "--help" || scenario === "-h" ? 0 : 1);
+}

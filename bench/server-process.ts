@@ -1,0 +1,50 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import type { RunningEmulator } from "../src/emulator/index.ts";
+
+export interface BenchServer {
+  process: ChildProcess;
+  pid: number;
+  origin: string;
+}
+
+/**
+ * `src/main.ts` (or `entry`) as a process against `emulator`, with a budget no benchmark spends.
+ * Its output after the start line goes to `onOutput`, or is dropped.
+ */
+export async function startServerProcess(
+  emulator: RunningEmulator,
+  nodeArgs: string[] = [],
+  entry = "src/main.ts",
+  onOutput?: (chunk: string) => void,
+): Promise<BenchServer> {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
+    env: {
+      ...process.env,
+      CLOUDFLARE_API_TOKEN: emulator.token,
+      CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
+      CLOUDFLARE_API_BASE_URL: emulator.baseUrl,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      UPSTREAM_BUDGET: "1000000",
+      AUTH_MODE: "none",
+      ALLOW_UNAUTHENTICATED: "true",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const origin = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const read = (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /GraphiQL: (http:\/\/[^/\s]+)\/graphql/.exec(out);
+      if (!match?.[1]) return;
+      // From here on the server's request log lines are read and dropped, as a log shipper would take them.
+      child.stdout?.off("data", read);
+      if (onOutput) child.stdout?.on("data", (more: Buffer) => onOutput(more.toString()));
+      else child.stdout?.resume();
+      resolve(match[1]);
+    };
+    child.stdout?.on("data", read);
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  return { process: child, pid: child.pid as number, origin };
+}

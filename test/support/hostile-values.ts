@@ -1,0 +1,43 @@
+/** The ingredients of hostile requests: strings and values that have broken servers before. */
+export const JSON_TYPE = { "content-type": "application/json" };
+export const NASTY_STRINGS = [
+  "",
+  " ",
+  "\u0000",
+  "%00",
+  "../../etc/passwd",
+  "a/b/../c",
+  "ünïcødé-🙂",
+  "\ud800",
+  "'; DROP TABLE images; --",
+  "<script>alert(1)</script>",
+  "$" + "{jndi:ldap://x}",
+  "%zz",
+  "null",
+  "undefined",
+  "__proto__",
+  "constructor",
+  "x".repeat(5000),
+  "-1",
+  "1e309",
+  "\r\nx-injected: 1",
+];
+export const NASTY_VALUES: unknown[] = [
+  null,
+  true,
+  0,
+  -1,
+  2 ** 31,
+  2 ** 53 + 1,
+  1.5,
+  Number.MAX_VALUE,
+  "",
+  "ten",
+  [],
+  [null],
+  {},
+  { __proto__: { polluted: true } },
+  { a: { b: { c: { d: { e: {} } } } } },
+  "x".repeat(3000),
+];
+export const OPERATORS = ["eq", "in", "gt", "lt", "ne", "EQ", "", "$where", "eq]", "neq"];
