@@ -36,7 +36,9 @@ const server = await startServer(app, {
   ops: ops.port === undefined ? undefined : { host: ops.host, port: ops.port },
 });
 // The URL is followed by a space so that it can be picked out of the JSON line.
-logger.info(`GraphiQL: ${new URL("/graphql", server.url)} (gateways: /subgraph, health: /health, readiness: /readiness)`);
+logger.info(
+  `GraphiQL: ${new URL("/graphql", server.url)} (gateways: /subgraph, health: /health, readiness: /readiness)`,
+);
 if (server.opsUrl) logger.info(`Ops endpoints (/metrics, /readiness, /health) on ${server.opsUrl} `);
 
 let stopping = false;
