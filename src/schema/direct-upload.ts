@@ -1,6 +1,6 @@
 import { builder } from "./builder.ts";
 import { ImageRef } from "./image.ts";
-import { COMMON_ERRORS, ConflictError, ValidationError } from "./mutation-errors.ts";
+import { COMMON_ERRORS, ConflictError, resultUnion, ValidationError } from "./mutation-errors.ts";
 import { checkImageFields } from "./mutation-input.ts";
 import { runMutation } from "./run-mutation.ts";
 
@@ -52,11 +52,7 @@ builder.mutationField("createDirectUpload", (t) =>
     type: CreateDirectUploadPayload,
     description: "A draft image and a one-time URL a browser uploads its file to directly.",
     args: { input: t.arg({ type: CreateDirectUploadInput, required: true }) },
-    errors: {
-      types: [...DIRECT_UPLOAD_ERRORS],
-      directResult: true,
-      union: { name: "CreateDirectUploadResult" },
-    },
+    errors: resultUnion("CreateDirectUploadResult", DIRECT_UPLOAD_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const fields = checkImageFields(input);
       const now = Date.now();

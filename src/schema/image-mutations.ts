@@ -2,7 +2,7 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Image, ImageUpdate } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { ImageRef } from "./image.ts";
-import { CHANGE_ERRORS, ValidationError } from "./mutation-errors.ts";
+import { CHANGE_ERRORS, resultUnion, ValidationError } from "./mutation-errors.ts";
 import { checkCreator, checkImageId, checkMetadata, isCustomImageId } from "./mutation-input.ts";
 import { runMutation } from "./run-mutation.ts";
 
@@ -50,7 +50,7 @@ builder.mutationFields((t) => ({
   updateImage: t.field({
     type: UpdateImagePayload,
     args: { input: t.arg({ type: UpdateImageInput, required: true }) },
-    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "UpdateImageResult" } },
+    errors: resultUnion("UpdateImageResult", CHANGE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const imageId = checkImageId(String(input.imageId), ["input", "imageId"]);
       const update: ImageUpdate = {};
@@ -81,7 +81,7 @@ builder.mutationFields((t) => ({
   deleteImage: t.field({
     type: DeleteImagePayload,
     args: { input: t.arg({ type: DeleteImageInput, required: true }) },
-    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteImageResult" } },
+    errors: resultUnion("DeleteImageResult", CHANGE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const imageId = checkImageId(String(input.imageId), ["input", "imageId"]);
       await runMutation(

@@ -219,6 +219,11 @@ function suffix(detail: string): string {
   return detail ? `: ${detail}` : ".";
 }
 
+/** A mutation's result: its payload itself, or one of its typed errors, as the union `name`. */
+export function resultUnion(name: string, types: readonly (new (...args: never[]) => Error)[]) {
+  return { types: [...types], directResult: true as const, union: { name } };
+}
+
 /** The typed errors every mutation may answer, besides its own. */
 export const COMMON_ERRORS = [ValidationError, UpstreamRefusalError] as const;
 /** Those of a change to something that exists. */

@@ -1,7 +1,7 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { SigningKey } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
-import { CHANGE_ERRORS, COMMON_ERRORS, ConflictError } from "./mutation-errors.ts";
+import { CHANGE_ERRORS, COMMON_ERRORS, ConflictError, resultUnion } from "./mutation-errors.ts";
 import { checkName } from "./mutation-input.ts";
 import { runMutation } from "./run-mutation.ts";
 import { SigningKeyRef } from "./signing-key.ts";
@@ -59,11 +59,7 @@ builder.mutationFields((t) => ({
     skipTypeScopes: true,
     authScopes: { "keys:write": true },
     args: { input: t.arg({ type: CreateSigningKeyInput, required: true }) },
-    errors: {
-      types: [...CREATE_ERRORS],
-      directResult: true,
-      union: { name: "CreateSigningKeyResult" },
-    },
+    errors: resultUnion("CreateSigningKeyResult", CREATE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const name = checkName(input.name, MAX_KEY_NAME_CHARS, "signing key", ["input", "name"]);
       // The upstream's PUT silently replaces an existing key, which breaks every URL signed with it.
@@ -82,7 +78,7 @@ builder.mutationFields((t) => ({
     skipTypeScopes: true,
     authScopes: { "keys:write": true },
     args: { input: t.arg({ type: DeleteSigningKeyInput, required: true }) },
-    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteSigningKeyResult" } },
+    errors: resultUnion("DeleteSigningKeyResult", CHANGE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const remaining = await runMutation(ctx, target(input.name, true), (api) => api.keys.delete(input.name));
       return { name: input.name, remaining };

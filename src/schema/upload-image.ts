@@ -9,6 +9,7 @@ import {
   ConflictError,
   fileTooLarge,
   LimitExceededError,
+  resultUnion,
   UnsupportedImageError,
   ValidationError,
 } from "./mutation-errors.ts";
@@ -40,11 +41,7 @@ builder.mutationField("uploadImage", (t) =>
     type: UploadImagePayload,
     description: "Uploads an image from a file (streamed to the upstream) or from a URL.",
     args: { input: t.arg({ type: UploadImageInput, required: true }) },
-    errors: {
-      types: [...UPLOAD_ERRORS],
-      directResult: true,
-      union: { name: "UploadImageResult" },
-    },
+    errors: resultUnion("UploadImageResult", UPLOAD_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       if ((input.file == null) === (input.url == null)) {
         const both = input.file != null;

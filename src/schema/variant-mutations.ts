@@ -7,6 +7,7 @@ import {
   ConflictError,
   LimitExceededError,
   MAX_VARIANTS,
+  resultUnion,
   ValidationError,
   variantLimit,
 } from "./mutation-errors.ts";
@@ -90,11 +91,7 @@ builder.mutationFields((t) => ({
     type: variantPayload("CreateVariantPayload"),
     extensions: { [UPSTREAM_CALLS]: { calls: 1, shared: ["variants"] } },
     args: { input: t.arg({ type: CreateVariantInput, required: true }) },
-    errors: {
-      types: [...CREATE_ERRORS],
-      directResult: true,
-      union: { name: "CreateVariantResult" },
-    },
+    errors: resultUnion("CreateVariantResult", CREATE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const name = checkName(input.name, MAX_VARIANT_NAME_CHARS, "variant", ["input", "name"]);
       const options = checkOptions(input.options);
@@ -117,7 +114,7 @@ builder.mutationFields((t) => ({
   updateVariant: t.field({
     type: variantPayload("UpdateVariantPayload"),
     args: { input: t.arg({ type: UpdateVariantInput, required: true }) },
-    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "UpdateVariantResult" } },
+    errors: resultUnion("UpdateVariantResult", CHANGE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const options = checkOptions(input.options);
       const change = {
@@ -133,7 +130,7 @@ builder.mutationFields((t) => ({
   deleteVariant: t.field({
     type: DeleteVariantPayload,
     args: { input: t.arg({ type: DeleteVariantInput, required: true }) },
-    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteVariantResult" } },
+    errors: resultUnion("DeleteVariantResult", CHANGE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       if (input.name === PUBLIC_VARIANT) {
         throw new ValidationError("The public variant cannot be deleted.", ["input", "name"]);
