@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GraphQLError } from "graphql";
 import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
-import { createAuthenticator } from "./auth/index.ts";
+import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
 import { useBlobRoute } from "./blob-route.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
@@ -94,6 +95,10 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const transport = new Transport({
     baseUrl: upstream.baseUrl,
     budget,
+    batch:
+      config.upstreamBatch === "auto" && upstream.batchBaseUrl
+        ? { baseUrl: upstream.batchBaseUrl, accountId: upstream.accountId, token: upstream.token }
+        : undefined,
     ...config.http,
     onEvent: (event) => {
       observability.onUpstreamEvent(event);
@@ -101,7 +106,8 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     },
   });
   // In `forward` mode a caller's own Cloudflare token; otherwise (and for readiness) the server's.
-  const apiFor = (token?: string) => createImagesApi(transport, upstream.accountId, token ?? upstream.token);
+  const apiFor = (token?: string, caller?: string) =>
+    createImagesApi(transport, upstream.accountId, token ?? upstream.token, caller);
   const serverApi = apiFor();
   const authenticate = createAuthenticator(config.auth);
   const { limits } = config;
@@ -110,9 +116,13 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const live = createLive(config.live);
   const yoga = createYoga<Record<string, never>, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema : clientSchema),
-    context: ({ request }) => {
+    context: (initial) => {
+      const { request } = initial;
       const viewer = viewerOf(request);
-      const api = apiFor(viewer.upstreamToken);
+      const api = apiFor(
+        viewer.upstreamToken,
+        callerOf(viewer, config.auth.mode, initial as { req?: IncomingMessage }),
+      );
       return createContext({
         api,
         config,
@@ -151,7 +161,10 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         maxBodyBytes: limits.maxUploadBytes + limits.maxBodyBytes,
         idleTimeoutMs: limits.uploadIdleTimeoutMs,
       }),
-      useBlobRoute({ authenticate, apiFor: (viewer) => apiFor(viewer.upstreamToken) }),
+      useBlobRoute({
+        authenticate,
+        apiFor: (viewer) => apiFor(viewer.upstreamToken, callerOf(viewer, config.auth.mode, {})),
+      }),
       useReadiness({ api: serverApi, budget, cacheSeconds: config.observability.readinessCacheSeconds }),
       ...(limits.graphiql ? [useGalleryRoute()] : []),
     ],
@@ -167,6 +180,27 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
       await observability.close();
     },
   };
+}
+
+/**
+ * Who spends the upstream budget, for fair shares: the API key's name or the JWT's subject; with
+ * auth off, the client's address; in `forward` mode, a fingerprint of the caller's own token.
+ */
+function callerOf(
+  viewer: Viewer,
+  mode: AuthSettings["mode"],
+  serverContext: { req?: IncomingMessage },
+): string | undefined {
+  if (mode === "forward")
+    return `token:${createHash("sha256")
+      .update(viewer.upstreamToken ?? "")
+      .digest("base64url")
+      .slice(0, 16)}`;
+  if (mode === "none") {
+    const address = serverContext.req?.socket.remoteAddress;
+    return address === undefined ? undefined : `address:${address}`;
+  }
+  return `${mode}:${viewer.name}`;
 }
 
 /**
