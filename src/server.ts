@@ -27,7 +27,7 @@ import { InMemoryTokenChainMemo } from "./schema/token-chain.ts";
 import { useStreamingUploads } from "./uploads/use-streaming-uploads.ts";
 import {
   createImagesApi,
-  RequestBudget,
+  SharedBudget,
   Transport,
   type TransportEvent,
   UpstreamAuthenticationError,
@@ -90,7 +90,16 @@ export interface AppOptions {
 /** The GraphQL application, with no side effects: tests can call `yoga.fetch` without a port. */
 export function createApp(config: Config, upstream: UpstreamConfig, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger("silent");
-  const budget = new RequestBudget(config.budget);
+  const budget = new SharedBudget({
+    ...config.budget,
+    accountId: upstream.accountId,
+    onDegraded: (degraded) =>
+      degraded
+        ? logger.warn(
+            "Redis is out of reach: this replica keeps to its share of the upstream budget (UPSTREAM_REPLICAS).",
+          )
+        : logger.info("Redis is back: the upstream budget is shared again."),
+  });
   const observability = createObservability(config.observability, { logger, budget });
   const transport = new Transport({
     baseUrl: upstream.baseUrl,
@@ -177,6 +186,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     close: async ({ force = false } = {}) => {
       await live.close();
       await transport.close({ force });
+      await budget.close();
       await observability.close();
     },
   };

@@ -12,6 +12,7 @@ export type { DirectUploadRequest } from "./direct-uploads.ts";
 export * from "./errors.ts";
 export * from "./images.ts";
 export type { StreamedFile } from "./multipart.ts";
+export { SharedBudget, type SharedBudgetOptions } from "./shared-budget.ts";
 export { Transport, type TransportEvent, type TransportOptions } from "./transport.ts";
 export * from "./wire.ts";
 
