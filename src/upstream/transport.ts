@@ -1,6 +1,5 @@
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Pool } from "undici";
 import {
   aborted,
   DEADLINE,
@@ -12,8 +11,6 @@ import {
   readStream,
   unavailable,
 } from "./answers.ts";
-import { BatchTokenSource } from "./batch-token.ts";
-import { BatchWindow } from "./batch-window.ts";
 import type { UpstreamBudget } from "./budget.ts";
 import {
   UpstreamAuthenticationError,
@@ -22,6 +19,7 @@ import {
   UpstreamServerError,
   UpstreamUnavailableError,
 } from "./errors.ts";
+import { BatchHost, type BatchHostOptions, closeHost, createHost, type Host, type Target } from "./hosts.ts";
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
@@ -50,20 +48,9 @@ export interface TransportOptions {
   onEvent?: (event: TransportEvent) => void;
 }
 
-export interface BatchHostOptions {
-  /** e.g. `https://batch.imagedelivery.net`. */
-  baseUrl: string;
-  /** The account whose batch tokens are fetched, and the API token they are fetched with. */
-  accountId: string;
-  token: string;
-  /** Requests per second per batch token (the upstream's 200). */
-  perSecond?: number;
-  /** How long a call may wait for a slot in that second before it is refused. */
-  maxWaitMs?: number;
-}
-
 /** `batch`: the call went to the batch host, outside the global window. */
 export type UpstreamHost = "global" | "batch";
+export type { BatchHostOptions };
 
 export type TransportEvent =
   | { type: "response"; method: HttpMethod; route: string; status: number; durationMs: number; host: UpstreamHost }
@@ -94,39 +81,6 @@ export interface StreamedAnswer {
   body: AsyncIterable<Uint8Array>;
 }
 
-interface Host {
-  name: UpstreamHost;
-  basePath: string;
-  pool: Pool;
-  uploadPool: Pool;
-}
-
-/** Where one try goes, with which credential. */
-interface Target {
-  host: Host;
-  path: string;
-  token: string;
-}
-
-interface BatchHost extends Host {
-  serverToken: string;
-  tokens: BatchTokenSource;
-  window: BatchWindow;
-  maxWaitMs: number;
-}
-
-const BATCH_TOKEN_ROUTE = "/accounts/{account_id}/images/v1/batch_token";
-
-/** What the batch host serves, by method and global route template; its paths drop `/accounts/{account_id}`. */
-const BATCH_ROUTES = new Set([
-  "GET /accounts/{account_id}/images/v1/{image_id}",
-  "PATCH /accounts/{account_id}/images/v1/{image_id}",
-  "DELETE /accounts/{account_id}/images/v1/{image_id}",
-  "POST /accounts/{account_id}/images/v1",
-  "GET /accounts/{account_id}/images/v2",
-  "POST /accounts/{account_id}/images/v2/direct_upload",
-]);
-
 interface InFlight {
   key: string;
   promise: Promise<unknown>;
@@ -146,23 +100,9 @@ export class Transport {
 
   constructor(options: TransportOptions) {
     this.#options = options;
-    this.#global = this.#host("global", options.baseUrl);
+    this.#global = createHost("global", options.baseUrl, options);
     const batch = options.batch;
-    if (batch) {
-      const tokenRequest: UpstreamRequest = {
-        method: "GET",
-        route: BATCH_TOKEN_ROUTE,
-        path: `/accounts/${encodeURIComponent(batch.accountId)}/images/v1/batch_token`,
-        token: batch.token,
-      };
-      this.#batch = {
-        ...this.#host("batch", batch.baseUrl),
-        serverToken: batch.token,
-        tokens: new BatchTokenSource({ fetchToken: () => this.json(tokenRequest) }),
-        window: new BatchWindow({ limit: batch.perSecond }),
-        maxWaitMs: batch.maxWaitMs ?? 2000,
-      };
-    }
+    if (batch) this.#batch = new BatchHost(batch, options, (tokenRequest) => this.json(tokenRequest));
   }
 
   get budget(): UpstreamBudget {
@@ -171,23 +111,7 @@ export class Transport {
 
   /** Batch tokens fetched so far (0 when the batch host is not used). */
   get batchTokenFetches(): number {
-    return this.#batch?.tokens.fetches ?? 0;
-  }
-
-  #host(name: UpstreamHost, baseUrl: string): Host {
-    const options = this.#options;
-    const url = new URL(baseUrl);
-    const timeouts = {
-      connectTimeout: options.connectTimeoutMs,
-      headersTimeout: options.requestTimeoutMs,
-      bodyTimeout: options.requestTimeoutMs,
-    };
-    return {
-      name,
-      basePath: url.pathname.replace(/\/$/, ""),
-      pool: new Pool(url.origin, { connections: options.connections, ...timeouts }),
-      uploadPool: new Pool(url.origin, { connections: options.uploadConnections, ...timeouts }),
-    };
+    return this.#batch?.tokenFetches ?? 0;
   }
 
   /** Calls a JSON endpoint and returns the envelope's `result`. Identical concurrent GETs share one call. */
@@ -211,9 +135,8 @@ export class Transport {
 
   /** Waits for calls in flight, or with `force` cuts them. */
   async close({ force = false }: { force?: boolean } = {}): Promise<void> {
-    const hosts = this.#batch ? [this.#global, this.#batch] : [this.#global];
-    const pools = hosts.flatMap((host) => [host.pool, host.uploadPool]);
-    await Promise.all(pools.map((pool) => (force ? pool.destroy() : pool.close())));
+    const hosts = this.#batch ? [this.#global, this.#batch.host] : [this.#global];
+    await Promise.all(hosts.map((host) => closeHost(host, force)));
   }
 
   #coalesced(request: UpstreamRequest): Promise<unknown> {
@@ -302,7 +225,7 @@ export class Transport {
         return await attempt(signal, target);
       } catch (error) {
         if (target.host.name === "batch" && error instanceof UpstreamAuthenticationError) {
-          this.#batch?.tokens.refused(target.token);
+          this.#batch?.refused(target.token);
           batchRefusals += 1;
           // A streamed body is gone once sent: that call fails, the next one gets a fresh token.
           if (request.body !== undefined) throw error;
@@ -325,22 +248,17 @@ export class Transport {
   /** The batch host with a token and a slot in its second, when it serves this call; else undefined. */
   async #batchTarget(request: UpstreamRequest, signal: AbortSignal, endsAt: number): Promise<Target | undefined> {
     const batch = this.#batch;
-    // Batch tokens belong to the server's own API token; a forwarded caller token uses the global API.
-    if (!batch || request.token !== batch.serverToken) return undefined;
-    if (!BATCH_ROUTES.has(`${request.method} ${request.route}`)) return undefined;
-    const token = await batch.tokens.token();
-    if (token === undefined) return undefined;
-    if (!(await batch.window.take(token, Math.min(endsAt, performance.now() + batch.maxWaitMs), signal))) {
-      if (signal.aborted) throw failureOfSignal(signal, request.route);
-      this.#options.onEvent?.({ type: "budget-refused", route: request.route });
-      throw new UpstreamRateLimitedError(
-        `Cloudflare Images ${request.route} not called: the batch host's requests per second are spent`,
-        request.route,
-        1,
-        { local: true },
-      );
-    }
-    return { host: batch, path: request.path.replace(/^\/accounts\/[^/]+/, ""), token };
+    if (!batch?.serves(request)) return undefined;
+    const target = await batch.target(request, signal, endsAt);
+    if (target !== "busy") return target;
+    if (signal.aborted) throw failureOfSignal(signal, request.route);
+    this.#options.onEvent?.({ type: "budget-refused", route: request.route });
+    throw new UpstreamRateLimitedError(
+      `Cloudflare Images ${request.route} not called: the batch host's requests per second are spent`,
+      request.route,
+      1,
+      { local: true },
+    );
   }
 
   /** The global API, once the shared budget (and the caller's share of it) grants the call. */
