@@ -20,6 +20,7 @@ import {
   UpstreamUnavailableError,
 } from "./errors.ts";
 import { BatchHost, type BatchHostOptions, closeHost, createHost, type Host, type Target } from "./hosts.ts";
+import { InFlightCalls } from "./in-flight.ts";
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
@@ -81,13 +82,6 @@ export interface StreamedAnswer {
   body: AsyncIterable<Uint8Array>;
 }
 
-interface InFlight {
-  key: string;
-  promise: Promise<unknown>;
-  controller: AbortController;
-  waiters: number;
-}
-
 /**
  * The one path every upstream call takes: auth header, envelope unwrap, typed errors, timeouts,
  * retries of idempotent calls, the request budget, and coalescing of identical in-flight GETs.
@@ -96,7 +90,7 @@ export class Transport {
   readonly #options: TransportOptions;
   readonly #global: Host;
   readonly #batch: BatchHost | undefined;
-  readonly #inFlight = new Map<string, InFlight>();
+  readonly #inFlight = new InFlightCalls();
 
   constructor(options: TransportOptions) {
     this.#options = options;
@@ -141,51 +135,13 @@ export class Transport {
 
   #coalesced(request: UpstreamRequest): Promise<unknown> {
     const key = `${fingerprint(request.token)} ${request.path}?${request.query?.toString() ?? ""}`;
-    let flight = this.#inFlight.get(key);
-    if (flight) {
-      this.#options.onEvent?.({ type: "coalesced", route: request.route });
-    } else {
-      const controller = new AbortController();
-      const shared = { ...request, signal: controller.signal };
-      const promise = this.#withRetries(shared, (signal, target) =>
-        this.#once(shared, target, signal, readEnvelope),
-      ).finally(() => {
-        if (this.#inFlight.get(key) === flight) this.#inFlight.delete(key);
-      });
-      flight = { key, promise, controller, waiters: 0 };
-      this.#inFlight.set(key, flight);
-    }
-    return this.#wait(flight, request);
-  }
-
-  /** One caller's view of a shared call: it can give up alone; the call stops when every caller has. */
-  #wait(flight: InFlight, request: UpstreamRequest): Promise<unknown> {
-    const signal = request.signal;
-    flight.waiters += 1;
-    if (!signal) return flight.promise;
-    return new Promise((resolve, reject) => {
-      const leave = () => {
-        flight.waiters -= 1;
-        if (flight.waiters === 0) {
-          // A later caller must start afresh, not join a call that is being cancelled.
-          if (this.#inFlight.get(flight.key) === flight) this.#inFlight.delete(flight.key);
-          flight.controller.abort();
-        }
-        reject(aborted(request.route));
-      };
-      // Attached before the caller may leave: the shared call's failure is always someone's to handle.
-      flight.promise.then(
-        (value) => {
-          signal.removeEventListener("abort", leave);
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener("abort", leave);
-          reject(error);
-        },
-      );
-      if (signal.aborted) leave();
-      else signal.addEventListener("abort", leave, { once: true });
+    const start = (signal: AbortSignal) => {
+      const shared = { ...request, signal };
+      return this.#withRetries(shared, (tried, target) => this.#once(shared, target, tried, readEnvelope));
+    };
+    return this.#inFlight.join(key, request.signal, start, {
+      onJoined: () => this.#options.onEvent?.({ type: "coalesced", route: request.route }),
+      gone: () => aborted(request.route),
     });
   }
 
