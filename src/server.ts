@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GraphQLError } from "graphql";
 import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
-import { createAuthenticator } from "./auth/index.ts";
+import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
 import { useBlobRoute } from "./blob-route.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
@@ -26,7 +27,7 @@ import { InMemoryTokenChainMemo } from "./schema/token-chain.ts";
 import { useStreamingUploads } from "./uploads/use-streaming-uploads.ts";
 import {
   createImagesApi,
-  RequestBudget,
+  SharedBudget,
   Transport,
   type TransportEvent,
   UpstreamAuthenticationError,
@@ -89,11 +90,24 @@ export interface AppOptions {
 /** The GraphQL application, with no side effects: tests can call `yoga.fetch` without a port. */
 export function createApp(config: Config, upstream: UpstreamConfig, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger("silent");
-  const budget = new RequestBudget(config.budget);
+  const budget = new SharedBudget({
+    ...config.budget,
+    accountId: upstream.accountId,
+    onDegraded: (degraded) =>
+      degraded
+        ? logger.warn(
+            "Redis is out of reach: this replica keeps to its share of the upstream budget (UPSTREAM_REPLICAS).",
+          )
+        : logger.info("Redis is back: the upstream budget is shared again."),
+  });
   const observability = createObservability(config.observability, { logger, budget });
   const transport = new Transport({
     baseUrl: upstream.baseUrl,
     budget,
+    batch:
+      config.upstreamBatch === "auto" && upstream.batchBaseUrl
+        ? { baseUrl: upstream.batchBaseUrl, accountId: upstream.accountId, token: upstream.token }
+        : undefined,
     ...config.http,
     onEvent: (event) => {
       observability.onUpstreamEvent(event);
@@ -101,7 +115,8 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     },
   });
   // In `forward` mode a caller's own Cloudflare token; otherwise (and for readiness) the server's.
-  const apiFor = (token?: string) => createImagesApi(transport, upstream.accountId, token ?? upstream.token);
+  const apiFor = (token?: string, caller?: string) =>
+    createImagesApi(transport, upstream.accountId, token ?? upstream.token, caller);
   const serverApi = apiFor();
   const authenticate = createAuthenticator(config.auth);
   const { limits } = config;
@@ -110,9 +125,13 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const live = createLive(config.live);
   const yoga = createYoga<Record<string, never>, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema : clientSchema),
-    context: ({ request }) => {
+    context: (initial) => {
+      const { request } = initial;
       const viewer = viewerOf(request);
-      const api = apiFor(viewer.upstreamToken);
+      const api = apiFor(
+        viewer.upstreamToken,
+        callerOf(viewer, config.auth.mode, initial as { req?: IncomingMessage }),
+      );
       return createContext({
         api,
         config,
@@ -151,7 +170,10 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         maxBodyBytes: limits.maxUploadBytes + limits.maxBodyBytes,
         idleTimeoutMs: limits.uploadIdleTimeoutMs,
       }),
-      useBlobRoute({ authenticate, apiFor: (viewer) => apiFor(viewer.upstreamToken) }),
+      useBlobRoute({
+        authenticate,
+        apiFor: (viewer) => apiFor(viewer.upstreamToken, callerOf(viewer, config.auth.mode, {})),
+      }),
       useReadiness({ api: serverApi, budget, cacheSeconds: config.observability.readinessCacheSeconds }),
       ...(limits.graphiql ? [useGalleryRoute()] : []),
     ],
@@ -164,9 +186,31 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     close: async ({ force = false } = {}) => {
       await live.close();
       await transport.close({ force });
+      await budget.close();
       await observability.close();
     },
   };
+}
+
+/**
+ * Who spends the upstream budget, for fair shares: the API key's name or the JWT's subject; with
+ * auth off, the client's address; in `forward` mode, a fingerprint of the caller's own token.
+ */
+function callerOf(
+  viewer: Viewer,
+  mode: AuthSettings["mode"],
+  serverContext: { req?: IncomingMessage },
+): string | undefined {
+  if (mode === "forward")
+    return `token:${createHash("sha256")
+      .update(viewer.upstreamToken ?? "")
+      .digest("base64url")
+      .slice(0, 16)}`;
+  if (mode === "none") {
+    const address = serverContext.req?.socket.remoteAddress;
+    return address === undefined ? undefined : `address:${address}`;
+  }
+  return `${mode}:${viewer.name}`;
 }
 
 /**

@@ -21,11 +21,14 @@ export class AccountCaller {
   readonly #transport: Transport;
   readonly #accountId: string;
   readonly #token: string;
+  readonly #caller: string | undefined;
 
-  constructor(transport: Transport, accountId: string, token: string) {
+  /** `caller`: whose share of the upstream budget these calls spend (none: the server's own calls). */
+  constructor(transport: Transport, accountId: string, token: string, caller?: string) {
     this.#transport = transport;
     this.#accountId = accountId;
     this.#token = token;
+    this.#caller = caller;
   }
 
   json(
@@ -68,6 +71,7 @@ export class AccountCaller {
       json: options.json,
       body: options.body,
       signal: options.signal,
+      caller: this.#caller,
     };
   }
 }

@@ -7,11 +7,12 @@ import type { Transport } from "./transport.ts";
 import { VariantsApi } from "./variants.ts";
 
 export { type CallOptions, isAcceptableId, MAX_UPSTREAM_ID_CHARS } from "./account.ts";
-export { RequestBudget } from "./budget.ts";
+export { type BudgetGrant, RequestBudget, type UpstreamBudget } from "./budget.ts";
 export type { DirectUploadRequest } from "./direct-uploads.ts";
 export * from "./errors.ts";
 export * from "./images.ts";
 export type { StreamedFile } from "./multipart.ts";
+export { SharedBudget, type SharedBudgetOptions } from "./shared-budget.ts";
 export { Transport, type TransportEvent, type TransportOptions } from "./transport.ts";
 export * from "./wire.ts";
 
@@ -24,8 +25,14 @@ export interface CloudflareImagesApi {
   readonly directUploads: DirectUploadsApi;
 }
 
-export function createImagesApi(transport: Transport, accountId: string, token: string): CloudflareImagesApi {
-  const call = new AccountCaller(transport, accountId, token);
+/** `caller`: who the calls are made for, so that no one caller spends more than its share of the budget. */
+export function createImagesApi(
+  transport: Transport,
+  accountId: string,
+  token: string,
+  caller?: string,
+): CloudflareImagesApi {
+  const call = new AccountCaller(transport, accountId, token, caller);
   return {
     images: new ImagesApi(call),
     variants: new VariantsApi(call),
