@@ -4,12 +4,15 @@ const USAGE = `Usage: npm run bench [-- <scenario> [options]]
   (none)                 facade vs direct REST, side by side (bench/run.ts)
   soak [--minutes <n>]   mixed browsing and writes for n minutes (default 10): RSS over time, errors
   fuzz [--requests <n>]  n generated hostile or broken requests (default 10000): no answer >= 500, data unchanged
+  capacity [--seconds <n>]  distinct reads with and without the batch host; 3 replicas overloading the
+                         upstream with and without a shared Redis budget: upstream 429s (goal 0)
 `;
 
 const [scenario] = process.argv.slice(2);
 if (scenario === undefined) await import("./run.ts");
 else if (scenario === "soak") await import("./soak.ts");
 else if (scenario === "fuzz") await import("./fuzz.ts");
+else if (scenario === "capacity") await import("./capacity.ts");
 else {
   console.error(USAGE);
   process.exit(scenario === "--help" || scenario === "-h" ? 0 : 1);

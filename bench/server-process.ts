@@ -23,6 +23,9 @@ export async function startServerProcess(
       CLOUDFLARE_API_TOKEN: emulator.token,
       CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
       CLOUDFLARE_API_BASE_URL: emulator.baseUrl,
+      CLOUDFLARE_BATCH_BASE_URL: emulator.batchBaseUrl,
+      // The facade-vs-REST comparison calls the global API on both sides; `bench capacity` measures the batch host.
+      UPSTREAM_BATCH: "off",
       PORT: "0",
       HOST: "127.0.0.1",
       UPSTREAM_BUDGET: "1000000",

@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
-import { createAuthenticator } from "./auth/index.ts";
+import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext, resolverSettings } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
@@ -24,7 +26,7 @@ import { useVaryOrigin } from "./plugins/use-vary-origin.ts";
 import { createCursorCodec } from "./schema/cursor.ts";
 import { clientSchema, subgraphSchema } from "./schema/index.ts";
 import { InMemoryTokenChainMemo } from "./schema/token-chain.ts";
-import { createImagesApi, RequestBudget, Transport, type TransportEvent } from "./upstream/index.ts";
+import { type CallBinding, createImagesApi, SharedBudget, Transport, type TransportEvent } from "./upstream/index.ts";
 
 /** Where ordinary clients call: the client API of `schema/schema.graphql`, nothing of federation. */
 export const CLIENT_PATH = "/graphql";
@@ -59,11 +61,24 @@ export interface AppOptions {
 /** The GraphQL application, with no side effects: tests can call `yoga.fetch` without a port. */
 export function createApp(config: Config, upstream: UpstreamConfig, options: AppOptions = {}): App {
   const logger = options.logger ?? createLogger("silent");
-  const budget = new RequestBudget(config.budget);
+  const budget = new SharedBudget({
+    ...config.budget,
+    accountId: upstream.accountId,
+    onDegraded: (degraded) =>
+      degraded
+        ? logger.warn(
+            "Redis is out of reach: this replica keeps to its share of the upstream budget (UPSTREAM_REPLICAS).",
+          )
+        : logger.info("Redis is back: the upstream budget is shared again."),
+  });
   const observability = createObservability(config.observability, { logger, budget });
   const transport = new Transport({
     baseUrl: upstream.baseUrl,
     budget,
+    batch:
+      config.upstreamBatch === "auto" && upstream.batchBaseUrl
+        ? { baseUrl: upstream.batchBaseUrl, accountId: upstream.accountId, token: upstream.token }
+        : undefined,
     ...config.http,
     onEvent: (event) => {
       observability.onUpstreamEvent(event);
@@ -71,8 +86,8 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     },
   });
   // In `forward` mode a caller's own Cloudflare token; otherwise (and for readiness) the server's.
-  const apiFor = (token?: string, signal?: AbortSignal) =>
-    createImagesApi(transport, upstream.accountId, token ?? upstream.token, signal);
+  const apiFor = (token?: string, binding?: CallBinding) =>
+    createImagesApi(transport, upstream.accountId, token ?? upstream.token, binding);
   const serverApi = apiFor();
   const authenticate = createAuthenticator(config.auth);
   const { limits } = config;
@@ -86,7 +101,10 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     context: (initial) => {
       const viewer = viewerOf(initial);
       return createContext({
-        api: apiFor(viewer.upstreamToken, initial.request.signal),
+        api: apiFor(viewer.upstreamToken, {
+          signal: initial.request.signal,
+          caller: callerOf(viewer, config.auth.mode, initial as { req?: IncomingMessage }),
+        }),
         settings,
         viewer,
         upstreamToken: viewer.upstreamToken,
@@ -120,7 +138,12 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         maxBodyBytes: limits.maxUploadBytes + limits.maxBodyBytes,
         idleTimeoutMs: limits.uploadIdleTimeoutMs,
       }),
-      useBlobRoute({ authenticate, apiFor: (viewer, signal) => apiFor(viewer.upstreamToken, signal), ...errorPolicy }),
+      useBlobRoute({
+        authenticate,
+        apiFor: (viewer, signal) =>
+          apiFor(viewer.upstreamToken, { signal, caller: callerOf(viewer, config.auth.mode, {}) }),
+        ...errorPolicy,
+      }),
       useReadiness({ api: serverApi, budget, cacheSeconds: config.observability.readinessCacheSeconds }),
       ...(limits.graphiql ? [useGalleryRoute()] : []),
     ],
@@ -133,7 +156,29 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     close: async ({ force = false } = {}) => {
       await live.close();
       await transport.close({ force });
+      await budget.close();
       await observability.close();
     },
   };
+}
+
+/**
+ * Who spends the upstream budget, for fair shares: the API key's name or the JWT's subject; with
+ * auth off, the client's address; in `forward` mode, a fingerprint of the caller's own token.
+ */
+function callerOf(
+  viewer: Viewer,
+  mode: AuthSettings["mode"],
+  serverContext: { req?: IncomingMessage },
+): string | undefined {
+  if (mode === "forward")
+    return `token:${createHash("sha256")
+      .update(viewer.upstreamToken ?? "")
+      .digest("base64url")
+      .slice(0, 16)}`;
+  if (mode === "none") {
+    const address = serverContext.req?.socket.remoteAddress;
+    return address === undefined ? undefined : `address:${address}`;
+  }
+  return `${mode}:${viewer.name}`;
 }

@@ -9,7 +9,9 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** Absent: the embedded emulator is started and used. */
   readonly upstream: UpstreamConfig | undefined;
-  readonly budget: { readonly limit: number; readonly windowSeconds: number };
+  readonly budget: BudgetConfig;
+  /** `auto`: the endpoints Cloudflare's batch host serves go there with a batch token; `off`: global API only. */
+  readonly upstreamBatch: "auto" | "off";
   readonly http: {
     readonly connections: number;
     /** Uploads streaming to the upstream at once, on connections of their own. */
@@ -41,6 +43,18 @@ export interface Config {
   readonly observability: ObservabilityConfig;
   readonly ops: OpsConfig;
   readonly cors: CorsConfig;
+}
+
+/** The upstream request budget: the account's window, shared through Redis by every replica. */
+export interface BudgetConfig {
+  readonly limit: number;
+  readonly windowSeconds: number;
+  /** Absent: the budget lives in this process alone. */
+  readonly redisUrl: string | undefined;
+  /** Replicas sharing the account: each one's share of the budget while Redis cannot be reached. */
+  readonly replicas: number;
+  /** The most of the window one caller may take (0 < share <= 1). */
+  readonly callerShare: number;
 }
 
 export interface CorsConfig {
@@ -93,6 +107,8 @@ export interface TracingConfig {
 
 export interface UpstreamConfig {
   readonly baseUrl: string;
+  /** Cloudflare's batch host; absent: the global API serves every call. */
+  readonly batchBaseUrl?: string | undefined;
   readonly accountId: string;
   readonly token: string;
 }
@@ -105,6 +121,7 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_API_BASE_URL = "https://api.cloudflare.com/client/v4";
+export const DEFAULT_BATCH_BASE_URL = "https://batch.imagedelivery.net";
 
 /** Reads and validates the configuration; throws one ConfigError naming every bad variable. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
@@ -114,6 +131,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const token = read.string("CLOUDFLARE_API_TOKEN");
   const accountId = read.string("CLOUDFLARE_ACCOUNT_ID");
   const baseUrl = read.url("CLOUDFLARE_API_BASE_URL", DEFAULT_API_BASE_URL);
+  const batchBaseUrl = read.url("CLOUDFLARE_BATCH_BASE_URL", DEFAULT_BATCH_BASE_URL);
   if (token && !accountId) problems.push("CLOUDFLARE_ACCOUNT_ID is required when CLOUDFLARE_API_TOKEN is set");
   if (accountId && !token) problems.push("CLOUDFLARE_API_TOKEN is required when CLOUDFLARE_ACCOUNT_ID is set");
 
@@ -121,11 +139,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     port: read.integer("PORT", 4000, 0, 65_535),
     host: read.string("HOST") ?? "127.0.0.1",
     shutdownTimeoutMs: read.integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
-    upstream: token && accountId ? { baseUrl, accountId, token } : undefined,
+    upstream: token && accountId ? { baseUrl, batchBaseUrl, accountId, token } : undefined,
     budget: {
       limit: read.integer("UPSTREAM_BUDGET", 1200, 1, 1_000_000),
       windowSeconds: read.integer("UPSTREAM_BUDGET_WINDOW_SECONDS", 300, 1, 86_400),
+      // Checked by readLive, which reads the same variable for subscriptions.
+      redisUrl: read.string("REDIS_URL"),
+      replicas: read.integer("UPSTREAM_REPLICAS", 1, 1, 1000),
+      callerShare: read.fraction("UPSTREAM_CALLER_SHARE", 0.5),
     },
+    upstreamBatch: read.oneOf("UPSTREAM_BATCH", ["auto", "off"] as const) ?? "auto",
     http: {
       connections: read.integer("UPSTREAM_CONNECTIONS", 16, 1, 1024),
       uploadConnections: read.integer("MAX_CONCURRENT_UPLOADS", 4, 1, 1024),
@@ -382,6 +405,18 @@ class EnvReader {
     if (raw === "true" || raw === "false") return raw === "true";
     this.#problems.push(`${name} must be true or false (got "${raw}")`);
     return fallback;
+  }
+
+  /** A number in (0, 1]. */
+  fraction(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d*\.?\d+$/.test(raw) || !(value > 0 && value <= 1)) {
+      this.#problems.push(`${name} must be a number above 0 and at most 1 (got "${raw}")`);
+      return fallback;
+    }
+    return value;
   }
 
   oneOf<T extends string>(name: string, values: readonly T[]): T | undefined {

@@ -22,7 +22,12 @@ if (config.upstream) {
   logger.info(`Using Cloudflare Images at ${upstream.baseUrl} (account ${upstream.accountId}).`);
 } else {
   const emulator = await startEmulator({ host: "127.0.0.1", port: 0, seed: true, latencyMs: config.emulatorLatencyMs });
-  upstream = { baseUrl: emulator.baseUrl, accountId: emulator.accountId, token: emulator.token };
+  upstream = {
+    baseUrl: emulator.baseUrl,
+    batchBaseUrl: emulator.batchBaseUrl,
+    accountId: emulator.accountId,
+    token: emulator.token,
+  };
   closeEmulator = emulator.close;
   logger.info(
     `No CLOUDFLARE_API_TOKEN set: using the embedded Cloudflare Images emulator at ${emulator.baseUrl} (seeded with sample images).`,

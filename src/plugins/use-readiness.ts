@@ -1,8 +1,8 @@
 import { type Plugin, useReadinessCheck } from "graphql-yoga";
 import {
   type CloudflareImagesApi,
-  type RequestBudget,
   UpstreamAuthenticationError,
+  type UpstreamBudget,
   UpstreamError,
   UpstreamForbiddenError,
   UpstreamRateLimitedError,
@@ -20,7 +20,7 @@ type Verdict = { ready: true } | { ready: false; reason: string };
  */
 export function useReadiness(options: {
   api: CloudflareImagesApi;
-  budget: RequestBudget;
+  budget: UpstreamBudget;
   cacheSeconds: number;
 }): Plugin {
   let probe: { at: number; verdict: Promise<Verdict> } | undefined;

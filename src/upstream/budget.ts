@@ -1,10 +1,25 @@
+export type BudgetGrant = { ok: true } | { ok: false; retryAfter: number; caller?: boolean };
+
+/** What the transport asks before each call to the global API. */
+export interface UpstreamBudget {
+  readonly limit: number;
+  /** Takes one request for `caller`, or says how many seconds to wait (`caller`: its own share is spent). */
+  take(caller?: string): BudgetGrant | Promise<BudgetGrant>;
+  /** Requests left before the budget refuses, as last known. */
+  remaining(): number;
+  /** The upstream's `Ratelimit` header of an answer. */
+  observe(ratelimitHeader: string | undefined): void;
+  /** The upstream answered 429 with this `Retry-After`. */
+  block(retryAfterSeconds: number): void;
+}
+
 /**
  * A process-wide request budget. The upstream blocks the whole account for five minutes once it
  * sees more than 1,200 requests in five minutes, so the client refuses locally before that line
  * (https://developers.cloudflare.com/fundamentals/api/reference/limits/). The upstream's `Ratelimit`
  * header, when present, tightens the local view.
  */
-export class RequestBudget {
+export class RequestBudget implements UpstreamBudget {
   readonly limit: number;
   readonly windowMs: number;
   readonly #now: () => number;
@@ -22,7 +37,7 @@ export class RequestBudget {
   }
 
   /** Takes one request from the budget, or returns the seconds to wait when it is spent. */
-  take(): { ok: true } | { ok: false; retryAfter: number } {
+  take(): BudgetGrant {
     const now = this.#roll();
     if (now < this.#blockedUntil) return { ok: false, retryAfter: secondsUntil(this.#blockedUntil, now) };
     if (this.#used >= this.limit)

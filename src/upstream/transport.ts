@@ -1,25 +1,35 @@
-import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Pool, errors as undiciErrors } from "undici";
-import type { RequestBudget } from "./budget.ts";
 import {
-  errorForStatus,
-  errorForUnreadableAnswer,
-  UpstreamAbortedError,
+  aborted,
+  DEADLINE,
+  failureOfSignal,
+  fingerprint,
+  headerValue,
+  type RawAnswer,
+  readEnvelope,
+  readStream,
+  unavailable,
+} from "./answers.ts";
+import type { UpstreamBudget } from "./budget.ts";
+import {
+  UpstreamAuthenticationError,
   UpstreamError,
-  type UpstreamErrorItem,
   UpstreamRateLimitedError,
   UpstreamServerError,
   UpstreamUnavailableError,
 } from "./errors.ts";
+import { BatchHost, type BatchHostOptions, closeHost, createHost, type Host, type Target } from "./hosts.ts";
+import { InFlightCalls } from "./in-flight.ts";
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
 export interface TransportOptions {
   /** e.g. `https://api.cloudflare.com/client/v4`. */
   baseUrl: string;
-  budget: RequestBudget;
+  budget: UpstreamBudget;
+  /** Cloudflare's batch host, used with a batch token for the endpoints it serves; absent: never. */
+  batch?: BatchHostOptions | undefined;
   connections: number;
   /** Connections for requests that stream a body (uploads), so a slow uploader never holds a reader's. */
   uploadConnections: number;
@@ -39,9 +49,13 @@ export interface TransportOptions {
   onEvent?: (event: TransportEvent) => void;
 }
 
+/** `batch`: the call went to the batch host, outside the global window. */
+export type UpstreamHost = "global" | "batch";
+export type { BatchHostOptions };
+
 export type TransportEvent =
-  | { type: "response"; method: HttpMethod; route: string; status: number; durationMs: number }
-  | { type: "failure"; method: HttpMethod; route: string; error: string; durationMs: number }
+  | { type: "response"; method: HttpMethod; route: string; status: number; durationMs: number; host: UpstreamHost }
+  | { type: "failure"; method: HttpMethod; route: string; error: string; durationMs: number; host: UpstreamHost }
   | { type: "retry"; method: HttpMethod; route: string; attempt: number }
   | { type: "coalesced"; route: string }
   | { type: "budget-refused"; route: string };
@@ -58,6 +72,8 @@ export interface UpstreamRequest {
   /** A prepared body (multipart), sent as it is. */
   body?: { contentType: string; stream: AsyncIterable<Uint8Array> };
   signal?: AbortSignal | undefined;
+  /** Who the call is made for (API key name, JWT subject, client address), for fair shares of the budget. */
+  caller?: string | undefined;
 }
 
 export interface StreamedAnswer {
@@ -66,45 +82,30 @@ export interface StreamedAnswer {
   body: AsyncIterable<Uint8Array>;
 }
 
-interface Envelope {
-  success?: boolean;
-  errors?: UpstreamErrorItem[];
-  result?: unknown;
-}
-
-interface InFlight {
-  key: string;
-  promise: Promise<unknown>;
-  controller: AbortController;
-  waiters: number;
-}
-
 /**
  * The one path every upstream call takes: auth header, envelope unwrap, typed errors, timeouts,
  * retries of idempotent calls, the request budget, and coalescing of identical in-flight GETs.
  */
 export class Transport {
   readonly #options: TransportOptions;
-  readonly #pool: Pool;
-  readonly #uploadPool: Pool;
-  readonly #basePath: string;
-  readonly #inFlight = new Map<string, InFlight>();
+  readonly #global: Host;
+  readonly #batch: BatchHost | undefined;
+  readonly #inFlight = new InFlightCalls();
 
   constructor(options: TransportOptions) {
     this.#options = options;
-    const url = new URL(options.baseUrl);
-    this.#basePath = url.pathname.replace(/\/$/, "");
-    const timeouts = {
-      connectTimeout: options.connectTimeoutMs,
-      headersTimeout: options.requestTimeoutMs,
-      bodyTimeout: options.requestTimeoutMs,
-    };
-    this.#pool = new Pool(url.origin, { connections: options.connections, ...timeouts });
-    this.#uploadPool = new Pool(url.origin, { connections: options.uploadConnections, ...timeouts });
+    this.#global = createHost("global", options.baseUrl, options);
+    const batch = options.batch;
+    if (batch) this.#batch = new BatchHost(batch, options, (tokenRequest) => this.json(tokenRequest));
   }
 
-  get budget(): RequestBudget {
+  get budget(): UpstreamBudget {
     return this.#options.budget;
+  }
+
+  /** Batch tokens fetched so far (0 when the batch host is not used). */
+  get batchTokenFetches(): number {
+    return this.#batch?.tokenFetches ?? 0;
   }
 
   /** Calls a JSON endpoint and returns the envelope's `result`. Identical concurrent GETs share one call. */
@@ -113,8 +114,8 @@ export class Transport {
     if (request.signal?.aborted) return Promise.reject(aborted(request.route));
     if (request.method !== "GET") {
       // A GET that began before a write may answer the old state: later readers must not join it.
-      return this.#withRetries(request, (signal) => this.#once(request, signal, readEnvelope)).finally(() =>
-        this.#inFlight.clear(),
+      return this.#withRetries(request, (signal, target) => this.#once(request, target, signal, readEnvelope)).finally(
+        () => this.#inFlight.clear(),
       );
     }
     return this.#coalesced(request);
@@ -123,63 +124,31 @@ export class Transport {
   /** Calls an endpoint that answers raw bytes (the blob). Not coalesced: each caller gets its own stream. */
   stream(request: UpstreamRequest): Promise<StreamedAnswer> {
     if (request.signal?.aborted) return Promise.reject(aborted(request.route));
-    return this.#withRetries(request, (signal) => this.#once(request, signal, readStream));
+    return this.#withRetries(request, (signal, target) => this.#once(request, target, signal, readStream));
   }
 
   /** Waits for calls in flight, or with `force` cuts them. */
   async close({ force = false }: { force?: boolean } = {}): Promise<void> {
-    await Promise.all([this.#pool, this.#uploadPool].map((pool) => (force ? pool.destroy() : pool.close())));
+    const hosts = this.#batch ? [this.#global, this.#batch.host] : [this.#global];
+    await Promise.all(hosts.map((host) => closeHost(host, force)));
   }
 
   #coalesced(request: UpstreamRequest): Promise<unknown> {
     const key = `${fingerprint(request.token)} ${request.path}?${request.query?.toString() ?? ""}`;
-    let flight = this.#inFlight.get(key);
-    if (flight) {
-      this.#options.onEvent?.({ type: "coalesced", route: request.route });
-    } else {
-      const controller = new AbortController();
-      const shared = { ...request, signal: controller.signal };
-      const promise = this.#withRetries(shared, (signal) => this.#once(shared, signal, readEnvelope)).finally(() => {
-        if (this.#inFlight.get(key) === flight) this.#inFlight.delete(key);
-      });
-      flight = { key, promise, controller, waiters: 0 };
-      this.#inFlight.set(key, flight);
-    }
-    return this.#wait(flight, request);
-  }
-
-  /** One caller's view of a shared call: it can give up alone; the call stops when every caller has. */
-  #wait(flight: InFlight, request: UpstreamRequest): Promise<unknown> {
-    const signal = request.signal;
-    flight.waiters += 1;
-    if (!signal) return flight.promise;
-    return new Promise((resolve, reject) => {
-      const leave = () => {
-        flight.waiters -= 1;
-        if (flight.waiters === 0) {
-          // A later caller must start afresh, not join a call that is being cancelled.
-          if (this.#inFlight.get(flight.key) === flight) this.#inFlight.delete(flight.key);
-          flight.controller.abort();
-        }
-        reject(aborted(request.route));
-      };
-      // Attached before the caller may leave: the shared call's failure is always someone's to handle.
-      flight.promise.then(
-        (value) => {
-          signal.removeEventListener("abort", leave);
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener("abort", leave);
-          reject(error);
-        },
-      );
-      if (signal.aborted) leave();
-      else signal.addEventListener("abort", leave, { once: true });
+    const start = (signal: AbortSignal) => {
+      const shared = { ...request, signal };
+      return this.#withRetries(shared, (tried, target) => this.#once(shared, target, tried, readEnvelope));
+    };
+    return this.#inFlight.join(key, request.signal, start, {
+      onJoined: () => this.#options.onEvent?.({ type: "coalesced", route: request.route }),
+      gone: () => aborted(request.route),
     });
   }
 
-  async #withRetries<T>(request: UpstreamRequest, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async #withRetries<T>(
+    request: UpstreamRequest,
+    attempt: (signal: AbortSignal, target: Target) => Promise<T>,
+  ): Promise<T> {
     const idempotent = request.method === "GET";
     const deadline = new AbortController();
     const bounded = request.body === undefined;
@@ -196,26 +165,29 @@ export class Transport {
 
   async #tries<T>(
     request: UpstreamRequest,
-    attempt: (signal: AbortSignal) => Promise<T>,
+    attempt: (signal: AbortSignal, target: Target) => Promise<T>,
     signal: AbortSignal,
     endsAt: number,
     idempotent: boolean,
   ): Promise<T> {
+    // The batch host refused its token: once a fresh one is tried, then the global API serves this call.
+    let batchRefusals = 0;
     for (let tries = 0; ; tries++) {
       if (signal.aborted) throw failureOfSignal(signal, request.route);
-      const grant = this.#options.budget.take();
-      if (!grant.ok) {
-        this.#options.onEvent?.({ type: "budget-refused", route: request.route });
-        throw new UpstreamRateLimitedError(
-          `Cloudflare Images ${request.route} not called: the upstream request budget is spent`,
-          request.route,
-          grant.retryAfter,
-          { local: true },
-        );
-      }
+      const target =
+        (batchRefusals < 2 && (await this.#batchTarget(request, signal, endsAt))) ||
+        (await this.#globalTarget(request));
       try {
-        return await attempt(signal);
+        return await attempt(signal, target);
       } catch (error) {
+        if (target.host.name === "batch" && error instanceof UpstreamAuthenticationError) {
+          this.#batch?.refused(target.token);
+          batchRefusals += 1;
+          // A streamed body is gone once sent: that call fails, the next one gets a fresh token.
+          if (request.body !== undefined) throw error;
+          tries -= 1;
+          continue;
+        }
         const delay = idempotent && tries < this.#options.retries ? this.#retryDelay(error, tries) : undefined;
         // A back-off that would end past the deadline is not started: the caller gets the failure now.
         if (delay === undefined || signal.aborted || performance.now() + delay >= endsAt) throw error;
@@ -227,6 +199,42 @@ export class Transport {
         }
       }
     }
+  }
+
+  /** The batch host with a token and a slot in its second, when it serves this call; else undefined. */
+  async #batchTarget(request: UpstreamRequest, signal: AbortSignal, endsAt: number): Promise<Target | undefined> {
+    const batch = this.#batch;
+    if (!batch?.serves(request)) return undefined;
+    const target = await batch.target(request, signal, endsAt);
+    if (target !== "busy") return target;
+    if (signal.aborted) throw failureOfSignal(signal, request.route);
+    this.#options.onEvent?.({ type: "budget-refused", route: request.route });
+    throw new UpstreamRateLimitedError(
+      `Cloudflare Images ${request.route} not called: the batch host's requests per second are spent`,
+      request.route,
+      1,
+      { local: true },
+    );
+  }
+
+  /** The global API, once the shared budget (and the caller's share of it) grants the call. */
+  async #globalTarget(request: UpstreamRequest): Promise<Target> {
+    const grant = await this.#options.budget.take(request.caller);
+    if (!grant.ok) {
+      this.#options.onEvent?.({ type: "budget-refused", route: request.route });
+      const whose = grant.caller
+        ? "this caller's share of the upstream request budget is spent"
+        : "the upstream request budget is spent";
+      throw new UpstreamRateLimitedError(
+        `Cloudflare Images ${request.route} not called: ${whose}`,
+        request.route,
+        grant.retryAfter,
+        {
+          local: true,
+        },
+      );
+    }
+    return { host: this.#global, path: request.path, token: request.token };
   }
 
   /** Milliseconds before the next try, or undefined when the failure is not worth retrying. */
@@ -242,11 +250,12 @@ export class Transport {
 
   async #once<T>(
     request: UpstreamRequest,
+    target: Target,
     signal: AbortSignal,
     read: (answer: RawAnswer, request: UpstreamRequest) => Promise<T>,
   ): Promise<T> {
     const started = performance.now();
-    const headers: Record<string, string> = { authorization: `Bearer ${request.token}`, accept: "application/json" };
+    const headers: Record<string, string> = { authorization: `Bearer ${target.token}`, accept: "application/json" };
     let body: string | Readable | undefined;
     if (request.json !== undefined) {
       headers["content-type"] = "application/json";
@@ -258,10 +267,10 @@ export class Transport {
     const query = request.query?.toString();
     let answer: RawAnswer;
     try {
-      const pool = request.body ? this.#uploadPool : this.#pool;
+      const pool = request.body ? target.host.uploadPool : target.host.pool;
       const response = await pool.request({
         method: request.method,
-        path: `${this.#basePath}${request.path}${query ? `?${query}` : ""}`,
+        path: `${target.host.basePath}${target.path}${query ? `?${query}` : ""}`,
         headers,
         body,
         signal,
@@ -269,13 +278,14 @@ export class Transport {
       answer = { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (error) {
       const failure = signal.aborted ? failureOfSignal(signal, request.route) : unavailable(request.route, error);
-      this.#report(request, started, failure);
+      this.#report(request, target, started, failure);
       throw failure;
     }
-    this.#options.budget.observe(headerValue(answer.headers.ratelimit));
+    const global = target.host.name === "global";
+    if (global) this.#options.budget.observe(headerValue(answer.headers.ratelimit));
     try {
       const result = await read(answer, request);
-      this.#report(request, started, undefined, answer.status);
+      this.#report(request, target, started, undefined, answer.status);
       return result;
     } catch (error) {
       const failure =
@@ -284,105 +294,27 @@ export class Transport {
           : signal.aborted
             ? failureOfSignal(signal, request.route)
             : unavailable(request.route, error);
-      if (failure instanceof UpstreamRateLimitedError && !failure.local) this.#options.budget.block(failure.retryAfter);
-      this.#report(request, started, failure, answer.status);
+      // A batch 429 is that token's second, not the account's window.
+      if (global && failure instanceof UpstreamRateLimitedError && !failure.local) {
+        this.#options.budget.block(failure.retryAfter);
+      }
+      this.#report(request, target, started, failure, answer.status);
       throw failure;
     }
   }
 
-  #report(request: UpstreamRequest, started: number, failure: UpstreamError | undefined, status?: number): void {
+  #report(
+    request: UpstreamRequest,
+    target: Target,
+    started: number,
+    failure: UpstreamError | undefined,
+    status?: number,
+  ): void {
     const durationMs = performance.now() - started;
     const { method, route } = request;
-    if (status !== undefined) this.#options.onEvent?.({ type: "response", method, route, status, durationMs });
-    else if (failure) this.#options.onEvent?.({ type: "failure", method, route, error: failure.name, durationMs });
+    const host = target.host.name;
+    if (status !== undefined) this.#options.onEvent?.({ type: "response", method, route, status, durationMs, host });
+    else if (failure)
+      this.#options.onEvent?.({ type: "failure", method, route, error: failure.name, durationMs, host });
   }
-}
-
-interface RawAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: AsyncIterable<Uint8Array> & { text(): Promise<string>; dump(): Promise<void> };
-}
-
-async function readEnvelope(answer: RawAnswer, request: UpstreamRequest): Promise<unknown> {
-  const text = await answer.body.text();
-  let envelope: Envelope;
-  try {
-    envelope = JSON.parse(text) as Envelope;
-  } catch {
-    const retryAfter = retryAfterSeconds(headerValue(answer.headers["retry-after"]));
-    throw errorForUnreadableAnswer(answer.status, request.route, retryAfter);
-  }
-  if (answer.status >= 200 && answer.status < 300 && envelope.success !== false) return envelope.result;
-  throw failureOf(answer, request, Array.isArray(envelope.errors) ? envelope.errors : []);
-}
-
-async function readStream(answer: RawAnswer, request: UpstreamRequest): Promise<StreamedAnswer> {
-  if (answer.status >= 200 && answer.status < 300) {
-    const length = headerValue(answer.headers["content-length"]);
-    return {
-      contentType: headerValue(answer.headers["content-type"]) ?? "application/octet-stream",
-      contentLength: length === undefined ? undefined : Number(length),
-      body: answer.body,
-    };
-  }
-  let errors: UpstreamErrorItem[] = [];
-  try {
-    const envelope = JSON.parse(await answer.body.text()) as Envelope;
-    if (Array.isArray(envelope.errors)) errors = envelope.errors;
-  } catch {
-    // A failure without an envelope still maps by its status.
-  }
-  throw failureOf(answer, request, errors);
-}
-
-function failureOf(answer: RawAnswer, request: UpstreamRequest, errors: UpstreamErrorItem[]): UpstreamError {
-  const clean = errors.map((e) => ({ code: Number(e.code), message: String(e.message) }));
-  return errorForStatus(
-    answer.status,
-    request.route,
-    clean,
-    retryAfterSeconds(headerValue(answer.headers["retry-after"])),
-  );
-}
-
-function retryAfterSeconds(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** The abort reason of a call's deadline, told apart from its caller going away. */
-const DEADLINE = Symbol("upstream deadline");
-
-function failureOfSignal(signal: AbortSignal, route: string): UpstreamError {
-  if (signal.reason === DEADLINE) {
-    return new UpstreamUnavailableError(`Cloudflare Images ${route} did not answer before the deadline`, route);
-  }
-  return aborted(route);
-}
-
-function aborted(route: string): UpstreamAbortedError {
-  return new UpstreamAbortedError(`Cloudflare Images ${route}: the request was cancelled`, route);
-}
-
-function unavailable(route: string, error: unknown): UpstreamUnavailableError {
-  const reason =
-    error instanceof undiciErrors.ConnectTimeoutError
-      ? "connect timeout"
-      : error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError
-        ? "timeout"
-        : ((error as { code?: string }).code ?? "connection failure");
-  return new UpstreamUnavailableError(`Cloudflare Images ${route} unreachable: ${reason}`, route);
-}
-
-/** Keys coalescing per credential without keeping the token itself in the map. */
-function fingerprint(token: string): string {
-  return createHash("sha256").update(token).digest("base64url").slice(0, 16);
 }

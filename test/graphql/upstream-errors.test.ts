@@ -101,7 +101,10 @@ describe("the request budget", () => {
     }
   });
   it("refuses with RATE_LIMITED and retryAfter once spent, without calling the upstream", async () => {
-    const small = await startTestStack({ env: { UPSTREAM_BUDGET: "2", UPSTREAM_BUDGET_WINDOW_SECONDS: "600" } });
+    // One caller spends it all: its share is the whole window here.
+    const small = await startTestStack({
+      env: { UPSTREAM_BUDGET: "2", UPSTREAM_BUDGET_WINDOW_SECONDS: "600", UPSTREAM_CALLER_SHARE: "1" },
+    });
     try {
       expect((await small.gql("{ stats { current } }")).errors).toBeUndefined();
       expect((await small.gql("{ variants { name } }")).errors).toBeUndefined();

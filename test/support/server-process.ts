@@ -33,6 +33,9 @@ export async function startServerProcess(
       CLOUDFLARE_API_TOKEN: emulator.token,
       CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
       CLOUDFLARE_API_BASE_URL: emulator.baseUrl,
+      CLOUDFLARE_BATCH_BASE_URL: emulator.batchBaseUrl,
+      // Most tests count calls to the global API's routes; a test about the batch host turns it on.
+      UPSTREAM_BATCH: "off",
       AUTH_MODE: "none",
       ALLOW_UNAUTHENTICATED: "true",
       UPSTREAM_BUDGET: "1000000",

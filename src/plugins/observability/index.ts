@@ -2,7 +2,7 @@ import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { ObservabilityConfig } from "../../config.ts";
 import type { LoaderName } from "../../loaders.ts";
-import type { RequestBudget, TransportEvent } from "../../upstream/index.ts";
+import type { TransportEvent, UpstreamBudget } from "../../upstream/index.ts";
 import { createMetrics, type Metrics } from "./use-metrics.ts";
 import { recordLoaderCacheHit, recordUpstreamEvent, useOperationScope } from "./use-operation-scope.ts";
 import { useRequestLog } from "./use-request-log.ts";
@@ -20,7 +20,7 @@ export interface Observability {
 /** Request logs always; metrics unless `METRICS=false`; traces when an OTLP endpoint is set. */
 export function createObservability(
   config: ObservabilityConfig,
-  deps: { logger: Logger; budget: RequestBudget },
+  deps: { logger: Logger; budget: UpstreamBudget },
 ): Observability {
   const metrics = config.metrics ? createMetrics(deps.budget) : undefined;
   const tracing = config.tracing ? createTracing(config.tracing) : undefined;

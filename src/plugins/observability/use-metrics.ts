@@ -1,6 +1,6 @@
 import type { Plugin } from "graphql-yoga";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { RequestBudget, TransportEvent } from "../../upstream/index.ts";
+import type { TransportEvent, UpstreamBudget } from "../../upstream/index.ts";
 import { afterSettled, currentOperation, outcomeOf } from "./use-operation-scope.ts";
 
 export const METRICS_PATH = "/metrics";
@@ -19,7 +19,7 @@ export interface Metrics {
 }
 
 /** A registry per app (not prom-client's global one), so several apps in one process never collide. */
-export function createMetrics(budget: RequestBudget): Metrics {
+export function createMetrics(budget: UpstreamBudget): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const operationLabels = new BoundedLabels(MAX_OPERATION_LABELS, MAX_OPERATION_LABEL_BYTES);
