@@ -28,6 +28,8 @@ export async function startServerProcess(
       UPSTREAM_BATCH: "off",
       PORT: "0",
       HOST: "127.0.0.1",
+      // Real credentials open the ops listener, by default on 9464: processes started side by side would collide.
+      OPS_PORT: "0",
       UPSTREAM_BUDGET: "1000000",
       AUTH_MODE: "none",
       ALLOW_UNAUTHENTICATED: "true",

@@ -30,6 +30,8 @@ export async function startServerProcess(
       PATH: process.env.PATH ?? "",
       PORT: "0",
       HOST: "127.0.0.1",
+      // Real credentials open the ops listener, by default on 9464: processes started side by side would collide.
+      OPS_PORT: "0",
       CLOUDFLARE_API_TOKEN: emulator.token,
       CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
       CLOUDFLARE_API_BASE_URL: emulator.baseUrl,
