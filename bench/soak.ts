@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { startEmulator } from "../src/emulator/index.ts";
-import { paddedPng } from "../src/emulator/samples.ts";
+import { paddedPng } from "../src/emulator/samples/index.ts";
 import { startServerProcess } from "./server-process.ts";
 
 const { values } = parseArgs({

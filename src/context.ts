@@ -1,4 +1,5 @@
-import type { Viewer } from "./auth/index.ts";
+import { createHash } from "node:crypto";
+import type { Scope } from "./auth/index.ts";
 import type { Config } from "./config.ts";
 import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
@@ -12,16 +13,42 @@ export interface PaginationSupport {
   readonly memo: TokenChainMemo;
 }
 
+/** The settings resolvers read; nothing else of the configuration (no credentials) reaches them. */
+export interface ResolverSettings {
+  readonly upstreamPageSize: number;
+  readonly maxUploadBytes: number;
+  readonly signedUrls: Config["signedUrls"];
+  readonly flexibleVariants: boolean;
+}
+
+export function resolverSettings(config: Config): ResolverSettings {
+  return Object.freeze({
+    upstreamPageSize: config.upstreamPageSize,
+    maxUploadBytes: config.limits.maxUploadBytes,
+    signedUrls: config.signedUrls,
+    flexibleVariants: config.flexibleVariants,
+  });
+}
+
+/** Who is calling, as resolvers see it: a name for logs and the scopes, never a credential. */
+export interface Caller {
+  readonly name: string;
+  readonly scopes: ReadonlySet<Scope>;
+}
+
 /** What every resolver gets: made fresh for each GraphQL request, never shared. */
 export interface Context {
+  /** Bound to the request's abort signal: every call stops when the client goes away. */
   readonly api: CloudflareImagesApi;
   readonly loaders: Loaders;
-  readonly config: Config;
-  /** Who is calling, with which scopes. */
-  readonly viewer: Viewer;
-  /** Fires when the client goes away; passed to every upstream call. */
-  readonly signal: AbortSignal;
+  readonly settings: ResolverSettings;
+  readonly viewer: Caller;
   readonly pagination: PaginationSupport;
+  /**
+   * Which upstream credential `api` reads with, as a digest ("" for the server's own): state shared
+   * across requests, such as a subscription's poll loop, is kept apart per credential (`forward` mode).
+   */
+  readonly upstreamKey: string;
   /** Subscriptions' shared state: image events and draft watches. */
   readonly live: Live;
 }
@@ -29,30 +56,26 @@ export interface Context {
 export interface ContextInput {
   /** On the caller's own Cloudflare token in `forward` mode, so loaders never mix two tokens' data. */
   api: CloudflareImagesApi;
-  config: Config;
-  viewer: Viewer;
-  signal: AbortSignal;
+  settings: ResolverSettings;
+  viewer: Caller;
+  /** In `forward` mode: the caller's own Cloudflare token, which `api` reads with. */
+  upstreamToken: string | undefined;
+  loaderConcurrency: number;
   pagination: PaginationSupport;
   live: Live;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
-export function createContext({
-  api,
-  config,
-  viewer,
-  signal,
-  pagination,
-  live,
-  onLoaderCacheHit,
-}: ContextInput): Context {
+export function createContext(input: ContextInput): Context {
+  const { api, settings, viewer, pagination, live, onLoaderCacheHit } = input;
   return Object.freeze({
     api,
-    config,
-    viewer,
-    signal,
+    settings,
+    viewer: Object.freeze({ name: viewer.name, scopes: viewer.scopes }),
     pagination,
+    upstreamKey:
+      input.upstreamToken === undefined ? "" : createHash("sha256").update(input.upstreamToken).digest("hex"),
     live,
-    loaders: createLoaders(api, { concurrency: config.loaderConcurrency, signal, onCacheHit: onLoaderCacheHit }),
+    loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });
 }

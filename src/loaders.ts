@@ -26,15 +26,14 @@ export interface Loaders {
 
 export function createLoaders(
   api: CloudflareImagesApi,
-  options: { concurrency: number; signal?: AbortSignal; onCacheHit?: (loader: LoaderName) => void },
+  options: { concurrency: number; onCacheHit?: (loader: LoaderName) => void },
 ): Loaders {
-  const { signal } = options;
   const hit = options.onCacheHit ?? (() => {});
   const image = new DataLoader<string, Image | null>(
     (ids) =>
       mapBounded(ids, options.concurrency, async (id) => {
         try {
-          return await api.images.get(id, { signal });
+          return await api.images.get(id);
         } catch (error) {
           if (error instanceof UpstreamNotFoundError) return null;
           return error as Error;
@@ -48,13 +47,13 @@ export function createLoaders(
     image,
     variants: () => {
       if (variants) hit("variants");
-      variants ??= api.variants.list({ signal });
+      variants ??= api.variants.list();
       return variants;
     },
     variant: async (name) => (await loaders.variants()).find((v) => v.id === name) ?? null,
     signingKeys: () => {
       if (keys) hit("signingKeys");
-      keys ??= api.keys.list({ signal });
+      keys ??= api.keys.list();
       return keys;
     },
     primeImages: (images) => {

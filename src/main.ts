@@ -1,7 +1,8 @@
+import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig, type UpstreamConfig } from "./config.ts";
 import { startEmulator } from "./emulator/index.ts";
-import { createLogger } from "./plugins/request-log.ts";
-import { createApp, startServer } from "./server.ts";
+import { createLogger } from "./logger.ts";
+import { startServer } from "./server.ts";
 
 let config: Config;
 try {

@@ -3,7 +3,7 @@ import type { Control } from "./control.ts";
 import type { EmulatorState } from "./state.ts";
 
 export interface EmulatorLimits {
-  /** 10 MB per file (fact sheet §4). */
+  /** 10 MB per file (https://developers.cloudflare.com/images/upload-images/#supported-image-formats). */
   maxFileBytes: number;
   maxSidePixels: number;
   maxMegapixels: number;
@@ -53,7 +53,10 @@ export function uploadUrl(config: EmulatorConfig, imageId: string): string {
   return `${config.origin}/upload/${config.accountHash}/${encodeImageIdPath(imageId)}`;
 }
 
-/** Custom ids keep their `/` sub-paths in delivery URLs; a literal `%` becomes `%25` (fact sheet §5). */
+/**
+ * Custom ids keep their `/` sub-paths in delivery URLs; a literal `%` becomes `%25`
+ * (https://developers.cloudflare.com/images/upload-images/upload-custom-path/).
+ */
 export function encodeImageIdPath(imageId: string): string {
   return imageId.split("/").map(encodeURIComponent).join("/");
 }

@@ -1,9 +1,9 @@
 import { ApiError } from "./http.ts";
 
 /**
- * Every failure the emulator answers, in one place. Codes the fact sheet confirms (or reports from
- * the community) are used as they are; the others are this emulator's choice and are listed in the
- * README ("Deliberate choices").
+ * Every failure the emulator answers, in one place. Codes the API is known to answer (documented,
+ * or seen in practice) are used as they are; the others are this emulator's choice and are listed in
+ * the README ("Deliberate choices").
  */
 export const apiErrors = {
   missingAuth: () =>

@@ -1,6 +1,6 @@
 import type { EmulatorContext } from "./context.ts";
 import { apiErrors } from "./errors.ts";
-import { detectImage } from "./formats.ts";
+import { detectImage } from "./formats/index.ts";
 import type { StoredFile } from "./state.ts";
 
 /**

@@ -1,6 +1,9 @@
 import { apiErrors } from "./errors.ts";
 
-/** Limits of the v2 list's metadata filters (fact sheet §6). */
+/**
+ * Limits of the v2 list's metadata filters: 5 filters, 5 levels deep, 10 values per `in` (Cloudflare
+ * API reference).
+ */
 export const META_FILTER_LIMITS = { filters: 5, depth: 5, inValues: 10 } as const;
 
 /** One `meta.<path>[<operator>]=<value>` query parameter, compiled. */

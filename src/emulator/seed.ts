@@ -4,8 +4,8 @@
  * upload times (spread over the 30 days before `now`) are fixed, so lists and cursors reproduce.
  */
 import { createHash } from "node:crypto";
-import { detectImage } from "./formats.ts";
-import { type SampleFormat, sampleImage } from "./samples.ts";
+import { detectImage } from "./formats/index.ts";
+import { type SampleFormat, sampleImage } from "./samples/index.ts";
 import { SEED_IMAGES, SEED_VARIANTS, type SeedImage } from "./seed-catalogue.ts";
 import { type ImageRecord, newSigningKeyValue, type Snapshot, type StoredFile } from "./state.ts";
 import type { BlobStore } from "./storage.ts";

@@ -2,7 +2,9 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { SigningKeyRecord } from "./state.ts";
 
 /**
- * The string a delivery signature covers (fact sheet §8): the path as sent, `?`, and the query
+ * The string a delivery signature covers
+ * (https://developers.cloudflare.com/images/manage-images/serve-images/serve-private-images/): the
+ * path as sent, `?`, and the query
  * without `sig`, serialised the way `URLSearchParams` does it, as the docs' signing example does.
  */
 export function signaturePayload(pathname: string, searchParams: URLSearchParams): string {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { GraphQLError } from "graphql";
-import { notFound } from "../schema/errors.ts";
+import { notFoundError } from "../errors.ts";
 import {
   type CloudflareImagesApi,
   type Image,
@@ -132,7 +132,7 @@ export class DraftWatch {
 }
 
 function expired(imageId: string, expiresAt: number | undefined): GraphQLError {
-  return notFound("The upload URL expired before a file arrived; create a new direct upload.", {
+  return notFoundError("The upload URL expired before a file arrived; create a new direct upload.", {
     reason: "UPLOAD_EXPIRED",
     imageId,
     ...(expiresAt === undefined ? {} : { expiresAt: new Date(expiresAt).toISOString() }),
@@ -140,5 +140,5 @@ function expired(imageId: string, expiresAt: number | undefined): GraphQLError {
 }
 
 function noSuchImage(imageId: string): GraphQLError {
-  return notFound("No image or direct-upload draft has this id.", { imageId });
+  return notFoundError("No image or direct-upload draft has this id.", { imageId });
 }

@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { inputError } from "../errors.ts";
 import type { SortOrder } from "../upstream/index.ts";
-import { badUserInput } from "./errors.ts";
 import type { PageLink } from "./token-chain.ts";
 
 /**
@@ -64,7 +64,7 @@ export function createCursorCodec(secret: string): CursorCodec {
       if (bytes.length <= TAG_BYTES || !timingSafeEqual(bytes.subarray(0, TAG_BYTES), tag(payload))) throw malformed();
       const position = fromTuple(payload);
       if (position.fingerprint !== fingerprint) {
-        throw badUserInput(
+        throw inputError(
           "This cursor belongs to a query with other filters or another sort order; start again without it.",
           { argument: "cursor" },
         );
@@ -153,5 +153,5 @@ function isSize(value: unknown): value is number {
 }
 
 function malformed() {
-  return badUserInput("Malformed cursor: pass back a cursor exactly as this API returned it.", { argument: "cursor" });
+  return inputError("Malformed cursor: pass back a cursor exactly as this API returned it.", { argument: "cursor" });
 }

@@ -1,7 +1,8 @@
 import { builder } from "./builder.ts";
 import { ImageRef } from "./image.ts";
-import { COMMON_ERRORS, ConflictError, typedRefusal, ValidationError } from "./mutation-errors.ts";
+import { COMMON_ERRORS, ConflictError, resultUnion, ValidationError } from "./mutation-errors.ts";
 import { checkImageFields } from "./mutation-input.ts";
+import { runMutation } from "./run-mutation.ts";
 
 const MINUTE_MS = 60_000;
 /** The upstream's window for the upload URL's expiry: 2 minutes to 6 hours ahead, 30 minutes by default. */
@@ -51,11 +52,7 @@ builder.mutationField("createDirectUpload", (t) =>
     type: CreateDirectUploadPayload,
     description: "A draft image and a one-time URL a browser uploads its file to directly.",
     args: { input: t.arg({ type: CreateDirectUploadInput, required: true }) },
-    errors: {
-      types: [...DIRECT_UPLOAD_ERRORS],
-      directResult: true,
-      union: { name: "CreateDirectUploadResult" },
-    },
+    errors: resultUnion("CreateDirectUploadResult", DIRECT_UPLOAD_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const fields = checkImageFields(input);
       const now = Date.now();
@@ -63,20 +60,20 @@ builder.mutationField("createDirectUpload", (t) =>
       if (expiresAt.getTime() < now + EXPIRY.minMs || expiresAt.getTime() > now + EXPIRY.maxMs) {
         throw new ValidationError("The expiry must be between 2 minutes and 6 hours from now.", ["input", "expiresAt"]);
       }
-      try {
-        const created = await ctx.api.directUploads.create({ ...fields, expiry: expiresAt }, { signal: ctx.signal });
-        ctx.loaders.clearAll();
-        ctx.live.drafts.rememberExpiry(created.id, expiresAt);
-        return { imageId: created.id, uploadURL: created.uploadURL, expiresAt };
-      } catch (error) {
-        throw typedRefusal(error, {
-          resource: "IMAGE",
-          id: fields.id ?? "",
-          idPath: ["input", "id"],
-          existing: false,
-          errors: DIRECT_UPLOAD_ERRORS,
-        });
-      }
+      const target = {
+        resource: "IMAGE",
+        id: fields.id ?? "",
+        idPath: ["input", "id"],
+        existing: false,
+        errors: DIRECT_UPLOAD_ERRORS,
+      } as const;
+      const created = await runMutation(
+        ctx,
+        target,
+        (api) => api.directUploads.create({ ...fields, expiry: expiresAt }),
+        (draft) => ctx.live.drafts.rememberExpiry(draft.id, expiresAt),
+      );
+      return { imageId: created.id, uploadURL: created.uploadURL, expiresAt };
     },
   }),
 );

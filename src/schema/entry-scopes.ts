@@ -1,7 +1,7 @@
 import type { GraphQLError } from "graphql";
-import { createGraphQLError } from "graphql-yoga";
 import type { Scope } from "../auth/index.ts";
 import type { Context } from "../context.ts";
+import { forbiddenError } from "../errors.ts";
 
 /**
  * Who may read each type, whichever entry point reaches it: its root field, `node`, `nodes` or
@@ -25,7 +25,7 @@ export function mayRead(ctx: Context, type: ReadableType): boolean {
 }
 
 export function forbiddenType(type: ReadableType): GraphQLError {
-  return createGraphQLError(`Your credentials do not allow reading ${type}.`, { extensions: { code: "FORBIDDEN" } });
+  return forbiddenError(`Your credentials do not allow reading ${type}.`);
 }
 
 /**

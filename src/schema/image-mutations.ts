@@ -2,8 +2,9 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Image, ImageUpdate } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { ImageRef } from "./image.ts";
-import { CHANGE_ERRORS, typedRefusal, ValidationError } from "./mutation-errors.ts";
+import { CHANGE_ERRORS, resultUnion, ValidationError } from "./mutation-errors.ts";
 import { checkCreator, checkImageId, checkMetadata, isCustomImageId } from "./mutation-input.ts";
+import { runMutation } from "./run-mutation.ts";
 
 const UpdateImageInput = builder.inputType("UpdateImageInput", {
   description: "Fields left out stay as they are.",
@@ -49,7 +50,7 @@ builder.mutationFields((t) => ({
   updateImage: t.field({
     type: UpdateImagePayload,
     args: { input: t.arg({ type: UpdateImageInput, required: true }) },
-    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "UpdateImageResult" } },
+    errors: resultUnion("UpdateImageResult", CHANGE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const imageId = checkImageId(String(input.imageId), ["input", "imageId"]);
       const update: ImageUpdate = {};
@@ -65,32 +66,33 @@ builder.mutationFields((t) => ({
           "requireSignedURLs",
         ]);
       }
-      let image: Image;
-      try {
-        image = await ctx.api.images.update(imageId, update, { signal: ctx.signal });
-      } catch (error) {
-        throw typedRefusal(error, imageTarget(imageId));
-      }
-      ctx.loaders.clearAll();
-      ctx.loaders.primeImages([image]);
-      ctx.live.events.publishChanged(imageId, image);
+      const image = await runMutation(
+        ctx,
+        imageTarget(imageId),
+        (api) => api.images.update(imageId, update),
+        (updated, loaders) => {
+          loaders.primeImages([updated]);
+          ctx.live.events.publishChanged(imageId, updated);
+        },
+      );
       return { image };
     },
   }),
   deleteImage: t.field({
     type: DeleteImagePayload,
     args: { input: t.arg({ type: DeleteImageInput, required: true }) },
-    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteImageResult" } },
+    errors: resultUnion("DeleteImageResult", CHANGE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const imageId = checkImageId(String(input.imageId), ["input", "imageId"]);
-      try {
-        await ctx.api.images.delete(imageId, { signal: ctx.signal });
-      } catch (error) {
-        throw typedRefusal(error, imageTarget(imageId));
-      }
-      ctx.loaders.clearAll();
-      ctx.loaders.image.prime(imageId, null);
-      ctx.live.events.publishChanged(imageId, null);
+      await runMutation(
+        ctx,
+        imageTarget(imageId),
+        (api) => api.images.delete(imageId),
+        (_, loaders) => {
+          loaders.image.prime(imageId, null);
+          ctx.live.events.publishChanged(imageId, null);
+        },
+      );
       return { imageId };
     },
   }),

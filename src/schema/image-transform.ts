@@ -1,8 +1,8 @@
 import type { Context } from "../context.ts";
 import { type FlexibleVariantOptions, flexibleVariantUrl } from "../delivery.ts";
+import { inputError } from "../errors.ts";
 import type { Image } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
-import { badUserInput } from "./errors.ts";
 import { VariantMetadataEnum } from "./variant.ts";
 
 /** The upload limit of an image's longest side: no larger output is meaningful. */
@@ -120,7 +120,7 @@ export function parseTransform(input: TransformArg, argument = "transform"): Fle
     options[name] = value;
   }
   if (Object.keys(options).length === 0) {
-    throw badUserInput(`\`${argument}\` needs at least one option.`, { argument });
+    throw inputError(`\`${argument}\` needs at least one option.`, { argument });
   }
   return options as FlexibleVariantOptions;
 }
@@ -131,7 +131,7 @@ function checkRange(value: number, range: Range, argument: string): void {
     : `${range.integer ? "an integer " : ""}from ${range.min} to ${range.max}`;
   const inRange = range.only ? range.only.includes(value) : value >= range.min && value <= range.max;
   if (!inRange || (range.integer && !Number.isInteger(value))) {
-    throw badUserInput(`\`${argument}\` must be ${allowed} (got ${value}).`, { argument });
+    throw inputError(`\`${argument}\` must be ${allowed} (got ${value}).`, { argument });
   }
 }
 
@@ -145,15 +145,15 @@ interface UrlArgs {
  * Checks `Image.url`'s arguments without looking at any image, so a mistake is refused before a
  * call (the cost limit runs this before any resolver). Undefined when no transform was asked for.
  */
-export function parseUrlArgs(args: UrlArgs, config: Context["config"]): FlexibleVariantOptions | undefined {
+export function parseUrlArgs(args: UrlArgs, config: Context["settings"]): FlexibleVariantOptions | undefined {
   if (!args.transform) return undefined;
   if (args.variant !== "public") {
-    throw badUserInput("Give either a named `variant` or a `transform`, not both: a transform replaces the variant.", {
+    throw inputError("Give either a named `variant` or a `transform`, not both: a transform replaces the variant.", {
       argument: "transform",
     });
   }
   if (args.expiresIn !== null && args.expiresIn !== undefined) {
-    throw badUserInput("`expiresIn` applies to signed URLs only, and URLs with a `transform` are never signed.", {
+    throw inputError("`expiresIn` applies to signed URLs only, and URLs with a `transform` are never signed.", {
       argument: "expiresIn",
     });
   }
@@ -168,22 +168,22 @@ interface SrcsetArgs {
 /** `widths` ascending and the common options, or BAD_USER_INPUT; no image is needed to tell. */
 export function parseSrcsetArgs(
   args: SrcsetArgs,
-  config: Context["config"],
+  config: Context["settings"],
 ): { widths: number[]; options: Omit<FlexibleVariantOptions, "width"> } {
   const { widths } = args;
   if (widths.length === 0 || widths.length > MAX_SRCSET_WIDTHS) {
-    throw badUserInput(`\`widths\` must hold 1 to ${MAX_SRCSET_WIDTHS} widths (got ${widths.length}).`, {
+    throw inputError(`\`widths\` must hold 1 to ${MAX_SRCSET_WIDTHS} widths (got ${widths.length}).`, {
       argument: "widths",
     });
   }
   for (const width of widths) checkRange(width, RANGES.width as Range, "widths");
   if (new Set(widths).size !== widths.length) {
-    throw badUserInput("`widths` must not repeat a width: a srcset names each width once.", { argument: "widths" });
+    throw inputError("`widths` must not repeat a width: a srcset names each width once.", { argument: "widths" });
   }
   let options: FlexibleVariantOptions = {};
   if (args.transform) {
     if (args.transform.width !== null && args.transform.width !== undefined) {
-      throw badUserInput("`transform.width` is set by `widths` in a srcset; leave it out.", {
+      throw inputError("`transform.width` is set by `widths` in a srcset; leave it out.", {
         argument: "transform.width",
       });
     }
@@ -193,9 +193,9 @@ export function parseSrcsetArgs(
   return { widths: [...widths].sort((a, b) => a - b), options: checkEnabled(options, config) };
 }
 
-function checkEnabled<T>(options: T, config: Context["config"]): T {
+function checkEnabled<T>(options: T, config: Context["settings"]): T {
   if (!config.flexibleVariants) {
-    throw badUserInput(
+    throw inputError(
       "Flexible variants are turned off on this server (FLEXIBLE_VARIANTS=false): use a named variant.",
       { argument: "transform", reason: "FLEXIBLE_VARIANTS_OFF" },
     );
@@ -206,14 +206,14 @@ function checkEnabled<T>(options: T, config: Context["config"]): T {
 /** Cloudflare serves flexible variants of public images only; a URL it would refuse is never given. */
 export function transformedUrl(image: Image, options: FlexibleVariantOptions): string {
   if (image.requireSignedURLs) {
-    throw badUserInput(
+    throw inputError(
       `Image "${image.id}" requires signed URLs, and Cloudflare serves flexible variants only for public images: ` +
         "use a named variant for it.",
       { argument: "transform", reason: "SIGNED_URLS_REQUIRED", imageId: image.id },
     );
   }
   const base = image.variants.find((v) => v.name === "public") ?? image.variants[0];
-  if (!base) throw badUserInput(`Image "${image.id}" has no delivery URL yet.`, { imageId: image.id });
+  if (!base) throw inputError(`Image "${image.id}" has no delivery URL yet.`, { imageId: image.id });
   return flexibleVariantUrl(base.url, options);
 }
 

@@ -1,9 +1,9 @@
 import type { Context } from "../context.ts";
 import { signDeliveryUrl } from "../delivery.ts";
+import { inputError, notFoundError } from "../errors.ts";
 import type { Image, ImageVariantUrl } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { assertMayRead, loadIfReadable } from "./entry-scopes.ts";
-import { badUserInput, notFound } from "./errors.ts";
 import {
   ImageTransformInput,
   MAX_SRCSET_WIDTHS,
@@ -80,14 +80,14 @@ builder.node(ImageRef, {
       },
       // Checked here as well, so bad arguments are refused before any resolver or upstream call.
       complexity: (args, ctx) => {
-        parseUrlArgs(args, ctx.config);
+        parseUrlArgs(args, ctx.settings);
         return 1;
       },
       resolve: (image, args, ctx) => {
-        const transform = parseUrlArgs(args, ctx.config);
+        const transform = parseUrlArgs(args, ctx.settings);
         if (transform) return transformedUrl(image, transform);
         const entry = image.variants.find((v) => v.name === args.variant);
-        if (!entry) throw badUserInput(`The image has no variant named "${args.variant}".`, { argument: "variant" });
+        if (!entry) throw inputError(`The image has no variant named "${args.variant}".`, { argument: "variant" });
         return deliveryUrl(image, entry, args.expiresIn ?? undefined, ctx);
       },
     }),
@@ -101,9 +101,9 @@ builder.node(ImageRef, {
         transform: t.arg({ type: ImageTransformInput, description: "Options for every width (without `width`)." }),
       },
       // One URL per width; checking here refuses bad arguments before any resolver runs.
-      complexity: (args, ctx) => parseSrcsetArgs(args, ctx.config).widths.length,
+      complexity: (args, ctx) => parseSrcsetArgs(args, ctx.settings).widths.length,
       resolve: (image, args, ctx) => {
-        const { widths, options } = parseSrcsetArgs(args, ctx.config);
+        const { widths, options } = parseSrcsetArgs(args, ctx.settings);
         return srcset(image, widths, options);
       },
     }),
@@ -116,10 +116,10 @@ async function deliveryUrl(
   expiresIn: number | undefined,
   ctx: Context,
 ): Promise<string> {
-  const { defaultExpiresIn, maxExpiresIn } = ctx.config.signedUrls;
+  const { defaultExpiresIn, maxExpiresIn } = ctx.settings.signedUrls;
   const seconds = expiresIn ?? defaultExpiresIn;
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxExpiresIn) {
-    throw badUserInput(`\`expiresIn\` must be between 1 and ${maxExpiresIn} seconds.`, { argument: "expiresIn" });
+    throw inputError(`\`expiresIn\` must be between 1 and ${maxExpiresIn} seconds.`, { argument: "expiresIn" });
   }
   if (!image.requireSignedURLs) return entry.url;
   const variant = await ctx.loaders.variant(entry.name);
@@ -138,12 +138,12 @@ builder.asEntity(ImageRef, {
   resolveReference: async ({ imageId }, ctx) => {
     assertMayRead(ctx, "Image");
     if (typeof imageId !== "string" || imageId === "") {
-      throw badUserInput("An Image representation needs a non-empty `imageId` string.", {
+      throw inputError("An Image representation needs a non-empty `imageId` string.", {
         argument: "representations",
       });
     }
     const image = await ctx.loaders.image.load(imageId);
-    if (!image) throw notFound(`No image with imageId "${imageId}".`, { imageId });
+    if (!image) throw notFoundError(`No image with imageId "${imageId}".`, { imageId });
     return image;
   },
 });

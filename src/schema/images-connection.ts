@@ -1,14 +1,15 @@
 import type { Context } from "../context.ts";
+import { inputError } from "../errors.ts";
 import { META_FILTER_OPERATORS, type MetaFilter, type MetaFilterOperator, type SortOrder } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { queryFingerprint } from "./cursor.ts";
-import { badUserInput } from "./errors.ts";
 import { ImageRef } from "./image.ts";
 import { UPSTREAM_CALL_COST } from "./limits.ts";
 import { DEFAULT_PAGE_EDGES, resolveImageConnection } from "./pagination.ts";
 import { UPSTREAM_CALLS } from "./upstream-calls.ts";
 
-// The v2 list's documented filter limits (fact sheet §6).
+// The v2 list takes at most 5 metadata filters, 5 levels deep, and 10 values per `in` (Cloudflare API
+// reference, images v2 list).
 const MAX_META_FILTERS = 5;
 const MAX_META_DEPTH = 5;
 const MAX_IN_VALUES = 10;
@@ -64,14 +65,14 @@ builder.queryFields((t) => ({
       // One upstream call per page of the list, and the selection once per edge asked for.
       complexity: (args, ctx) => {
         const edges = Math.max(0, args.first ?? args.last ?? DEFAULT_PAGE_EDGES);
-        return { field: UPSTREAM_CALL_COST * pagesOf(edges, ctx.config.upstreamPageSize), multiplier: edges };
+        return { field: UPSTREAM_CALL_COST * pagesOf(edges, ctx.settings.upstreamPageSize), multiplier: edges };
       },
       extensions: {
         // A cursor in the middle of a page refetches that page first.
         [UPSTREAM_CALLS]: (args: { first?: number; last?: number; after?: string; before?: string }, ctx: Context) => {
           const edges = Math.max(0, args.first ?? args.last ?? DEFAULT_PAGE_EDGES);
           const resumed = args.after || args.before ? 1 : 0;
-          return { calls: pagesOf(edges, ctx.config.upstreamPageSize) + resumed };
+          return { calls: pagesOf(edges, ctx.settings.upstreamPageSize) + resumed };
         },
       },
       resolve: async (_root, args, ctx) => {
@@ -83,15 +84,12 @@ builder.queryFields((t) => ({
           {
             sortOrder,
             fingerprint: queryFingerprint({ creator, meta, sortOrder }),
-            maxPerPage: ctx.config.upstreamPageSize,
+            maxPerPage: ctx.settings.upstreamPageSize,
           },
           {
             ...ctx.pagination,
             fetchPage: ({ token, perPage, sortOrder: order }) =>
-              ctx.api.images.list(
-                { continuationToken: token, perPage, sortOrder: order, creator, meta },
-                { signal: ctx.signal },
-              ),
+              ctx.api.images.list({ continuationToken: token, perPage, sortOrder: order, creator, meta }),
           },
         );
         ctx.loaders.primeImages(connection.edges.map((e) => e.node));
@@ -111,16 +109,16 @@ function pagesOf(edges: number, pageSize: number): number {
 function toMetaFilters(filter: FilterArg): MetaFilter[] {
   const conditions = filter.meta ?? [];
   if (conditions.length > MAX_META_FILTERS) {
-    throw badUserInput(`At most ${MAX_META_FILTERS} metadata filters are allowed.`, { argument: "filter.meta" });
+    throw inputError(`At most ${MAX_META_FILTERS} metadata filters are allowed.`, { argument: "filter.meta" });
   }
   return conditions.map((condition, index) => {
     const at = `filter.meta[${index}]`;
     const segments = condition.path.split(".");
     if (segments.length > MAX_META_DEPTH) {
-      throw badUserInput(`${at}.path is nested deeper than ${MAX_META_DEPTH} levels.`, { argument: `${at}.path` });
+      throw inputError(`${at}.path is nested deeper than ${MAX_META_DEPTH} levels.`, { argument: `${at}.path` });
     }
     if (segments.some((s) => s === "" || /[[\]&=#]/.test(s))) {
-      throw badUserInput(`${at}.path must be dot-separated keys without empty parts or [ ] & = #.`, {
+      throw inputError(`${at}.path must be dot-separated keys without empty parts or [ ] & = #.`, {
         argument: `${at}.path`,
       });
     }
@@ -129,12 +127,12 @@ function toMetaFilters(filter: FilterArg): MetaFilter[] {
     if (isIn) {
       const values = condition.values ?? [];
       if (condition.value != null || values.length === 0 || values.length > MAX_IN_VALUES) {
-        throw badUserInput(`${at}: ${condition.op} takes \`values\` with 1 to ${MAX_IN_VALUES} entries.`, {
+        throw inputError(`${at}: ${condition.op} takes \`values\` with 1 to ${MAX_IN_VALUES} entries.`, {
           argument: `${at}.values`,
         });
       }
       if (values.some((v) => v.includes("|") || (numeric && !isNumeric(v)))) {
-        throw badUserInput(`${at}.values must ${numeric ? "be numbers" : "not contain |"}.`, {
+        throw inputError(`${at}.values must ${numeric ? "be numbers" : "not contain |"}.`, {
           argument: `${at}.values`,
         });
       }
@@ -142,13 +140,13 @@ function toMetaFilters(filter: FilterArg): MetaFilter[] {
     }
     const value = condition.value;
     if (value == null || condition.values != null) {
-      throw badUserInput(`${at}: ${condition.op} takes a single \`value\`.`, { argument: `${at}.value` });
+      throw inputError(`${at}: ${condition.op} takes a single \`value\`.`, { argument: `${at}.value` });
     }
     if (numeric && !isNumeric(value)) {
-      throw badUserInput(`${at}.value must be a number for ${condition.op}.`, { argument: `${at}.value` });
+      throw inputError(`${at}.value must be a number for ${condition.op}.`, { argument: `${at}.value` });
     }
     if (condition.op === "eq:boolean" && value !== "true" && value !== "false") {
-      throw badUserInput(`${at}.value must be true or false for eq:boolean.`, { argument: `${at}.value` });
+      throw inputError(`${at}.value must be true or false for eq:boolean.`, { argument: `${at}.value` });
     }
     return { path: condition.path, op: condition.op, value };
   });

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from "graphql";
-import { createGraphQLError } from "graphql-yoga";
+import { forbiddenError, limitError } from "../errors.ts";
 
 /** What one upstream call weighs in the cost limit, against 1 for a plain field. */
 export const UPSTREAM_CALL_COST = 10;
@@ -7,22 +7,21 @@ export const UPSTREAM_CALL_COST = 10;
 /** The cost of a field that calls the upstream once per request (loaders dedupe the rest). */
 export const upstreamCall = { field: UPSTREAM_CALL_COST, multiplier: 1 } as const;
 
-/** Scope-auth's refusal, with the firm code: the field is null, the rest of the answer stands. */
+/** Scope-auth's refusal: the field is null, the rest of the answer stands. */
 export function forbidden(info: GraphQLResolveInfo) {
-  return createGraphQLError(`Your credentials do not allow ${info.parentType.name}.${info.fieldName}.`, {
-    extensions: { code: "FORBIDDEN" },
-  });
+  return forbiddenError(`Your credentials do not allow ${info.parentType.name}.${info.fieldName}.`);
 }
 
 export function costError(cost: number, maxCost: number) {
-  return createGraphQLError(`The operation costs ${cost}, over the limit of ${maxCost} (MAX_COST).`, {
-    extensions: { code: "BAD_USER_INPUT", limit: "cost", cost, maxCost },
+  return limitError(`The operation costs ${cost}, over the limit of ${maxCost} (MAX_COST).`, "cost", {
+    extensions: { cost, maxCost },
   });
 }
 
 export function upstreamCallsError(upstreamCalls: number, maxUpstreamCalls: number) {
-  return createGraphQLError(
+  return limitError(
     `The operation could cause ${upstreamCalls} upstream calls, over the limit of ${maxUpstreamCalls} (MAX_UPSTREAM_CALLS_PER_REQUEST).`,
-    { extensions: { code: "BAD_USER_INPUT", limit: "upstreamCalls", upstreamCalls, maxUpstreamCalls } },
+    "upstreamCalls",
+    { extensions: { upstreamCalls, maxUpstreamCalls } },
   );
 }

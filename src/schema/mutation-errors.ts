@@ -159,7 +159,7 @@ export interface Target {
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
-// The emulator's code for the variant limit; the real upstream's is unconfirmed (fact sheet §9).
+// The emulator's code for the variant limit; no public source gives the real upstream's.
 const VARIANT_LIMIT_CODE = 5470;
 
 /**
@@ -217,6 +217,11 @@ export function variantLimit(): LimitExceededError {
 
 function suffix(detail: string): string {
   return detail ? `: ${detail}` : ".";
+}
+
+/** A mutation's result: its payload itself, or one of its typed errors, as the union `name`. */
+export function resultUnion(name: string, types: readonly (new (...args: never[]) => Error)[]) {
+  return { types: [...types], directResult: true as const, union: { name } };
 }
 
 /** The typed errors every mutation may answer, besides its own. */

@@ -1,7 +1,10 @@
-import { isAcceptableId, MAX_UPSTREAM_ID_CHARS } from "../upstream/index.ts";
+import { isAcceptableId, MAX_UPSTREAM_ID_CHARS, type NewImageFields } from "../upstream/index.ts";
 import { ValidationError } from "./mutation-errors.ts";
 
-/** Upstream limits checked before any call (fact sheet §2, §4, §5, §7). */
+/**
+ * The upstream's limits, checked before any call: metadata, custom ids and creator at most 1024 each
+ * (https://developers.cloudflare.com/images/upload-images/).
+ */
 const MAX_METADATA_BYTES = 1024;
 const MAX_CUSTOM_ID_CHARS = 1024;
 const MAX_CREATOR_CHARS = 1024;
@@ -78,16 +81,9 @@ export interface ImageFieldsInput {
   requireSignedURLs?: boolean | null;
 }
 
-export interface ImageFields {
-  id?: string;
-  metadata?: Record<string, unknown>;
-  creator?: string;
-  requireSignedURLs?: boolean;
-}
-
 /** The fields shared by `uploadImage` and `createDirectUpload`, checked as the upstream would. */
-export function checkImageFields(input: ImageFieldsInput): ImageFields {
-  const fields: ImageFields = {};
+export function checkImageFields(input: ImageFieldsInput): NewImageFields {
+  const fields: NewImageFields = {};
   if (input.id != null) fields.id = checkCustomId(input.id, ["input", "id"]);
   if (input.metadata != null) fields.metadata = checkMetadata(input.metadata, ["input", "metadata"]);
   if (input.creator != null) fields.creator = checkCreator(input.creator, ["input", "creator"]);

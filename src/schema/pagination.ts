@@ -1,6 +1,6 @@
+import { inputError } from "../errors.ts";
 import type { Image, ImagePage, SortOrder } from "../upstream/index.ts";
 import type { CursorCodec, EdgePosition } from "./cursor.ts";
-import { badUserInput } from "./errors.ts";
 import { type Collected, type PageQuery, type Walk, walkAlong } from "./list-walk.ts";
 import type { TokenChainMemo } from "./token-chain.ts";
 import { walkBack } from "./walk-back.ts";
@@ -78,14 +78,14 @@ function readArgs(args: ConnectionArgs, fingerprint: string, cursors: CursorCode
     ["last", last],
   ] as const) {
     if (value !== null && value !== undefined && (value < 0 || value > MAX_CONNECTION_EDGES)) {
-      throw badUserInput(`\`${name}\` must be between 0 and ${MAX_CONNECTION_EDGES}.`, { argument: name });
+      throw inputError(`\`${name}\` must be between 0 and ${MAX_CONNECTION_EDGES}.`, { argument: name });
     }
   }
-  if (isSet(first) && isSet(last)) throw badUserInput("Pass either `first` or `last`, not both.", { argument: "last" });
+  if (isSet(first) && isSet(last)) throw inputError("Pass either `first` or `last`, not both.", { argument: "last" });
   if (isSet(after) && isSet(before))
-    throw badUserInput("Pass either `after` or `before`, not both.", { argument: "before" });
-  if (isSet(first) && isSet(before)) throw badUserInput("Use `before` with `last`.", { argument: "before" });
-  if (isSet(last) && isSet(after)) throw badUserInput("Use `after` with `first`.", { argument: "after" });
+    throw inputError("Pass either `after` or `before`, not both.", { argument: "before" });
+  if (isSet(first) && isSet(before)) throw inputError("Use `before` with `last`.", { argument: "before" });
+  if (isSet(last) && isSet(after)) throw inputError("Use `after` with `first`.", { argument: "after" });
   const backward = isSet(last) || isSet(before);
   const count = (backward ? last : first) ?? DEFAULT_PAGE_EDGES;
   const cursor = after ?? before;

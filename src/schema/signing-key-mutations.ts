@@ -1,8 +1,9 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { SigningKey } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
-import { CHANGE_ERRORS, COMMON_ERRORS, ConflictError, typedRefusal } from "./mutation-errors.ts";
+import { CHANGE_ERRORS, COMMON_ERRORS, ConflictError, resultUnion } from "./mutation-errors.ts";
 import { checkName } from "./mutation-input.ts";
+import { runMutation } from "./run-mutation.ts";
 import { SigningKeyRef } from "./signing-key.ts";
 import { UPSTREAM_CALLS } from "./upstream-calls.ts";
 
@@ -58,24 +59,14 @@ builder.mutationFields((t) => ({
     skipTypeScopes: true,
     authScopes: { "keys:write": true },
     args: { input: t.arg({ type: CreateSigningKeyInput, required: true }) },
-    errors: {
-      types: [...CREATE_ERRORS],
-      directResult: true,
-      union: { name: "CreateSigningKeyResult" },
-    },
+    errors: resultUnion("CreateSigningKeyResult", CREATE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const name = checkName(input.name, MAX_KEY_NAME_CHARS, "signing key", ["input", "name"]);
       // The upstream's PUT silently replaces an existing key, which breaks every URL signed with it.
       if (!input.rotate && (await ctx.loaders.signingKeys()).some((k) => k.name === name)) {
         throw new ConflictError(`A signing key named "${name}" exists; set rotate to replace it.`, ["input", "name"]);
       }
-      let keys: SigningKey[];
-      try {
-        keys = await ctx.api.keys.create(name, { signal: ctx.signal });
-      } catch (error) {
-        throw typedRefusal(error, target(name, false));
-      }
-      ctx.loaders.clearAll();
+      const keys = await runMutation(ctx, target(name, false), (api) => api.keys.create(name));
       const signingKey = keys.find((k) => k.name === name);
       if (!signingKey) throw new Error(`The upstream did not list the new key ${name}`);
       return { signingKey };
@@ -87,15 +78,10 @@ builder.mutationFields((t) => ({
     skipTypeScopes: true,
     authScopes: { "keys:write": true },
     args: { input: t.arg({ type: DeleteSigningKeyInput, required: true }) },
-    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteSigningKeyResult" } },
+    errors: resultUnion("DeleteSigningKeyResult", CHANGE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
-      try {
-        const remaining = await ctx.api.keys.delete(input.name, { signal: ctx.signal });
-        ctx.loaders.clearAll();
-        return { name: input.name, remaining };
-      } catch (error) {
-        throw typedRefusal(error, target(input.name, true));
-      }
+      const remaining = await runMutation(ctx, target(input.name, true), (api) => api.keys.delete(input.name));
+      return { name: input.name, remaining };
     },
   }),
 }));

@@ -15,6 +15,6 @@ builder.queryFields((t) => ({
   stats: t.field({
     type: StatsRef,
     complexity: upstreamCall,
-    resolve: (_root, _args, ctx) => ctx.api.stats.get({ signal: ctx.signal }),
+    resolve: (_root, _args, ctx) => ctx.api.stats.get(),
   }),
 }));

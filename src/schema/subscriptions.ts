@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto";
 import type { Context } from "../context.ts";
+import { inputError } from "../errors.ts";
 import { type DraftOutcome, type ImageChangedEvent, reviveImage } from "../live/index.ts";
 import { type Image, isAcceptableId, MAX_UPSTREAM_ID_CHARS } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
-import { badUserInput } from "./errors.ts";
 import { ImageRef } from "./image.ts";
 import { upstreamCall } from "./limits.ts";
 
@@ -13,17 +12,11 @@ builder.subscriptionType({ authScopes: { "images:read": true } });
 function checkedImageId(raw: string | number): string {
   const imageId = String(raw);
   if (!isAcceptableId(imageId)) {
-    throw badUserInput(`An image id is well-formed text of at most ${MAX_UPSTREAM_ID_CHARS} characters.`, {
+    throw inputError(`An image id is well-formed text of at most ${MAX_UPSTREAM_ID_CHARS} characters.`, {
       argument: "imageId",
     });
   }
   return imageId;
-}
-
-/** Loops are shared per upstream token: in `forward` mode each caller reads with their own. */
-function tokenKey(ctx: Context): string {
-  const token = ctx.viewer.upstreamToken;
-  return token === undefined ? "" : createHash("sha256").update(token).digest("hex");
 }
 
 /** Each event is resolved afresh: a subscription's loaders would otherwise hold its first answers for hours. */
@@ -89,7 +82,7 @@ builder.subscriptionFields((t) => ({
     subscribe: (_root, args, ctx) => {
       const imageId = checkedImageId(args.imageId);
       return ctx.live.streams.track(
-        onceStream<DraftOutcome>((listener) => ctx.live.drafts.watch(tokenKey(ctx), imageId, ctx.api, listener)),
+        onceStream<DraftOutcome>((listener) => ctx.live.drafts.watch(ctx.upstreamKey, imageId, ctx.api, listener)),
       );
     },
     resolve: (outcome: DraftOutcome, _args, ctx) => {

@@ -1,7 +1,7 @@
 import type { Context } from "../context.ts";
 import { type ArrivedFile, type IncomingUpload, UploadUnavailableError } from "../uploads/incoming-upload.ts";
 import { sizeLimited } from "../uploads/size-limit.ts";
-import type { Image, ImageUpload } from "../upstream/index.ts";
+import type { Image, ImageUpload, NewImageFields } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { ImageRef } from "./image.ts";
 import {
@@ -9,11 +9,12 @@ import {
   ConflictError,
   fileTooLarge,
   LimitExceededError,
-  typedRefusal,
+  resultUnion,
   UnsupportedImageError,
   ValidationError,
 } from "./mutation-errors.ts";
-import { checkHttpUrl, checkImageFields, type ImageFields } from "./mutation-input.ts";
+import { checkHttpUrl, checkImageFields } from "./mutation-input.ts";
+import { runMutation } from "./run-mutation.ts";
 
 const UPLOAD_ERRORS = [...COMMON_ERRORS, ConflictError, LimitExceededError, UnsupportedImageError] as const;
 
@@ -40,11 +41,7 @@ builder.mutationField("uploadImage", (t) =>
     type: UploadImagePayload,
     description: "Uploads an image from a file (streamed to the upstream) or from a URL.",
     args: { input: t.arg({ type: UploadImageInput, required: true }) },
-    errors: {
-      types: [...UPLOAD_ERRORS],
-      directResult: true,
-      union: { name: "UploadImageResult" },
-    },
+    errors: resultUnion("UploadImageResult", UPLOAD_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       if ((input.file == null) === (input.url == null)) {
         const both = input.file != null;
@@ -61,25 +58,20 @@ builder.mutationField("uploadImage", (t) =>
         existing: false,
         errors: UPLOAD_ERRORS,
       } as const;
-      let image: Image;
-      try {
-        image = input.file
-          ? await uploadFile(input.file, fields, ctx)
-          : await ctx.api.images.upload(
-              { ...fields, url: checkHttpUrl(input.url ?? "", ["input", "url"]) },
-              { signal: ctx.signal },
-            );
-      } catch (error) {
-        throw typedRefusal(error, target);
-      }
-      ctx.loaders.clearAll();
-      ctx.loaders.primeImages([image]);
+      const file = input.file;
+      const url = file ? undefined : checkHttpUrl(input.url ?? "", ["input", "url"]);
+      const image = await runMutation(
+        ctx,
+        target,
+        (api) => (file ? uploadFile(file, fields, ctx) : api.images.upload({ ...fields, url: url ?? "" })),
+        (uploaded, loaders) => loaders.primeImages([uploaded]),
+      );
       return { image };
     },
   }),
 );
 
-async function uploadFile(upload: IncomingUpload, fields: ImageFields, ctx: Context): Promise<Image> {
+async function uploadFile(upload: IncomingUpload, fields: NewImageFields, ctx: Context): Promise<Image> {
   let file: ArrivedFile;
   try {
     file = await upload.claim();
@@ -87,14 +79,14 @@ async function uploadFile(upload: IncomingUpload, fields: ImageFields, ctx: Cont
     if (error instanceof UploadUnavailableError) throw new ValidationError(error.message, ["input", "file"]);
     throw error;
   }
-  const maxBytes = ctx.config.limits.maxUploadBytes;
+  const maxBytes = ctx.settings.maxUploadBytes;
   const limited = sizeLimited(file.stream, maxBytes);
   const request: ImageUpload = {
     ...fields,
     file: { filename: file.filename || "upload", contentType: file.mimeType, stream: limited.stream },
   };
   try {
-    return await ctx.api.images.upload(request, { signal: ctx.signal });
+    return await ctx.api.images.upload(request);
   } catch (error) {
     // Cut off mid-file (by the size limit, or a broken request): the upstream stored nothing.
     if (limited.exceeded) throw fileTooLarge(maxBytes);

@@ -7,11 +7,12 @@ import {
   ConflictError,
   LimitExceededError,
   MAX_VARIANTS,
-  typedRefusal,
+  resultUnion,
   ValidationError,
   variantLimit,
 } from "./mutation-errors.ts";
 import { checkName } from "./mutation-input.ts";
+import { runMutation } from "./run-mutation.ts";
 import { UPSTREAM_CALLS } from "./upstream-calls.ts";
 import { VariantFitEnum, VariantMetadataEnum, VariantRef } from "./variant.ts";
 
@@ -90,11 +91,7 @@ builder.mutationFields((t) => ({
     type: variantPayload("CreateVariantPayload"),
     extensions: { [UPSTREAM_CALLS]: { calls: 1, shared: ["variants"] } },
     args: { input: t.arg({ type: CreateVariantInput, required: true }) },
-    errors: {
-      types: [...CREATE_ERRORS],
-      directResult: true,
-      union: { name: "CreateVariantResult" },
-    },
+    errors: resultUnion("CreateVariantResult", CREATE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const name = checkName(input.name, MAX_VARIANT_NAME_CHARS, "variant", ["input", "name"]);
       const options = checkOptions(input.options);
@@ -104,52 +101,42 @@ builder.mutationFields((t) => ({
         throw new ConflictError(`A variant named "${name}" already exists.`, ["input", "name"]);
       }
       if (existing.length >= MAX_VARIANTS) throw variantLimit();
-      try {
-        const variant = await ctx.api.variants.create(
-          { id: name, options, neverRequireSignedURLs: input.neverRequireSignedURLs ?? false },
-          { signal: ctx.signal },
-        );
-        ctx.loaders.clearAll();
-        return { variant };
-      } catch (error) {
-        throw typedRefusal(error, target(name, false));
-      }
+      const variant = await runMutation(ctx, target(name, false), (api) =>
+        api.variants.create({
+          id: name,
+          options,
+          neverRequireSignedURLs: input.neverRequireSignedURLs ?? false,
+        }),
+      );
+      return { variant };
     },
   }),
   updateVariant: t.field({
     type: variantPayload("UpdateVariantPayload"),
     args: { input: t.arg({ type: UpdateVariantInput, required: true }) },
-    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "UpdateVariantResult" } },
+    errors: resultUnion("UpdateVariantResult", CHANGE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const options = checkOptions(input.options);
       const change = {
         options,
         ...(input.neverRequireSignedURLs == null ? {} : { neverRequireSignedURLs: input.neverRequireSignedURLs }),
       };
-      try {
-        const variant = await ctx.api.variants.update(input.name, change, { signal: ctx.signal });
-        ctx.loaders.clearAll();
-        return { variant };
-      } catch (error) {
-        throw typedRefusal(error, target(input.name, true));
-      }
+      const variant = await runMutation(ctx, target(input.name, true), (api) =>
+        api.variants.update(input.name, change),
+      );
+      return { variant };
     },
   }),
   deleteVariant: t.field({
     type: DeleteVariantPayload,
     args: { input: t.arg({ type: DeleteVariantInput, required: true }) },
-    errors: { types: [...CHANGE_ERRORS], directResult: true, union: { name: "DeleteVariantResult" } },
+    errors: resultUnion("DeleteVariantResult", CHANGE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       if (input.name === PUBLIC_VARIANT) {
         throw new ValidationError("The public variant cannot be deleted.", ["input", "name"]);
       }
-      try {
-        await ctx.api.variants.delete(input.name, { signal: ctx.signal });
-        ctx.loaders.clearAll();
-        return { name: input.name };
-      } catch (error) {
-        throw typedRefusal(error, target(input.name, true));
-      }
+      await runMutation(ctx, target(input.name, true), (api) => api.variants.delete(input.name));
+      return { name: input.name };
     },
   }),
 }));

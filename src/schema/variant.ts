@@ -1,7 +1,7 @@
+import { inputError, notFoundError } from "../errors.ts";
 import type { Variant } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 import { assertMayRead, loadIfReadable } from "./entry-scopes.ts";
-import { badUserInput, notFound } from "./errors.ts";
 import { upstreamCall } from "./limits.ts";
 import { sharedLookup, UPSTREAM_CALLS } from "./upstream-calls.ts";
 
@@ -56,10 +56,10 @@ builder.asEntity(VariantRef, {
   resolveReference: async ({ name }, ctx) => {
     assertMayRead(ctx, "Variant");
     if (typeof name !== "string" || name === "") {
-      throw badUserInput("A Variant representation needs a non-empty `name` string.", { argument: "representations" });
+      throw inputError("A Variant representation needs a non-empty `name` string.", { argument: "representations" });
     }
     const variant = await ctx.loaders.variant(name);
-    if (!variant) throw notFound(`No variant named "${name}".`, { name });
+    if (!variant) throw notFoundError(`No variant named "${name}".`, { name });
     return variant;
   },
 });

@@ -1,6 +1,6 @@
+import { inputError } from "../errors.ts";
 import type { ImagePage } from "../upstream/index.ts";
 import type { EdgePosition } from "./cursor.ts";
-import { badUserInput } from "./errors.ts";
 import {
   anchorIndex,
   backAfter,
@@ -108,7 +108,7 @@ async function rewalk(
   let back: readonly PageLink[] = [];
   for (let pages = 0; ; pages++) {
     if (pages === MAX_REWALK_PAGES) {
-      throw badUserInput(
+      throw inputError(
         `The way back from this cursor is no longer known and lies more than ${MAX_REWALK_PAGES} upstream pages ` +
           "from the start of the list. Page from the other end (`last` without `before`), or start again.",
         { argument: "cursor" },
@@ -128,7 +128,7 @@ async function rewalk(
     }
     if (page.continuationToken === null) {
       if (target === undefined) break;
-      throw badUserInput("The list changed while this page was read; ask again.", { argument: "cursor" });
+      throw inputError("The list changed while this page was read; ask again.", { argument: "cursor" });
     }
     back = backAfter(link, back);
     link = { token: page.continuationToken, perPage: walk.maxPerPage };

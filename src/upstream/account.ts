@@ -9,6 +9,14 @@ export function isAcceptableId(id: string): boolean {
   return id.isWellFormed() && id.length <= MAX_UPSTREAM_ID_CHARS;
 }
 
+/** What every call of one api carries: a request's abort signal and whose budget share it spends. */
+export interface CallBinding {
+  /** The GraphQL request's: every call stops when its client goes away. */
+  signal?: AbortSignal | undefined;
+  /** Whose share of the upstream budget the calls spend (none: the server's own calls). */
+  caller?: string | undefined;
+}
+
 export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
@@ -21,14 +29,14 @@ export class AccountCaller {
   readonly #transport: Transport;
   readonly #accountId: string;
   readonly #token: string;
-  readonly #caller: string | undefined;
+  readonly #binding: CallBinding;
 
-  /** `caller`: whose share of the upstream budget these calls spend (none: the server's own calls). */
-  constructor(transport: Transport, accountId: string, token: string, caller?: string) {
+  /** `binding`: what every call made through this caller carries unless it brings its own. */
+  constructor(transport: Transport, accountId: string, token: string, binding: CallBinding = {}) {
     this.#transport = transport;
     this.#accountId = accountId;
     this.#token = token;
-    this.#caller = caller;
+    this.#binding = binding;
   }
 
   json(
@@ -70,8 +78,8 @@ export class AccountCaller {
       query: options.query,
       json: options.json,
       body: options.body,
-      signal: options.signal,
-      caller: this.#caller,
+      signal: options.signal ?? this.#binding.signal,
+      caller: this.#binding.caller,
     };
   }
 }

@@ -15,8 +15,9 @@ export interface UpstreamBudget {
 
 /**
  * A process-wide request budget. The upstream blocks the whole account for five minutes once it
- * sees more than 1,200 requests in five minutes (fact sheet §10), so the client refuses locally
- * before that line. The upstream's `Ratelimit` header, when present, tightens the local view.
+ * sees more than 1,200 requests in five minutes, so the client refuses locally before that line
+ * (https://developers.cloudflare.com/fundamentals/api/reference/limits/). The upstream's `Ratelimit`
+ * header, when present, tightens the local view.
  */
 export class RequestBudget implements UpstreamBudget {
   readonly limit: number;

@@ -1,12 +1,9 @@
 import type { AccountCaller, CallOptions } from "./account.ts";
+import type { NewImageFields } from "./images.ts";
 import { multipartBody } from "./multipart.ts";
 import { type DirectUpload, parseDirectUpload } from "./wire.ts";
 
-export interface DirectUploadRequest {
-  id?: string;
-  creator?: string;
-  metadata?: Record<string, unknown>;
-  requireSignedURLs?: boolean;
+export interface DirectUploadRequest extends NewImageFields {
   expiry: Date;
 }
 

@@ -103,7 +103,8 @@ export function errorForUnreadableAnswer(status: number, route: string, retryAft
   );
 }
 
-// 10000 "Authentication error", 9106 missing credentials, 6003 malformed headers (fact sheet §9).
+// 10000 "Authentication error", 9106 missing credentials, 6003 malformed headers: the codes the API
+// answers for them in practice (not documented).
 const AUTHENTICATION_CODES = new Set([10000, 9106, 6003]);
 
 function isAuthenticationFailure(status: number, errors: readonly UpstreamErrorItem[]): boolean {

@@ -5,7 +5,7 @@ import { type Image, type ImagePage, parseImage, parseImageList } from "./wire.t
 
 export type SortOrder = "asc" | "desc";
 
-/** Operators of the v2 list's `meta.<path>[<op>]` filters (fact sheet §6). */
+/** Operators of the v2 list's `meta.<path>[<op>]` filters, as the Cloudflare API reference lists them. */
 export const META_FILTER_OPERATORS = [
   "eq",
   "eq:string",
@@ -47,17 +47,24 @@ export interface ImageUpdate {
   requireSignedURLs?: boolean;
 }
 
-/** The upstream's size limit for one image (fact sheet §4). */
+/**
+ * The upstream's size limit for one image: 10 MB
+ * (https://developers.cloudflare.com/images/upload-images/#supported-image-formats).
+ */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
-/** Exactly one of `file` and `url`. */
-export interface ImageUpload {
-  file?: StreamedFile;
-  url?: string;
+/** What a new image may be given besides its bytes, by an upload or a direct upload. */
+export interface NewImageFields {
   id?: string;
   metadata?: Record<string, unknown>;
   creator?: string;
   requireSignedURLs?: boolean;
+}
+
+/** Exactly one of `file` and `url`. */
+export interface ImageUpload extends NewImageFields {
+  file?: StreamedFile;
+  url?: string;
 }
 
 export class ImagesApi {

@@ -1,4 +1,4 @@
-import { AccountCaller } from "./account.ts";
+import { AccountCaller, type CallBinding } from "./account.ts";
 import { DirectUploadsApi } from "./direct-uploads.ts";
 import { ImagesApi } from "./images.ts";
 import { SigningKeysApi } from "./keys.ts";
@@ -6,7 +6,7 @@ import { StatsApi } from "./stats.ts";
 import type { Transport } from "./transport.ts";
 import { VariantsApi } from "./variants.ts";
 
-export { type CallOptions, isAcceptableId, MAX_UPSTREAM_ID_CHARS } from "./account.ts";
+export { type CallBinding, type CallOptions, isAcceptableId, MAX_UPSTREAM_ID_CHARS } from "./account.ts";
 export { type BudgetGrant, RequestBudget, type UpstreamBudget } from "./budget.ts";
 export type { DirectUploadRequest } from "./direct-uploads.ts";
 export * from "./errors.ts";
@@ -25,14 +25,17 @@ export interface CloudflareImagesApi {
   readonly directUploads: DirectUploadsApi;
 }
 
-/** `caller`: who the calls are made for, so that no one caller spends more than its share of the budget. */
+/**
+ * `binding`: the request's abort signal (every call stops when its client goes away) and the caller
+ * whose share of the budget the calls spend, so that no one caller spends more than its share.
+ */
 export function createImagesApi(
   transport: Transport,
   accountId: string,
   token: string,
-  caller?: string,
+  binding: CallBinding = {},
 ): CloudflareImagesApi {
-  const call = new AccountCaller(transport, accountId, token, caller);
+  const call = new AccountCaller(transport, accountId, token, binding);
   return {
     images: new ImagesApi(call),
     variants: new VariantsApi(call),

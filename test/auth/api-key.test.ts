@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useTestStack } from "../support/server.ts";
 
 const sha256 = (secret: string) => createHash("sha256").update(secret).digest("hex");
 const READER = "reader-secret-0123456789";
@@ -10,26 +10,24 @@ const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
 
 const KEYS = `{ signingKeys { name value } }`;
 
-let stack: TestStack;
 let keyValue: string;
 
+const stack = useTestStack({
+  resetEmulatorBeforeEach: true,
+  emulator: { seed: true },
+  env: {
+    AUTH_MODE: "api-key",
+    API_KEYS: [
+      `reader:${sha256(READER)}:images:read`,
+      `keymaster:${sha256(KEYMASTER)}:images:read+keys:read`,
+      `keys-only:${sha256(KEYS_ONLY)}:keys:read`,
+    ].join(","),
+  },
+});
 beforeAll(async () => {
-  stack = await startTestStack({
-    emulator: { seed: true },
-    env: {
-      AUTH_MODE: "api-key",
-      API_KEYS: [
-        `reader:${sha256(READER)}:images:read`,
-        `keymaster:${sha256(KEYMASTER)}:images:read+keys:read`,
-        `keys-only:${sha256(KEYS_ONLY)}:keys:read`,
-      ].join(","),
-    },
-  });
   const keys = await stack.emulator.api<{ keys: { name: string; value: string }[] }>("GET", "/v1/keys");
   keyValue = keys.body.result.keys[0]?.value ?? "";
 });
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
 
 describe("AUTH_MODE=api-key", () => {
   it("answers a request without credentials with HTTP 401 UNAUTHENTICATED, before any upstream call", async () => {

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SCOPES, type Scope } from "../../src/auth/index.ts";
 import { subgraphSchema } from "../../src/schema/index.ts";
-import { type GraphQLAnswer, startTestStack, type TestStack } from "../support/server.ts";
+import { type GraphQLAnswer, useTestStack } from "../support/server.ts";
 import { subscribe } from "../support/sse.ts";
 
 const sha256 = (secret: string) => createHash("sha256").update(secret).digest("hex");
@@ -157,20 +157,17 @@ const RULES: Record<string, EntryCase[]> = {
 const SCOPE_SETS: readonly (readonly Scope[])[] = [...SCOPES.map((s) => [s]), [...SCOPES]];
 const secretOf = (scopes: readonly Scope[]) => `secret-${scopes.join("+")}-0123456789`;
 
-let stack: TestStack;
-
+const stack = useTestStack({
+  env: {
+    AUTH_MODE: "api-key",
+    API_KEYS: SCOPE_SETS.map((set, i) => `k${i}:${sha256(secretOf(set))}:${set.join("+")}`).join(","),
+  },
+});
 beforeAll(async () => {
-  stack = await startTestStack({
-    env: {
-      AUTH_MODE: "api-key",
-      API_KEYS: SCOPE_SETS.map((set, i) => `k${i}:${sha256(secretOf(set))}:${set.join("+")}`).join(","),
-    },
-  });
   const created = await stack.emulator.admin("POST", "/images", { count: 2, requireSignedURLs: true });
   // The bulk images get UUIDs; the rules name them by position.
   privateIds = ((await created.json()) as { ids: string[] }).ids;
 });
-afterAll(() => stack.close());
 
 let privateIds: string[] = [];
 

@@ -1,7 +1,7 @@
 import { type JWTPayload, SignJWT } from "jose";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { useTestStack } from "../support/server.ts";
 
 const ISSUER = "https://issuer.test";
 const AUDIENCE = "images-graphql";
@@ -16,21 +16,16 @@ function sign(times: Pick<JWTPayload, "exp" | "iat" | "nbf">): Promise<string> {
     .sign(key);
 }
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack({
-    env: {
-      AUTH_MODE: "jwt",
-      JWT_SECRET: SECRET,
-      JWT_ISSUER: ISSUER,
-      JWT_AUDIENCE: AUDIENCE,
-      JWT_MAX_AGE_SECONDS: "3600",
-    },
-  });
+const stack = useTestStack({
+  resetEmulatorBeforeEach: true,
+  env: {
+    AUTH_MODE: "jwt",
+    JWT_SECRET: SECRET,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    JWT_MAX_AGE_SECONDS: "3600",
+  },
 });
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
 
 const ask = async (token: string) =>
   stack.gql(`{ stats { current } }`, undefined, { authorization: `Bearer ${token}` });

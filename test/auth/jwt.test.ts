@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { startTestStack, type TestStack, useTestStack } from "../support/server.ts";
 
 const ISSUER = "https://issuer.test";
 const AUDIENCE = "images-graphql";
@@ -96,16 +96,12 @@ function behavesLikeJwtAuth(setup: () => { stack: TestStack; key: Key; alg: stri
 }
 
 describe("AUTH_MODE=jwt with JWT_SECRET (HS256)", () => {
-  let stack: TestStack;
   const key = new TextEncoder().encode(SECRET);
-  beforeAll(async () => {
-    stack = await startTestStack({
-      emulator: { seed: true },
-      env: { AUTH_MODE: "jwt", JWT_SECRET: SECRET, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE },
-    });
+  const stack = useTestStack({
+    resetEmulatorBeforeEach: true,
+    emulator: { seed: true },
+    env: { AUTH_MODE: "jwt", JWT_SECRET: SECRET, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE },
   });
-  afterAll(() => stack.close());
-  beforeEach(() => stack.emulator.reset());
 
   behavesLikeJwtAuth(() => ({ stack, key, alg: "HS256" }));
 

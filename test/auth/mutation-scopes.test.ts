@@ -1,24 +1,20 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { beforeEach, describe, expect, it } from "vitest";
+import { useTestStack } from "../support/server.ts";
 
 const sha256 = (secret: string) => createHash("sha256").update(secret).digest("hex");
 const as = (secret: string) => ({ authorization: `Bearer ${secret}` });
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({
-    env: {
-      AUTH_MODE: "api-key",
-      API_KEYS: [
-        `reader:${sha256("reader-secret")}:images:read`,
-        `writer:${sha256("writer-secret")}:images:read+images:write`,
-        `keys:${sha256("keys-secret")}:keys:write`,
-      ].join(","),
-    },
-  });
+const stack = useTestStack({
+  env: {
+    AUTH_MODE: "api-key",
+    API_KEYS: [
+      `reader:${sha256("reader-secret")}:images:read`,
+      `writer:${sha256("writer-secret")}:images:read+images:write`,
+      `keys:${sha256("keys-secret")}:keys:write`,
+    ].join(","),
+  },
 });
-afterAll(() => stack.close());
 beforeEach(() => stack.emulator.reset({ data: true }));
 
 const codes = (answer: { errors?: { path?: (string | number)[]; extensions?: Record<string, unknown> }[] }) =>

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 import { closeReplicas, type Replica, startReplicas, upstreamStatuses } from "../support/replicas.ts";
 import { startTestStack, type TestStack } from "../support/server.ts";

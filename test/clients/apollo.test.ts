@@ -1,10 +1,10 @@
 import { ApolloClient, gql, InMemoryCache } from "@apollo/client";
 import { relayStylePagination } from "@apollo/client/utilities";
 import UploadHttpLink from "apollo-upload-client/UploadHttpLink.mjs";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import possibleTypes from "../../schema/possible-types.json" with { type: "json" };
-import { samplePng } from "../../src/emulator/samples.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
+import { useTestStack } from "../support/server.ts";
 
 const LIST_V2 = "GET /accounts/{account_id}/images/v2";
 const TOTAL = 23;
@@ -25,18 +25,15 @@ interface ImagesData {
   };
 }
 
-let stack: TestStack;
 /** Upload order: oldest first. */
 let all: string[];
 
+// Upstream pages of 10: the walks below cross several of them.
+const stack = useTestStack({ resetEmulatorBeforeEach: true, env: { UPSTREAM_PAGE_SIZE: "10" } });
 beforeAll(async () => {
-  // Upstream pages of 10: the walks below cross several of them.
-  stack = await startTestStack({ env: { UPSTREAM_PAGE_SIZE: "10" } });
   const response = await stack.emulator.admin("POST", "/images", { count: TOTAL });
   all = ((await response.json()) as { ids: string[] }).ids;
 }, 60_000);
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
 
 /** The configuration the README gives, pointed at the real server. */
 function apolloClient() {

@@ -20,7 +20,7 @@ import {
   type Variables,
 } from "relay-runtime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { startTestStack, type TestStack } from "../support/server.ts";
 
 const TOTAL = 23;

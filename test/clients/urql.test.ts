@@ -3,9 +3,9 @@ import { Client, fetchExchange, gql } from "@urql/core";
 import { cacheExchange } from "@urql/exchange-graphcache";
 import { relayPagination } from "@urql/exchange-graphcache/extras";
 import { buildSchema, introspectionFromSchema } from "graphql";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { samplePng } from "../../src/emulator/samples/index.ts";
+import { useTestStack } from "../support/server.ts";
 
 const LIST_V2 = "GET /accounts/{account_id}/images/v2";
 const TOTAL = 23;
@@ -27,21 +27,19 @@ interface ImagesData {
   };
 }
 
-let stack: TestStack;
 let all: string[];
 let schema: ReturnType<typeof introspectionFromSchema>;
 let warnings: ReturnType<typeof vi.spyOn>;
 /** The HTTP methods urql used, seen through the fetch it is given (the real one). */
 let methods: string[];
 
+const stack = useTestStack({ env: { UPSTREAM_PAGE_SIZE: "10" } });
 beforeAll(async () => {
-  stack = await startTestStack({ env: { UPSTREAM_PAGE_SIZE: "10" } });
   const response = await stack.emulator.admin("POST", "/images", { count: TOTAL });
   all = ((await response.json()) as { ids: string[] }).ids;
   const sdl = await readFile(new URL("../../schema/schema.graphql", import.meta.url), "utf8");
   schema = introspectionFromSchema(buildSchema(sdl));
 }, 60_000);
-afterAll(() => stack.close());
 beforeEach(async () => {
   await stack.emulator.reset();
   methods = [];

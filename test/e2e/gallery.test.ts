@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { startTestStack, type TestStack } from "../support/server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GRAPHIQL_DEFAULT_QUERY } from "../../src/server.ts";
+import { GRAPHIQL_DEFAULT_QUERY } from "../../src/graphiql.ts";
 import { startTestStack, type TestStack } from "../support/server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { sampleGif, sampleJpeg, samplePng } from "../../src/emulator/samples.ts";
+import { sampleGif, sampleJpeg, samplePng } from "../../src/emulator/samples/index.ts";
 import { signUrl } from "../../src/emulator/signing.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import type { ApiAnswer } from "../support/emulator.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 import {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EmulatorOptions } from "../../src/emulator/index.ts";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { signUrl } from "../../src/emulator/signing.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 import { pngPart, uploaded, type WireImage } from "../support/images.ts";

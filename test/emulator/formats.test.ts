@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { detectImage } from "../../src/emulator/formats.ts";
+import { detectImage } from "../../src/emulator/formats/index.ts";
 import {
   headerOnlyImage,
   pngHeaderOnly,
@@ -8,7 +8,7 @@ import {
   sampleJpeg,
   samplePng,
   sampleSvg,
-} from "../../src/emulator/samples.ts";
+} from "../../src/emulator/samples/index.ts";
 import type { ImageFormat } from "../../src/emulator/state.ts";
 
 const text = (value: string) => new TextEncoder().encode(value);

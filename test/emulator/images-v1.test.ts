@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { sampleJpeg, samplePng } from "../../src/emulator/samples.ts";
+import { sampleJpeg, samplePng } from "../../src/emulator/samples/index.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 import {
   accountView,

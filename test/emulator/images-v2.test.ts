@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 import { expectRefused, pngPart, uploaded, type WireImage } from "../support/images.ts";
 

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { sampleGif, samplePng } from "../../src/emulator/samples.ts";
+import { sampleGif, samplePng } from "../../src/emulator/samples/index.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 import { accountView, blobOf, imageForm, pngPart, uploaded, type WireImage } from "../support/images.ts";
 

@@ -1,8 +1,6 @@
 import { crc32, inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { detectImage } from "../../src/emulator/formats.ts";
-import { CHROMA_AC, CHROMA_DC, LUMA_AC, LUMA_DC } from "../../src/emulator/samples/jpeg-tables.ts";
-import { canonicalCode, codeLengths } from "../../src/emulator/samples/prefix-code.ts";
+import { detectImage } from "../../src/emulator/formats/index.ts";
 import {
   headerOnlyImage,
   paddedPng,
@@ -13,7 +11,9 @@ import {
   samplePng,
   sampleSvg,
   sampleWebp,
-} from "../../src/emulator/samples.ts";
+} from "../../src/emulator/samples/index.ts";
+import { CHROMA_AC, CHROMA_DC, LUMA_AC, LUMA_DC } from "../../src/emulator/samples/jpeg-tables.ts";
+import { canonicalCode, codeLengths } from "../../src/emulator/samples/prefix-code.ts";
 
 const view = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 const ascii = (bytes: Uint8Array, from: number, length: number) =>

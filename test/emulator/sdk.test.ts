@@ -1,6 +1,6 @@
 import Cloudflare, { toFile } from "cloudflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 
 // Cloudflare's official SDK, unchanged but for its base URL, against the emulator.

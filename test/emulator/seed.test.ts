@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { detectImage } from "../../src/emulator/formats.ts";
+import { detectImage } from "../../src/emulator/formats/index.ts";
 import { seedSnapshot } from "../../src/emulator/seed.ts";
 import { type ImageRecord, PUBLIC_VARIANT, type Snapshot } from "../../src/emulator/state.ts";
 import { MemoryBlobStore } from "../../src/emulator/storage.ts";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { EmulatorOptions } from "../../src/emulator/index.ts";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 import { blobOf, pngPart, UUID, uploaded, type WireImage } from "../support/images.ts";
 

@@ -10,7 +10,7 @@ import {
   samplePng,
   sampleSvg,
   sampleWebp,
-} from "../../src/emulator/samples.ts";
+} from "../../src/emulator/samples/index.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 import { accountView, blobOf, expectRefused, imageForm, pngPart, rawApi, upload, uploaded } from "../support/images.ts";
 

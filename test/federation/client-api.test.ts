@@ -1,17 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { buildClientSchema, getIntrospectionQuery, type IntrospectionQuery, printSchema } from "graphql";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { graphqlUrl, postGraphQL, subgraphUrl } from "../support/federation.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { useTestStack } from "../support/server.ts";
 
 const FEDERATION_NAMES = ["_entities", "_service", "_Any", "_Entity", "_Service"];
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ emulator: { seed: true } });
-});
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
+const stack = useTestStack({ resetEmulatorBeforeEach: true, emulator: { seed: true } });
 
 async function introspect(url: URL): Promise<string> {
   const answer = await postGraphQL<IntrospectionQuery>(

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { postGraphQL, subgraphUrl } from "../support/federation.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { useTestStack } from "../support/server.ts";
 
 const IMAGE_ROUTE = "/accounts/{account_id}/images/v1/{image_id}";
 const GET_IMAGE = `GET ${IMAGE_ROUTE}`;
@@ -20,19 +20,16 @@ const ENTITIES = /* GraphQL */ `
 type Entity = { __typename: string; id: string; imageId?: string; name?: string } | null;
 type Representation = Record<string, unknown>;
 
-let stack: TestStack;
 let ids: string[];
 
+const stack = useTestStack({ resetEmulatorBeforeEach: true });
 beforeAll(async () => {
-  stack = await startTestStack();
   const response = await stack.emulator.admin("POST", "/images", { count: 10 });
   ids = ((await response.json()) as { ids: string[] }).ids;
   await stack.emulator.api("POST", "/v1/variants", {
     json: { id: "thumb", options: { fit: "cover", metadata: "none", width: 100, height: 100 } },
   });
 });
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
 
 const entities = (representations: Representation[]) =>
   postGraphQL<{ _entities: Entity[] }>(subgraphUrl(stack.server), ENTITIES, { representations });

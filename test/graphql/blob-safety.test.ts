@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { describe, expect, it } from "vitest";
+import { samplePng } from "../../src/emulator/samples/index.ts";
+import { useTestStack } from "../support/server.ts";
 import { gqlMultipart, UPLOAD_IMAGE, type UploadResult } from "../support/uploads.ts";
 
 const SCRIPTED_SVG = new TextEncoder().encode(
   '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(document.cookie)</script><rect width="10" height="10"/></svg>',
 );
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(() => stack.close());
+const stack = useTestStack();
 
 async function uploadedBlob(bytes: Uint8Array, name: string): Promise<Response> {
   const answer = await gqlMultipart<UploadResult>(stack, UPLOAD_IMAGE, { input: { file: null } }, [

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { sampleGif, samplePng } from "../../src/emulator/samples.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { describe, expect, it } from "vitest";
+import { sampleGif, samplePng } from "../../src/emulator/samples/index.ts";
+import { useTestStack } from "../support/server.ts";
 import { gqlMultipart, UPLOAD_IMAGE, type UploadResult } from "../support/uploads.ts";
 
 const BLOB = "GET /accounts/{account_id}/images/v1/{image_id}/blob";
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
+const stack = useTestStack({ resetEmulatorBeforeEach: true });
 
 async function uploadThroughGraphQL(bytes: Uint8Array, name: string, id?: string): Promise<string> {
   const answer = await gqlMultipart<UploadResult>(stack, UPLOAD_IMAGE, { input: { file: null, id } }, [

@@ -1,23 +1,20 @@
 import { readFile } from "node:fs/promises";
 import { buildSchema, parse, validate } from "graphql";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { collectParts, type IncrementalPart, postIncremental, readParts } from "../support/incremental.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { useTestStack } from "../support/server.ts";
 
 const LIST_V2 = "GET /accounts/{account_id}/images/v2";
 const LIST_VARIANTS = "GET /accounts/{account_id}/images/v1/variants";
 const IMAGES = 60;
 
-let stack: TestStack;
 let ids: string[];
 
+const stack = useTestStack({ resetEmulatorBeforeEach: true });
 beforeAll(async () => {
-  stack = await startTestStack();
   const response = await stack.emulator.admin("POST", "/images", { count: IMAGES });
   ids = ((await response.json()) as { ids: string[] }).ids;
 });
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
 
 type Edge = { node: { imageId: string; url: string } };
 

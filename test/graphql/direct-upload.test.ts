@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { describe, expect, it } from "vitest";
+import { samplePng } from "../../src/emulator/samples/index.ts";
+import { useTestStack } from "../support/server.ts";
 
 const DIRECT_UPLOAD_V2 = "POST /accounts/{account_id}/images/v2/direct_upload";
 const GET_IMAGE = "GET /accounts/{account_id}/images/v1/{image_id}";
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
+const stack = useTestStack({ resetEmulatorBeforeEach: true });
 
 const CREATE = `
   mutation($input: CreateDirectUploadInput!) {

@@ -1,17 +1,9 @@
 import { readdir, readFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { describe, expect, it } from "vitest";
+import { type TestStack, useTestStack } from "../support/server.ts";
 
-let withGraphiql: TestStack;
-let withoutGraphiql: TestStack;
-
-beforeAll(async () => {
-  [withGraphiql, withoutGraphiql] = await Promise.all([
-    startTestStack({ env: { GRAPHIQL: "true" } }),
-    startTestStack({ env: { GRAPHIQL: "false" } }),
-  ]);
-});
-afterAll(() => Promise.all([withGraphiql.close(), withoutGraphiql.close()]));
+const withGraphiql = useTestStack({ env: { GRAPHIQL: "true" } });
+const withoutGraphiql = useTestStack({ env: { GRAPHIQL: "false" } });
 
 const get = (stack: TestStack, path: string, method = "GET") => fetch(new URL(path, stack.server.url), { method });
 

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RequestBudget, Transport, type TransportEvent, UpstreamRequestError } from "../../src/upstream/index.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { type TestStack, useTestStack } from "../support/server.ts";
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack({ emulator: { seed: true } });
-});
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
+const stack = useTestStack({ resetEmulatorBeforeEach: true, emulator: { seed: true } });
 
 const LONE_SURROGATE = "\ud800";
 const LONG_ID = "a".repeat(60_000);

@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { beforeEach, describe, expect, it } from "vitest";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { uploaded } from "../support/images.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { useTestStack } from "../support/server.ts";
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(() => stack.close());
+const stack = useTestStack();
 beforeEach(() => stack.emulator.reset({ data: true }));
 
 async function keyValues(): Promise<Map<string, string>> {

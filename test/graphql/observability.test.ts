@@ -1,32 +1,29 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { GRAPHIQL_DEFAULT_QUERY } from "../../src/server.ts";
-import { type CapturedLogs, captureLogs } from "../support/logs.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { GRAPHIQL_DEFAULT_QUERY } from "../../src/graphiql.ts";
+import { captureLogs } from "../support/logs.ts";
 import { scrape, sumOf } from "../support/metrics.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { startTestStack, useTestStack } from "../support/server.ts";
 
 const TOKEN = `cf-token-${randomBytes(12).toString("hex")}`;
 const CLIENT_SECRET = `client-secret-${randomBytes(12).toString("hex")}`;
 const BUDGET = 500;
 
-let stack: TestStack;
-let logs: CapturedLogs;
+const logs = captureLogs("trace");
 let keyValues: string[];
 
+const stack = useTestStack({
+  resetEmulatorBeforeEach: true,
+  emulator: { seed: true, token: TOKEN },
+  env: { UPSTREAM_BUDGET: String(BUDGET) },
+  logger: logs.logger,
+});
 beforeAll(async () => {
-  logs = captureLogs("trace");
-  stack = await startTestStack({
-    emulator: { seed: true, token: TOKEN },
-    env: { UPSTREAM_BUDGET: String(BUDGET) },
-    logger: logs.logger,
-  });
   // A second signing key, so that more than one secret value is looked for.
   await stack.emulator.api("PUT", "/v1/keys/extra");
   const keys = await stack.emulator.api<{ keys: { name: string; value: string }[] }>("GET", "/v1/keys");
   keyValues = keys.body.result.keys.map((k) => k.value);
 });
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
 
 /** A GraphQL POST with a client credential in `Authorization`, which must not be logged either. */
 async function post(query: string, operationName?: string) {

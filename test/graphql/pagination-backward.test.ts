@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
-import { createApp, type RunningServer, startServer } from "../../src/server.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { type RunningServer, startServer } from "../../src/server.ts";
+import { useTestStack } from "../support/server.ts";
 
 const LIST_V2 = "GET /accounts/{account_id}/images/v2";
 const TOTAL = 57;
@@ -21,17 +22,14 @@ const PAGE = `query Page($first: Int, $after: String, $last: Int, $before: Strin
   }
 }`;
 
-let stack: TestStack;
 /** Upload order: oldest first. */
 let all: string[];
 
+const stack = useTestStack({ resetEmulatorBeforeEach: true, env: ENV });
 beforeAll(async () => {
-  stack = await startTestStack({ env: ENV });
   const response = await stack.emulator.admin("POST", "/images", { count: TOTAL });
   all = ((await response.json()) as { ids: string[] }).ids;
 }, 60_000);
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
 
 async function page(args: Args, url = stack.server.url): Promise<{ connection: Connection; calls: number }> {
   await stack.emulator.reset();

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestStack, type TestStack, useTestStack } from "../support/server.ts";
 
 const LIST_V2 = "GET /accounts/{account_id}/images/v2";
 
@@ -17,20 +17,17 @@ const PAGE = `query Page($first: Int, $after: String, $last: Int, $before: Strin
   }
 }`;
 
-let stack: TestStack;
 /** Upload order: oldest first. */
 let all: string[];
 
+const stack = useTestStack({ resetEmulatorBeforeEach: true });
 beforeAll(async () => {
-  stack = await startTestStack();
   all = [];
   for (let i = 0; i < 5; i++) {
     const response = await stack.emulator.admin("POST", "/images", { count: 1000 });
     all.push(...((await response.json()) as { ids: string[] }).ids);
   }
 }, 120_000);
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
 
 const idsOf = (page: Page | null | undefined) => page?.images.edges.map((e) => e.node.imageId) ?? [];
 

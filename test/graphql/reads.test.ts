@@ -1,23 +1,20 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useTestStack } from "../support/server.ts";
 
 const GET_IMAGE = "GET /accounts/{account_id}/images/v1/{image_id}";
 const LIST_V2 = "GET /accounts/{account_id}/images/v2";
 const LIST_VARIANTS = "GET /accounts/{account_id}/images/v1/variants";
 
-let stack: TestStack;
 let ids: string[];
 
+const stack = useTestStack({ resetEmulatorBeforeEach: true });
 beforeAll(async () => {
-  stack = await startTestStack();
   const response = await stack.emulator.admin("POST", "/images", { count: 120, creator: "bulk" });
   ids = ((await response.json()) as { ids: string[] }).ids;
   await stack.emulator.api("POST", "/v1/variants", {
     json: { id: "thumb", options: { fit: "cover", metadata: "none", width: 100, height: 100 } },
   });
 });
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
 
 describe("reading images", () => {
   it("answers 20 aliased images over 10 unique ids with at most 10 image calls and one variants call", async () => {

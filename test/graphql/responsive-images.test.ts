@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { blobOf, pngPart, uploaded } from "../support/images.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { startTestStack, type TestStack, useTestStack } from "../support/server.ts";
 
-let stack: TestStack;
 let publicId: string;
 let privateId: string;
 
@@ -36,13 +35,11 @@ function parseSrcset(srcset: string): { url: string; width: number }[] {
 
 const slotOf = (url: string) => decodeURIComponent(new URL(url).pathname.split("/").pop() as string);
 
+const stack = useTestStack({ resetEmulatorBeforeEach: true, emulator: { flexibleVariants: true } });
 beforeAll(async () => {
-  stack = await startTestStack({ emulator: { flexibleVariants: true } });
   [publicId] = (await createImages(stack, { count: 1 })) as [string];
   [privateId] = (await createImages(stack, { count: 1, requireSignedURLs: true })) as [string];
 });
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
 
 describe("Image.url with a transform", () => {
   it("gives a flexible-variant URL that the delivery serves with the image's bytes", async () => {

@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useTestStack } from "../support/server.ts";
 
-let stack: TestStack;
 let clockOffsetMs = 0;
 let privateId: string;
 let publicId: string;
 
+const stack = useTestStack(() => ({ emulator: { now: () => Date.now() + clockOffsetMs } }));
 beforeAll(async () => {
-  stack = await startTestStack({ emulator: { now: () => Date.now() + clockOffsetMs } });
   const created = await stack.emulator.admin("POST", "/images", { count: 1, requireSignedURLs: true });
   privateId = ((await created.json()) as { ids: string[] }).ids[0] as string;
   const open = await stack.emulator.admin("POST", "/images", { count: 1 });
@@ -20,7 +19,6 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(() => stack.close());
 
 interface UrlAnswer {
   image: { url: string; open: string; variants: { name: string; url: string }[] };

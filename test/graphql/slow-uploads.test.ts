@@ -1,6 +1,6 @@
 import { request as httpRequest } from "node:http";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { type TestStack, useTestStack } from "../support/server.ts";
 import { UPLOAD_IMAGE } from "../support/uploads.ts";
 
 const BOUNDARY = "----stalled-upload-boundary";
@@ -9,20 +9,12 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 const IDLE_TIMEOUT_MS = 1500;
 
 /** Two stacks: one never cuts a quiet upload within the test, one soon. */
-let patient: TestStack;
-let strict: TestStack;
+const patient = useTestStack({ env: { UPLOAD_IDLE_TIMEOUT_MS: "600000" } });
+const strict = useTestStack({ env: { UPLOAD_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) } });
 const open: { destroy(): void }[] = [];
 
-beforeAll(async () => {
-  patient = await startTestStack({ env: { UPLOAD_IDLE_TIMEOUT_MS: "600000" } });
-  strict = await startTestStack({ env: { UPLOAD_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) } });
-});
 afterEach(() => {
   for (const socket of open.splice(0)) socket.destroy();
-});
-afterAll(async () => {
-  await patient.close();
-  await strict.close();
 });
 
 /**

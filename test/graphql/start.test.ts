@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { GRAPHIQL_DEFAULT_QUERY } from "../../src/server.ts";
+import { GRAPHIQL_DEFAULT_QUERY } from "../../src/graphiql.ts";
 
 let child: ChildProcess | undefined;
 afterEach(() => {

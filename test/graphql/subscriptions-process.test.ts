@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { subscribe } from "../support/sse.ts";
 
 const GET_IMAGE = "GET /accounts/{account_id}/images/v1/{image_id}";

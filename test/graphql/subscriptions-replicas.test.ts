@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
-import { createApp, type RunningServer, startServer } from "../../src/server.ts";
+import { type RunningServer, startServer } from "../../src/server.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 import { uploaded } from "../support/images.ts";
 import { redisCommand, startTestRedis, type TestRedis } from "../support/redis.ts";

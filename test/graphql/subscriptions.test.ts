@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "graphql-sse";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { beforeEach, describe, expect, it } from "vitest";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import { uploaded } from "../support/images.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { startTestStack, useTestStack } from "../support/server.ts";
 import { subscribe } from "../support/sse.ts";
 
 const GET_IMAGE = "GET /accounts/{account_id}/images/v1/{image_id}";
@@ -17,15 +17,11 @@ const CREATE = `mutation($input: CreateDirectUploadInput!) {
 
 /** The emulator's clock, which tests move forward to expire upload URLs. */
 let clockOffsetMs = 0;
-let stack: TestStack;
 
-beforeAll(async () => {
-  stack = await startTestStack({
-    emulator: { now: () => Date.now() + clockOffsetMs },
-    env: { IMAGE_READY_POLL_INTERVAL_MS: String(POLL_MS), IMAGE_READY_POLL_MAX_INTERVAL_MS: String(POLL_MS) },
-  });
-});
-afterAll(() => stack.close());
+const stack = useTestStack(() => ({
+  emulator: { now: () => Date.now() + clockOffsetMs },
+  env: { IMAGE_READY_POLL_INTERVAL_MS: String(POLL_MS), IMAGE_READY_POLL_MAX_INTERVAL_MS: String(POLL_MS) },
+}));
 beforeEach(async () => {
   clockOffsetMs = 0;
   await stack.emulator.reset();

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CapturedLogs, captureLogs } from "../support/logs.ts";
+import { describe, expect, it } from "vitest";
+import { captureLogs } from "../support/logs.ts";
 import { scrape } from "../support/metrics.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { useTestStack } from "../support/server.ts";
 
-let stack: TestStack;
-let logs: CapturedLogs;
-
-beforeAll(async () => {
-  logs = captureLogs("info");
-  stack = await startTestStack({ logger: logs.logger });
-});
-afterAll(() => stack.close());
+const logs = captureLogs("info");
+const stack = useTestStack({ logger: logs.logger });
 
 /** A valid GraphQL name of about `kb` kilobytes, distinct per `seed`. */
 const hugeName = (seed: number, kb: number) => `Op${seed}_${"x".repeat(kb * 1024)}`;

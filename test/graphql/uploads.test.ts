@@ -1,21 +1,15 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pngHeaderOnly } from "../../src/emulator/samples/headers.ts";
-import { paddedPng, samplePng } from "../../src/emulator/samples.ts";
+import { paddedPng, samplePng } from "../../src/emulator/samples/index.ts";
 import { accountView } from "../support/images.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { useTestStack } from "../support/server.ts";
 import { gqlMultipart, UPLOAD_IMAGE, UPLOAD_V1, type UploadResult } from "../support/uploads.ts";
 
 const TEN_MB = 10 * 1024 * 1024;
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
+const stack = useTestStack({ resetEmulatorBeforeEach: true });
 
 function uploadFile(bytes: Uint8Array, input: Record<string, unknown> = {}, name = "photo.png") {
   return gqlMultipart<UploadResult>(stack, UPLOAD_IMAGE, { input: { ...input, file: null } }, [

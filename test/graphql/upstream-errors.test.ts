@@ -1,19 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { startTestStack, useTestStack } from "../support/server.ts";
 
 const IMAGE_ROUTE = "/accounts/{account_id}/images/v1/{image_id}";
 const GET_IMAGE = `GET ${IMAGE_ROUTE}`;
 
-let stack: TestStack;
 let imageId: string;
 
+const stack = useTestStack({ resetEmulatorBeforeEach: true });
 beforeAll(async () => {
-  stack = await startTestStack();
   imageId = ((await (await stack.emulator.admin("POST", "/images", { count: 1 })).json()) as { ids: string[] })
     .ids[0] as string;
 });
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
 
 const query = () => `{ image(imageId: "${imageId}") { imageId } }`;
 

@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { uploaded } from "../support/images.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { useTestStack } from "../support/server.ts";
 
 const VARIANTS = "/accounts/{account_id}/images/v1/variants";
 const VARIANT = `${VARIANTS}/{variant_id}`;
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(() => stack.close());
+const stack = useTestStack();
 beforeEach(() => stack.emulator.reset({ data: true }));
 
 const CREATE = `

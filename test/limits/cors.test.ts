@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { startTestStack, type TestStack, useTestStack } from "../support/server.ts";
 
 const QUERY = JSON.stringify({ query: "{ stats { current } }" });
 
@@ -36,11 +36,7 @@ const real = (env: Record<string, string> = {}) =>
   });
 
 describe("CORS with the embedded emulator", () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(() => stack.close());
+  const stack = useTestStack();
 
   it("lets any origin read answers, without credentials, varying by origin", async () => {
     const { preflight, post } = await cross(stack, "https://app.example.com");

@@ -1,25 +1,23 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useTestStack } from "../support/server.ts";
 
-let stack: TestStack;
 let endpoint: URL;
 
+const stack = useTestStack({
+  resetEmulatorBeforeEach: true,
+  emulator: { seed: true },
+  env: {
+    MAX_DEPTH: "5",
+    MAX_ALIASES: "3",
+    MAX_TOKENS: "300",
+    MAX_COST: "1000",
+    MAX_BODY_BYTES: "4000",
+    MAX_UPLOAD_BYTES: "1000",
+  },
+});
 beforeAll(async () => {
-  stack = await startTestStack({
-    emulator: { seed: true },
-    env: {
-      MAX_DEPTH: "5",
-      MAX_ALIASES: "3",
-      MAX_TOKENS: "300",
-      MAX_COST: "1000",
-      MAX_BODY_BYTES: "4000",
-      MAX_UPLOAD_BYTES: "1000",
-    },
-  });
   endpoint = new URL("/graphql", stack.server.url);
 });
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
 
 /** The refusal every limit gives: one error naming the limit, and not a single upstream call. */
 async function expectRefused(

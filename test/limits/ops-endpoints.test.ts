@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { useTestStack } from "../support/server.ts";
 
 const READER = "reader-secret-0123456789";
 const OPS_TOKEN = "ops-token-0123456789abcdef";
@@ -16,11 +16,7 @@ const get = (base: URL, path: string, headers: Record<string, string> = {}) =>
   fetch(new URL(path, base), { headers }).then(async (r) => ({ status: r.status, text: await r.text() }));
 
 describe("ops endpoints with real credentials: on a listener of their own by default", () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ env: { ...REAL, OPS_PORT: "0" } });
-  });
-  afterAll(() => stack.close());
+  const stack = useTestStack({ env: { ...REAL, OPS_PORT: "0" } });
 
   it("defaults OPS_PORT to 9464 with real credentials, and to none with the emulator", () => {
     expect(loadConfig(REAL).ops.port).toBe(9464);
@@ -56,11 +52,7 @@ describe("ops endpoints with real credentials: on a listener of their own by def
 });
 
 describe("ops endpoints behind OPS_TOKEN on the public port", () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ env: { ...REAL, OPS_PORT: "off", OPS_TOKEN } });
-  });
-  afterAll(() => stack.close());
+  const stack = useTestStack({ env: { ...REAL, OPS_PORT: "off", OPS_TOKEN } });
 
   it("answers 401 without the token and serves with it", async () => {
     for (const path of ["/metrics", "/readiness"]) {
@@ -78,11 +70,7 @@ describe("ops endpoints behind OPS_TOKEN on the public port", () => {
 });
 
 describe("with the emulator", () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(() => stack.close());
+  const stack = useTestStack();
 
   it("serves /metrics and /readiness on the one port, open, and suggests fields", async () => {
     expect((await get(stack.server.url, "/metrics")).status).toBe(200);

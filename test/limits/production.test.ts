@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { startTestStack, type TestStack, useTestStack } from "../support/server.ts";
 
 const STATS = "query Stats { stats { current } }";
 const STATS_ID = createHash("sha256").update(STATS).digest("hex");
@@ -22,11 +22,7 @@ async function post(stack: TestStack, body: unknown) {
 }
 
 describe("development defaults (embedded emulator)", () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(() => stack.close());
+  const stack = useTestStack();
 
   it("serves introspection and the GraphiQL page", async () => {
     const answer = await stack.gql<{ __schema: { queryType: { name: string } } }>(INTROSPECTION);

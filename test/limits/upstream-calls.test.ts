@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { describe, expect, it } from "vitest";
+import { type TestStack, useTestStack } from "../support/server.ts";
 
 const GET_IMAGE = "GET /accounts/{account_id}/images/v1/{image_id}";
 const ENTITIES = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Image { imageId } } }`;
 const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString("base64");
 const images = (n: number) => Array.from({ length: n }, (_, i) => ({ __typename: "Image", imageId: `missing-${i}` }));
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack({ emulator: { seed: true } });
-});
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
+const stack = useTestStack({ resetEmulatorBeforeEach: true, emulator: { seed: true } });
 
 /** Refused whole, with the limit named, before a single upstream call. */
 async function expectRefused(answer: Awaited<ReturnType<TestStack["gql"]>>, limit?: string) {

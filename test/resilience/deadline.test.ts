@@ -1,23 +1,21 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { paddedPng } from "../../src/emulator/samples.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { paddedPng } from "../../src/emulator/samples/index.ts";
+import { useTestStack } from "../support/server.ts";
 import { gqlMultipart, UPLOAD_IMAGE, type UploadResult } from "../support/uploads.ts";
 
 const IMAGE_ROUTE = "/accounts/{account_id}/images/v1/{image_id}";
 const DEADLINE_MS = 1000;
 
-let stack: TestStack;
 let imageId: string;
 
+const stack = useTestStack({
+  resetEmulatorBeforeEach: true,
+  env: { UPSTREAM_DEADLINE_MS: String(DEADLINE_MS), UPSTREAM_MAX_RETRY_AFTER_SECONDS: "5" },
+});
 beforeAll(async () => {
-  stack = await startTestStack({
-    env: { UPSTREAM_DEADLINE_MS: String(DEADLINE_MS), UPSTREAM_MAX_RETRY_AFTER_SECONDS: "5" },
-  });
   imageId = ((await (await stack.emulator.admin("POST", "/images", { count: 1 })).json()) as { ids: string[] })
     .ids[0] as string;
 });
-afterAll(() => stack.close());
-beforeEach(() => stack.emulator.reset());
 
 const query = () => `{ image(imageId: "${imageId}") { imageId } }`;
 

@@ -1,17 +1,11 @@
 import { GraphQLError } from "graphql";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { yogaLogger } from "../../src/plugins/request-log.ts";
-import { type CapturedLogs, captureLogs } from "../support/logs.ts";
-import { startTestStack, type TestStack } from "../support/server.ts";
+import { describe, expect, it } from "vitest";
+import { yogaLogger } from "../../src/logger.ts";
+import { captureLogs } from "../support/logs.ts";
+import { useTestStack } from "../support/server.ts";
 
-let stack: TestStack;
-let logs: CapturedLogs;
-
-beforeAll(async () => {
-  logs = captureLogs("trace");
-  stack = await startTestStack({ emulator: { seed: true }, logger: logs.logger, env: { MAX_BODY_BYTES: "2000" } });
-});
-afterAll(() => stack.close());
+const logs = captureLogs("trace");
+const stack = useTestStack({ emulator: { seed: true }, logger: logs.logger, env: { MAX_BODY_BYTES: "2000" } });
 
 async function send(init: { body: string; contentType: string; method?: string; path?: string }) {
   const response = await fetch(new URL(init.path ?? "/graphql", stack.server.url), {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { paddedPng } from "../../src/emulator/samples.ts";
+import { paddedPng } from "../../src/emulator/samples/index.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 import { killServerProcesses, postGraphQL, type ServerProcess, startServerProcess } from "../support/server-process.ts";
 

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { samplePng } from "../../src/emulator/samples.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import type { WireImage } from "../../src/emulator/wire.ts";
 import type { ApiAnswer, TestEmulator } from "./emulator.ts";
 

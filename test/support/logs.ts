@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import type { Logger } from "pino";
-import { createLogger } from "../../src/plugins/request-log.ts";
+import { createLogger } from "../../src/logger.ts";
 
 export interface CapturedLogs {
   logger: Logger;

@@ -1,5 +1,6 @@
+import { type App, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
-import { type App, createApp, type RunningServer, startServer } from "../../src/server.ts";
+import { type RunningServer, startServer } from "../../src/server.ts";
 import type { TransportEvent } from "../../src/upstream/index.ts";
 import type { TestEmulator } from "./emulator.ts";
 import { type GraphQLAnswer, postGraphQL } from "./server.ts";

@@ -1,7 +1,9 @@
 import type { Logger } from "pino";
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { createApp } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { EmulatorOptions } from "../../src/emulator/index.ts";
-import { createApp, type RunningServer, startServer } from "../../src/server.ts";
+import { type RunningServer, startServer } from "../../src/server.ts";
 import { startTestEmulator, type TestEmulator } from "./emulator.ts";
 
 export interface GraphQLAnswer<T = Record<string, unknown>> {
@@ -29,18 +31,44 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
+export interface TestStackOptions {
+  emulator?: EmulatorOptions;
+  env?: Record<string, string>;
+  upstreamBaseUrl?: string;
+  /** The token the server presents upstream; the emulator's own by default. */
+  upstreamToken?: string;
+  /** Receives the request logs (none by default). */
+  logger?: Logger;
+}
+
+type SharedStackOptions = TestStackOptions & { resetEmulatorBeforeEach?: boolean };
+
+/**
+ * The stack one test file shares: started before its first test, closed after its last, and with
+ * `resetEmulatorBeforeEach` the emulator's counters, faults and latency cleared before each test.
+ * Hooks the file registers after this call run once the stack is up. Options given as a function
+ * are read when the stack starts, after the hooks registered before this call.
+ */
+export function useTestStack(options: SharedStackOptions | (() => SharedStackOptions) = {}): TestStack {
+  let started: TestStack | undefined;
+  const read = typeof options === "function" ? options : () => options;
+  beforeAll(async () => {
+    started = await startTestStack(read());
+  });
+  afterAll(() => started?.close());
+  beforeEach(async () => {
+    if (read().resetEmulatorBeforeEach) await started?.emulator.reset();
+  });
+  return new Proxy({} as TestStack, {
+    get(_, key) {
+      if (!started) throw new Error("The test stack is not started yet: use it inside hooks and tests.");
+      return Reflect.get(started, key);
+    },
+  });
+}
+
 /** A real emulator and a real server on 127.0.0.1 random ports, the server pointed at the emulator. */
-export async function startTestStack(
-  options: {
-    emulator?: EmulatorOptions;
-    env?: Record<string, string>;
-    upstreamBaseUrl?: string;
-    /** The token the server presents upstream; the emulator's own by default. */
-    upstreamToken?: string;
-    /** Receives the request logs (none by default). */
-    logger?: Logger;
-  } = {},
-): Promise<TestStack> {
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const emulator = await startTestEmulator(options.emulator);
   // The batch host is off unless a test turns it on: most tests count calls to the global API's routes.
   const config = loadConfig({ UPSTREAM_RETRY_BASE_DELAY_MS: "1", UPSTREAM_BATCH: "off", ...options.env });

@@ -1,7 +1,7 @@
 import type { EmulatorContext } from "../context.ts";
 import { ingestImageBytes } from "../ingest.ts";
 import { isPlainObject } from "../json-body.ts";
-import { samplePng } from "../samples.ts";
+import { samplePng } from "../samples/index.ts";
 import { type ImageRecord, newImageId, type StoredFile } from "../state.ts";
 import { adminInputError, integerField } from "./admin-input.ts";
 

@@ -10,7 +10,10 @@ import { filePart, type ImageFields, parseImageFields, storedFilename, textField
 import { claimId, isExpiredDraft, writeWithNewBlob } from "./image-records.ts";
 
 const MINUTE_MS = 60_000;
-/** Fact sheet §7: default now + 30 minutes, allowed from now + 2 minutes to now + 6 hours. */
+/**
+ * Expiry: default now + 30 minutes, allowed from now + 2 minutes to now + 6 hours
+ * (https://developers.cloudflare.com/images/upload-images/direct-creator-upload/).
+ */
 const EXPIRY = { defaultMs: 30 * MINUTE_MS, minMs: 2 * MINUTE_MS, maxMs: 6 * 60 * MINUTE_MS } as const;
 
 export function registerDirectUploadRoutes(router: Router<EmulatorContext>): void {

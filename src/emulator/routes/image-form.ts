@@ -41,7 +41,10 @@ export function textField(form: FormData, name: string): string | undefined {
   return value;
 }
 
-/** Custom id rules of fact sheet §5. */
+/**
+ * Custom id rules (https://developers.cloudflare.com/images/upload-images/upload-custom-path/): at
+ * most 1024 characters, not a UUID.
+ */
 export function checkCustomId(id: string): void {
   const problem = customIdProblem(id);
   if (problem) throw apiErrors.badRequest(`Custom id ${problem}`);
@@ -88,7 +91,7 @@ export function parseBooleanText(text: string | undefined, name: string): boolea
   return text === "true";
 }
 
-/** Custom-id images cannot be private (fact sheet §5; the exact upstream error is unconfirmed). */
+/** Custom-id images cannot be private (same page; no public source gives the exact upstream error). */
 export function checkPrivacyAllowed(id: string, requireSignedURLs: boolean): void {
   if (requireSignedURLs && isCustomId(id)) throw customIdCannotBePrivate();
 }

@@ -9,10 +9,10 @@ import {
   Kind,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { LimitsConfig } from "../config.ts";
-import type { Context } from "../context.ts";
-import { costError, upstreamCallsError } from "../schema/limits.ts";
-import { estimateUpstreamCalls } from "../schema/upstream-calls.ts";
+import type { LimitsConfig } from "../../config.ts";
+import type { Context } from "../../context.ts";
+import { costError, upstreamCallsError } from "../../schema/limits.ts";
+import { estimateUpstreamCalls } from "../../schema/upstream-calls.ts";
 
 /**
  * The cost limit (Pothos complexity) and the upstream-call limit, checked once per operation after

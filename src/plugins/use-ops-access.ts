@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Plugin } from "graphql-yoga";
 import type { OpsConfig } from "../config.ts";
-import { METRICS_PATH } from "./metrics.ts";
-import { READINESS_PATH } from "./readiness.ts";
+import { METRICS_PATH } from "./observability/use-metrics.ts";
+import { READINESS_PATH } from "./use-readiness.ts";
 
 /** The endpoints that tell operation names, error counts, budget left and the upstream's verdict. */
 const OPS_PATHS = new Set([METRICS_PATH, READINESS_PATH]);

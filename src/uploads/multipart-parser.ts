@@ -1,7 +1,8 @@
 import { Readable } from "node:stream";
 import { Busboy, type BusboyFileStream } from "@fastify/busboy";
-import { createGraphQLError, type GraphQLParams, type Plugin } from "graphql-yoga";
-import { type IncomingUpload, UploadSession } from "./incoming-upload.ts";
+import type { GraphQLParams } from "graphql-yoga";
+import { policyError } from "../errors.ts";
+import type { IncomingUpload, UploadSession } from "./incoming-upload.ts";
 
 export interface StreamingUploadsOptions {
   /** Files one request may carry. */
@@ -14,34 +15,12 @@ export interface StreamingUploadsOptions {
   idleTimeoutMs: number;
 }
 
-/**
- * The GraphQL multipart request spec, streamed. Yoga's own parser reads the whole form (files
- * included) into memory before executing; this one executes as soon as `operations` and `map`
- * are in and lets the resolver read each file part straight from the request.
- */
-export function useStreamingUploads(options: StreamingUploadsOptions): Plugin {
-  const sessions = new WeakMap<Request, UploadSession>();
-  return {
-    onRequestParse({ request, setRequestParser }) {
-      if (request.method !== "POST" || !isMultipart(request.headers.get("content-type"))) return;
-      setRequestParser((limited) => {
-        const session = new UploadSession();
-        sessions.set(request, session);
-        return parseMultipart(limited, session, options);
-      });
-    },
-    onResponse({ request }) {
-      sessions.get(request)?.close("The request ended before this file was used.");
-      sessions.delete(request);
-    },
-  };
-}
-
-function isMultipart(contentType: string | null): boolean {
+export function isMultipart(contentType: string | null): boolean {
   return /^multipart\/form-data\s*(;|$)/i.test(contentType ?? "");
 }
 
-function parseMultipart(request: Request, session: UploadSession, options: StreamingUploadsOptions) {
+/** Resolves with the operations once `operations` and `map` are in; the files stream on into `session`. */
+export function parseMultipart(request: Request, session: UploadSession, options: StreamingUploadsOptions) {
   return new Promise<GraphQLParams>((resolve, reject) => {
     let operations: unknown;
     let ready = false;
@@ -161,5 +140,5 @@ function placeAt(operations: unknown, path: string, value: IncomingUpload): void
 }
 
 function badRequest(message: string) {
-  return createGraphQLError(message, { extensions: { http: { status: 400 }, code: "BAD_USER_INPUT" } });
+  return policyError("upload", message);
 }

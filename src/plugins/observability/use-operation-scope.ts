@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type ExecutionResult, getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { TransportEvent } from "../upstream/index.ts";
+import { ERROR_POLICY } from "../../errors.ts";
+import type { TransportEvent } from "../../upstream/index.ts";
 import { boundedOperationName } from "./operation-name.ts";
 
 /**
@@ -100,7 +101,7 @@ export function useOperationScope(): Plugin {
       const record = scope.getStore();
       if (!record || !isExecutionResult(result)) return;
       record.hasData = result.data !== null && result.data !== undefined;
-      record.errorCodes = (result.errors ?? []).map((e) => String(e.extensions?.code ?? "INTERNAL_SERVER_ERROR"));
+      record.errorCodes = (result.errors ?? []).map((e) => String(e.extensions?.code ?? ERROR_POLICY.unexpected.code));
     },
   };
 }

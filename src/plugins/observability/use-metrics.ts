@@ -1,7 +1,7 @@
 import type { Plugin } from "graphql-yoga";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { TransportEvent, UpstreamBudget } from "../upstream/index.ts";
-import { afterSettled, currentOperation, outcomeOf } from "./operation-scope.ts";
+import type { TransportEvent, UpstreamBudget } from "../../upstream/index.ts";
+import { afterSettled, currentOperation, outcomeOf } from "./use-operation-scope.ts";
 
 export const METRICS_PATH = "/metrics";
 

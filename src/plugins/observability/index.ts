@@ -1,12 +1,12 @@
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
-import type { ObservabilityConfig } from "../config.ts";
-import type { LoaderName } from "../loaders.ts";
-import type { TransportEvent, UpstreamBudget } from "../upstream/index.ts";
-import { createMetrics, type Metrics } from "./metrics.ts";
-import { recordLoaderCacheHit, recordUpstreamEvent, useOperationScope } from "./operation-scope.ts";
-import { useRequestLog } from "./request-log.ts";
-import { createTracing } from "./tracing.ts";
+import type { ObservabilityConfig } from "../../config.ts";
+import type { LoaderName } from "../../loaders.ts";
+import type { TransportEvent, UpstreamBudget } from "../../upstream/index.ts";
+import { createMetrics, type Metrics } from "./use-metrics.ts";
+import { recordLoaderCacheHit, recordUpstreamEvent, useOperationScope } from "./use-operation-scope.ts";
+import { useRequestLog } from "./use-request-log.ts";
+import { createTracing } from "./use-tracing.ts";
 
 export interface Observability {
   /** In order: the operation scope first, since the others read it when an operation ends. */

@@ -4,10 +4,10 @@
  * is `undefined`; this never throws, whatever the input.
  */
 import { crc32 } from "node:zlib";
-import { heifImage } from "./formats/heif.ts";
-import { ascii, be16, be32, le16, le24, le32 } from "./formats/read.ts";
-import { svgSize } from "./formats/svg.ts";
-import type { ImageFormat } from "./state.ts";
+import type { ImageFormat } from "../state.ts";
+import { heifImage } from "./heif.ts";
+import { ascii, be16, be32, le16, le24, le32 } from "./read.ts";
+import { svgSize } from "./svg.ts";
 
 export interface DetectedImage {
   format: ImageFormat;

@@ -6,10 +6,10 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { getOperationAST } from "graphql";
 import type { Plugin, YogaInitialContext } from "graphql-yoga";
-import type { TracingConfig } from "../config.ts";
-import type { TransportEvent } from "../upstream/index.ts";
+import type { TracingConfig } from "../../config.ts";
+import type { TransportEvent } from "../../upstream/index.ts";
 import { boundedOperationName } from "./operation-name.ts";
-import { afterSettled, currentOperation } from "./operation-scope.ts";
+import { afterSettled, currentOperation } from "./use-operation-scope.ts";
 
 export interface Tracing {
   readonly plugin: Plugin;

@@ -1,6 +1,6 @@
 import type { ValidationRule } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { limitError } from "./limit-error.ts";
+import { limitError } from "../../errors.ts";
 
 /**
  * JSON inputs nest at most this deep. Metadata is at most 1024 bytes and filters 5 levels, so no

@@ -1,14 +1,16 @@
 import type { Plugin } from "graphql-yoga";
-import { AuthenticationError, type Authenticator, JwtKeysUnavailableError, type Viewer } from "./auth/index.ts";
-import { upstreamErrorExtensions } from "./schema/errors.ts";
-import { type CloudflareImagesApi, UpstreamError, UpstreamNotFoundError } from "./upstream/index.ts";
+import type { Authenticator, Viewer } from "../auth/index.ts";
+import { authenticationRefusal, classify, refusalResponse } from "../errors.ts";
+import { type CloudflareImagesApi, UpstreamNotFoundError } from "../upstream/index.ts";
 
 const BLOB_PATH = /^\/images\/(.+)\/blob$/;
 
 export interface BlobRouteOptions {
   authenticate: Authenticator;
-  /** The api to read with for this caller (its own token in `forward` mode). */
-  apiFor(viewer: Viewer): CloudflareImagesApi;
+  /** The api to read with for this caller (its own token in `forward` mode), bound to the request's signal. */
+  apiFor(viewer: Viewer, signal: AbortSignal): CloudflareImagesApi;
+  /** `AUTH_MODE=forward`: the upstream's refusal of the caller's own token is the caller's. */
+  forward: boolean;
 }
 
 /**
@@ -16,39 +18,35 @@ export interface BlobRouteOptions {
  * its content type. Custom ids may hold `/`, so everything between `/images/` and `/blob` is the id.
  * Guarded like GraphQL: valid credentials (401 otherwise) with `images:read` (403 otherwise).
  */
-export function useBlobRoute({ authenticate, apiFor }: BlobRouteOptions): Plugin {
+export function useBlobRoute({ authenticate, apiFor, forward }: BlobRouteOptions): Plugin {
   return {
     async onRequest({ request, url, endResponse }) {
       const match = BLOB_PATH.exec(url.pathname);
       if (!match) return;
       if (request.method !== "GET" && request.method !== "HEAD") {
-        return endResponse(json(405, { code: "METHOD_NOT_ALLOWED", message: "Use GET." }, { allow: "GET, HEAD" }));
+        const response = refusalResponse({ kind: "method", message: "Use GET." });
+        response.headers.set("allow", "GET, HEAD");
+        return endResponse(response);
       }
       let imageId: string;
       try {
         imageId = decodeURIComponent(match[1] ?? "");
       } catch {
-        return endResponse(json(404, { code: "NOT_FOUND", message: "No image has this id." }));
+        return endResponse(refusalResponse({ kind: "notFound", message: "No image has this id." }));
       }
       let viewer: Viewer;
       try {
         viewer = await authenticate(request);
       } catch (error) {
-        if (error instanceof JwtKeysUnavailableError) {
-          return endResponse(
-            json(503, { code: "INTERNAL_SERVER_ERROR", message: "Credentials cannot be checked now." }),
-          );
-        }
-        if (!(error instanceof AuthenticationError)) throw error;
-        const challenge = { "www-authenticate": "Bearer" };
-        return endResponse(json(401, { code: "UNAUTHENTICATED", message: error.message }, challenge));
+        const refusal = authenticationRefusal(error);
+        if (!refusal) throw error;
+        return endResponse(refusalResponse(refusal));
       }
       if (!viewer.scopes.has("images:read")) {
-        return endResponse(
-          json(403, { code: "FORBIDDEN", message: "Reading image bytes needs the images:read scope." }),
-        );
+        const message = "Reading image bytes needs the images:read scope.";
+        return endResponse(refusalResponse({ kind: "authorization", message }));
       }
-      endResponse(await blobResponse(apiFor(viewer), imageId, request));
+      endResponse(await blobResponse(apiFor(viewer, request.signal), imageId, request, forward));
     },
   };
 }
@@ -65,9 +63,14 @@ const UNTRUSTED_CONTENT_HEADERS = {
 /** Raster formats, which cannot carry script; anything else (SVG above all) is a download. */
 const INLINE_TYPES = /^image\/(png|jpeg|gif|webp|avif|heic|heif)\s*(;|$)/i;
 
-async function blobResponse(api: CloudflareImagesApi, imageId: string, request: Request): Promise<Response> {
+async function blobResponse(
+  api: CloudflareImagesApi,
+  imageId: string,
+  request: Request,
+  forward: boolean,
+): Promise<Response> {
   try {
-    const blob = await api.images.blob(imageId, { signal: request.signal });
+    const blob = await api.images.blob(imageId);
     const headers: Record<string, string> = {
       "content-type": blob.contentType,
       "cache-control": "private",
@@ -82,15 +85,11 @@ async function blobResponse(api: CloudflareImagesApi, imageId: string, request: 
     return new Response(toReadableStream(blob.body), { status: 200, headers });
   } catch (error) {
     if (error instanceof UpstreamNotFoundError) {
-      return json(404, { code: "NOT_FOUND", message: `No image has the id "${imageId}".` });
+      return refusalResponse({ kind: "notFound", message: `No image has the id "${imageId}".` });
     }
-    if (error instanceof UpstreamError) {
-      const mapped = upstreamErrorExtensions(error);
-      const code = mapped.extensions.code;
-      const status = code === "RATE_LIMITED" ? 429 : code === "BAD_USER_INPUT" ? 400 : 502;
-      return json(status, { message: mapped.message, ...mapped.extensions });
-    }
-    throw error;
+    const refusal = classify(error, { forward });
+    if (!refusal) throw error;
+    return refusalResponse(refusal);
   }
 }
 
@@ -110,11 +109,4 @@ function toReadableStream(body: AsyncIterable<Uint8Array>): ReadableStream<Uint8
 
 async function drain(body: AsyncIterable<Uint8Array>): Promise<void> {
   for await (const _ of body);
-}
-
-function json(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ error: body }), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", ...headers },
-  });
 }

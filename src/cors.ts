@@ -1,5 +1,5 @@
-import type { CORSOptions, Plugin } from "graphql-yoga";
-import type { CorsConfig } from "../config.ts";
+import type { CORSOptions } from "graphql-yoga";
+import type { CorsConfig } from "./config.ts";
 
 /**
  * yoga's `cors` option as a policy: an allowed origin is echoed (with `Vary: Origin`), anything
@@ -13,22 +13,5 @@ export function corsPolicy(config: CorsConfig): (request: Request) => CORSOption
     if (origin === null || origin === "null") return false;
     if (config.origins !== "*" && !config.origins.includes(origin.toLowerCase())) return false;
     return { origin: [origin], credentials: config.credentials, methods: ["GET", "POST"], maxAge: 600 };
-  };
-}
-
-/** Answers differ by origin, so shared caches must key them by it, allowed or not. */
-export function useVaryOrigin(): Plugin {
-  return {
-    onResponse({ response }) {
-      const vary = response.headers.get("vary");
-      if (
-        !vary
-          ?.toLowerCase()
-          .split(/\s*,\s*/)
-          .includes("origin")
-      ) {
-        response.headers.set("vary", vary ? `${vary}, Origin` : "Origin");
-      }
-    },
   };
 }

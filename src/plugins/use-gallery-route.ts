@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Plugin } from "graphql-yoga";
 
-const GALLERY_DIR = new URL("../examples/gallery/", import.meta.url);
+const GALLERY_DIR = new URL("../../examples/gallery/", import.meta.url);
 
 /** The gallery's files, by the path they are served at: nothing else under /gallery is. */
 const FILES: Readonly<Record<string, { file: string; type: string }>> = {

@@ -1,20 +1,15 @@
-import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { Kind, type ValidationRule } from "graphql";
-import { createGraphQLError, type Plugin } from "graphql-yoga";
+import type { Plugin } from "graphql-yoga";
+import { policyError } from "../errors.ts";
 
 /** Media types (and the wildcards matching them) that carry an answer in parts. */
 const INCREMENTAL = /^(multipart\/(mixed|\*)|text\/(event-stream|\*)|\*\/\*)$/;
 
 /**
- * `@defer` and `@stream` (answers in parts over `multipart/mixed` or SSE), plus an early refusal
- * of such a document, or a subscription, from a client that accepts only JSON: yoga would run it,
- * spending upstream calls, and then answer an empty 406.
+ * Refuses `@defer`, `@stream` and subscriptions early when the client accepts only JSON: yoga
+ * would run such a document, spending upstream calls, and then answer an empty 406.
  */
-export function deferStreamPlugins(): Plugin[] {
-  return [useDeferStream(), useIncrementalAcceptCheck()];
-}
-
-function useIncrementalAcceptCheck(): Plugin {
+export function useIncrementalAcceptCheck(): Plugin {
   return {
     onValidate({ context, addValidationRule }) {
       const request = (context as { request?: Request }).request;
@@ -33,10 +28,7 @@ const refuseIncrementalDirectives: ValidationRule = (context) => ({
   OperationDefinition(node) {
     if (node.operation !== "subscription") return;
     context.reportError(
-      createGraphQLError("Subscriptions answer as a stream: send `Accept: text/event-stream`.", {
-        nodes: [node],
-        extensions: { code: "BAD_USER_INPUT" },
-      }),
+      policyError("input", "Subscriptions answer as a stream: send `Accept: text/event-stream`.", { nodes: [node] }),
     );
   },
   Directive(node) {
@@ -45,9 +37,12 @@ const refuseIncrementalDirectives: ValidationRule = (context) => ({
     const condition = node.arguments?.find((argument) => argument.name.value === "if")?.value;
     if (condition?.kind === Kind.BOOLEAN && !condition.value) return;
     context.reportError(
-      createGraphQLError(
+      policyError(
+        "input",
         `@${name} answers in parts: send \`Accept: multipart/mixed\` or \`Accept: text/event-stream\`.`,
-        { nodes: [node], extensions: { code: "BAD_USER_INPUT" } },
+        {
+          nodes: [node],
+        },
       ),
     );
   },

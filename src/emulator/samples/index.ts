@@ -4,16 +4,16 @@
  * data, the tests and the benchmark. AVIF and HEIC only exist as header-only files (no encoder).
  */
 
-import { encodeGif } from "./samples/gif.ts";
-import { encodeJpeg } from "./samples/jpeg.ts";
-import { encodePng, pngChunk } from "./samples/png.ts";
-import type { RgbImage } from "./samples/raster.ts";
-import { paintScene, sceneFor } from "./samples/scene.ts";
-import { sceneSvg } from "./samples/svg.ts";
-import { encodeWebp } from "./samples/webp.ts";
-import type { ImageFormat } from "./state.ts";
+import type { ImageFormat } from "../state.ts";
+import { encodeGif } from "./gif.ts";
+import { encodeJpeg } from "./jpeg.ts";
+import { encodePng, pngChunk } from "./png.ts";
+import type { RgbImage } from "./raster.ts";
+import { paintScene, sceneFor } from "./scene.ts";
+import { sceneSvg } from "./svg.ts";
+import { encodeWebp } from "./webp.ts";
 
-export { headerOnlyImage, pngHeaderOnly } from "./samples/headers.ts";
+export { headerOnlyImage, pngHeaderOnly } from "./headers.ts";
 
 export type SampleFormat = Exclude<ImageFormat, "avif" | "heic">;
 

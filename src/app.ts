@@ -1,0 +1,184 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { Logger } from "pino";
+import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
+import type { Config, UpstreamConfig } from "./config.ts";
+import { type Context, createContext, resolverSettings } from "./context.ts";
+import { corsPolicy } from "./cors.ts";
+import { maskError } from "./errors.ts";
+import { graphiqlOptions } from "./graphiql.ts";
+import { createLive } from "./live/index.ts";
+import { createLogger, yogaLogger } from "./logger.ts";
+import { limitPlugins } from "./plugins/limits/index.ts";
+import { createObservability } from "./plugins/observability/index.ts";
+import type { Metrics } from "./plugins/observability/use-metrics.ts";
+import { type AuthenticatedContext, useAuthentication, viewerOf } from "./plugins/use-authentication.ts";
+import { useBlobRoute } from "./plugins/use-blob-route.ts";
+import { useErrorPolicy } from "./plugins/use-error-policy.ts";
+import { useGalleryRoute } from "./plugins/use-gallery-route.ts";
+import { useIncrementalAcceptCheck } from "./plugins/use-incremental-accept-check.ts";
+import { type OpsServerContext, useOpsAccess } from "./plugins/use-ops-access.ts";
+import { useReadiness } from "./plugins/use-readiness.ts";
+import { useStreamingUploads } from "./plugins/use-streaming-uploads.ts";
+import { useVaryOrigin } from "./plugins/use-vary-origin.ts";
+import { createCursorCodec } from "./schema/cursor.ts";
+import { clientSchema, subgraphSchema } from "./schema/index.ts";
+import { InMemoryTokenChainMemo } from "./schema/token-chain.ts";
+import { type CallBinding, createImagesApi, SharedBudget, Transport, type TransportEvent } from "./upstream/index.ts";
+
+/** Where ordinary clients call: the client API of `schema/schema.graphql`, nothing of federation. */
+export const CLIENT_PATH = "/graphql";
+/** Where a federation gateway calls: the subgraph, with `_service` and `_entities`. */
+export const SUBGRAPH_PATH = "/subgraph";
+
+function isSubgraphRequest(request: Request): boolean {
+  const { pathname } = new URL(request.url);
+  return pathname === SUBGRAPH_PATH || pathname === `${SUBGRAPH_PATH}/`;
+}
+
+/** What a request carries besides its GraphQL context: where it came in, and who sent it. */
+export type ServerContext = OpsServerContext & AuthenticatedContext;
+
+export interface App {
+  yoga: YogaServerInstance<ServerContext, Context>;
+  transport: Transport;
+  /** Absent when `METRICS=false`. */
+  metrics: Metrics | undefined;
+  /** Completes open subscriptions, whose answers would otherwise keep the server from closing. */
+  endSubscriptions(): void;
+  /** `force`: upstream calls still running are cut instead of awaited. */
+  close(options?: { force?: boolean }): Promise<void>;
+}
+
+export interface AppOptions {
+  onUpstreamEvent?: (e: TransportEvent) => void;
+  /** Request logs and yoga's own messages; none when absent. */
+  logger?: Logger;
+}
+
+/** The GraphQL application, with no side effects: tests can call `yoga.fetch` without a port. */
+export function createApp(config: Config, upstream: UpstreamConfig, options: AppOptions = {}): App {
+  const logger = options.logger ?? createLogger("silent");
+  const budget = new SharedBudget({
+    ...config.budget,
+    accountId: upstream.accountId,
+    onDegraded: (degraded) =>
+      degraded
+        ? logger.warn(
+            "Redis is out of reach: this replica keeps to its share of the upstream budget (UPSTREAM_REPLICAS).",
+          )
+        : logger.info("Redis is back: the upstream budget is shared again."),
+  });
+  const observability = createObservability(config.observability, { logger, budget });
+  const transport = new Transport({
+    baseUrl: upstream.baseUrl,
+    budget,
+    batch:
+      config.upstreamBatch === "auto" && upstream.batchBaseUrl
+        ? { baseUrl: upstream.batchBaseUrl, accountId: upstream.accountId, token: upstream.token }
+        : undefined,
+    ...config.http,
+    onEvent: (event) => {
+      observability.onUpstreamEvent(event);
+      options.onUpstreamEvent?.(event);
+    },
+  });
+  // In `forward` mode a caller's own Cloudflare token; otherwise (and for readiness) the server's.
+  const apiFor = (token?: string, binding?: CallBinding) =>
+    createImagesApi(transport, upstream.accountId, token ?? upstream.token, binding);
+  const serverApi = apiFor();
+  const authenticate = createAuthenticator(config.auth);
+  const { limits } = config;
+  const settings = resolverSettings(config);
+  const errorPolicy = { forward: config.auth.mode === "forward" };
+  // Keyed by the server's own upstream token, so every replica of one deployment reads the others' cursors.
+  const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
+  const live = createLive(config.live);
+  const yoga = createYoga<ServerContext, Context>({
+    schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema : clientSchema),
+    context: (initial) => {
+      const viewer = viewerOf(initial);
+      return createContext({
+        api: apiFor(viewer.upstreamToken, {
+          signal: initial.request.signal,
+          caller: callerOf(viewer, config.auth.mode, initial as { req?: IncomingMessage }),
+        }),
+        settings,
+        viewer,
+        upstreamToken: viewer.upstreamToken,
+        loaderConcurrency: config.loaderConcurrency,
+        pagination,
+        live,
+        onLoaderCacheHit: observability.onLoaderCacheHit,
+      });
+    },
+    graphqlEndpoint: `/:endpoint(${CLIENT_PATH.slice(1)}|${SUBGRAPH_PATH.slice(1)})`,
+    healthCheckEndpoint: "/health",
+    landingPage: false,
+    cors: corsPolicy(config.cors),
+    ...graphiqlOptions(limits.graphiql, isSubgraphRequest),
+    maskedErrors: { maskError: (error, message) => maskError(error, message, errorPolicy) },
+    logging: yogaLogger(logger.child({ component: "yoga" })),
+    // Uploads are parsed by useStreamingUploads, which does not hold files in memory as yoga's parser does.
+    multipart: false,
+    plugins: [
+      useOpsAccess(config.ops),
+      useVaryOrigin(),
+      ...observability.plugins,
+      ...limitPlugins(limits),
+      useErrorPolicy(errorPolicy),
+      useDeferStream(),
+      useIncrementalAcceptCheck(),
+      useAuthentication(authenticate),
+      useStreamingUploads({
+        maxFiles: 10,
+        maxFieldBytes: limits.maxBodyBytes,
+        maxBodyBytes: limits.maxUploadBytes + limits.maxBodyBytes,
+        idleTimeoutMs: limits.uploadIdleTimeoutMs,
+      }),
+      useBlobRoute({
+        authenticate,
+        apiFor: (viewer, signal) =>
+          apiFor(viewer.upstreamToken, { signal, caller: callerOf(viewer, config.auth.mode, {}) }),
+        ...errorPolicy,
+      }),
+      useReadiness({ api: serverApi, budget, cacheSeconds: config.observability.readinessCacheSeconds }),
+      ...(limits.graphiql ? [useGalleryRoute()] : []),
+    ],
+  });
+  return {
+    yoga,
+    transport,
+    metrics: observability.metrics,
+    endSubscriptions: () => live.endStreams(),
+    close: async ({ force = false } = {}) => {
+      await live.close();
+      await transport.close({ force });
+      await budget.close();
+      await observability.close();
+    },
+  };
+}
+
+/**
+ * Who spends the upstream budget, for fair shares: the API key's name or the JWT's subject; with
+ * auth off, the client's address; in `forward` mode, a fingerprint of the caller's own token.
+ */
+function callerOf(
+  viewer: Viewer,
+  mode: AuthSettings["mode"],
+  serverContext: { req?: IncomingMessage },
+): string | undefined {
+  if (mode === "forward")
+    return `token:${createHash("sha256")
+      .update(viewer.upstreamToken ?? "")
+      .digest("base64url")
+      .slice(0, 16)}`;
+  if (mode === "none") {
+    const address = serverContext.req?.socket.remoteAddress;
+    return address === undefined ? undefined : `address:${address}`;
+  }
+  return `${mode}:${viewer.name}`;
+}
