@@ -25,7 +25,7 @@ export type ErrorCode =
   | "INTERNAL_SERVER_ERROR";
 
 interface Rule {
-  readonly code: ErrorCode | "METHOD_NOT_ALLOWED";
+  readonly code: ErrorCode;
   /** The status of a plain-HTTP answer, and of a GraphQL answer refused before execution. */
   readonly status: number;
   /** What the caller reads when the failure has no more precise message of its own. */
@@ -65,8 +65,8 @@ export const ERROR_POLICY = {
   },
   upstream: { code: "UPSTREAM_ERROR", status: 502, message: "Cloudflare Images answered with an error." },
   unexpected: { code: "INTERNAL_SERVER_ERROR", status: 500, message: "Unexpected error." },
-  /** Plain-HTTP routes only: GraphQL's own method checks are yoga's. */
-  method: { code: "METHOD_NOT_ALLOWED", status: 405, message: "Use GET." },
+  /** Plain-HTTP routes only (GraphQL's own method checks are yoga's): the caller's mistake, so the input code. */
+  method: { code: "BAD_USER_INPUT", status: 405, message: "Use GET." },
 } as const satisfies Record<string, Rule>;
 
 export type ErrorKind = keyof typeof ERROR_POLICY;

@@ -1,50 +1,29 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { mkdir } from "node:fs/promises";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { samplePng } from "../../src/emulator/samples/index.ts";
+import { chromiumAvailable, launchChromium, type TestBrowser } from "../support/browser.ts";
 import { startTestStack, type TestStack } from "../support/server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = "test-output/gallery.png";
 const IMAGE_READY = "GET /accounts/{account_id}/images/v1/{image_id}";
-// CI installs Debian's chromium (.ci/run); elsewhere the test is skipped when it is missing.
-const available = existsSync(CHROMIUM) || process.env.CI !== undefined;
 
 let stack: TestStack;
-let browser: BrowserContext;
-let profile: string;
+let browser: TestBrowser;
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   stack = await startTestStack({
     emulator: { seed: true },
     env: { IMAGE_READY_POLL_INTERVAL_MS: "250", IMAGE_READY_POLL_MAX_INTERVAL_MS: "500" },
   });
-  profile = await mkdtemp(join(tmpdir(), "gallery-e2e-"));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 860 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium({ width: 1280, height: 860 });
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
   await stack?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 /** Cards whose thumbnail has really loaded (decoded with a width). */
@@ -55,9 +34,9 @@ const loadedCards = (page: Page) =>
       images.filter((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0).length,
   );
 
-describe.skipIf(!available)("the gallery in headless Chromium", () => {
+describe.skipIf(!chromiumAvailable)("the gallery in headless Chromium", () => {
   it("pages, shows srcset thumbnails, uploads by direct upload until imageReady, and edits metadata", async () => {
-    const page = await browser.newPage();
+    const page = await browser.context.newPage();
     const problems: string[] = [];
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
     page.on("requestfailed", (request) => {

@@ -1,49 +1,27 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
+import { mkdir } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GRAPHIQL_DEFAULT_QUERY } from "../../src/graphiql.ts";
+import { chromiumAvailable, launchChromium, type TestBrowser } from "../support/browser.ts";
 import { startTestStack, type TestStack } from "../support/server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = "test-output/graphiql.png";
-// CI installs Debian's chromium (.ci/run); elsewhere the test is skipped when it is missing.
-const available = existsSync(CHROMIUM) || process.env.CI !== undefined;
 
 let stack: TestStack;
-let browser: BrowserContext;
-let profile: string;
+let browser: TestBrowser;
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   stack = await startTestStack({ emulator: { seed: true } });
-  profile = await mkdtemp(join(tmpdir(), "graphiql-e2e-"));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1440, height: 900 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium({ width: 1440, height: 900 });
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
   await stack?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
-describe.skipIf(!available)("GraphiQL in headless Chromium", () => {
+describe.skipIf(!chromiumAvailable)("GraphiQL in headless Chromium", () => {
   it("runs the default query against the seeded emulator and shows the images", async () => {
     // What the page should show: the newest seeded image, as the API answers it.
     const expected = await stack.gql<{ images: { edges: { node: { filename: string; imageId: string } }[] } }>(
@@ -52,7 +30,7 @@ describe.skipIf(!available)("GraphiQL in headless Chromium", () => {
     const newest = expected.data?.images.edges[0]?.node;
     expect(newest?.filename).toMatch(/\.\w+$/);
 
-    const page = await browser.newPage();
+    const page = await browser.context.newPage();
     const failedRequests: string[] = [];
     page.on("requestfailed", (request) => failedRequests.push(request.url()));
     await page.goto(new URL("/graphql", stack.server.url).href);

@@ -1,17 +1,7 @@
 import { Pool } from "undici";
 import type { RunningEmulator } from "../../src/emulator/index.ts";
+import { FIRM_CODES } from "./contract.ts";
 import { type FuzzContext, type HostileRequest, hostileRequests } from "./hostile-requests.ts";
-
-const FIRM_CODES = new Set([
-  "BAD_USER_INPUT",
-  "NOT_FOUND",
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "RATE_LIMITED",
-  "UPSTREAM_UNAVAILABLE",
-  "UPSTREAM_ERROR",
-  "INTERNAL_SERVER_ERROR",
-]);
 
 export interface FuzzReport {
   requests: number;

@@ -10,23 +10,14 @@ import {
   UpstreamServerError,
   UpstreamUnavailableError,
 } from "../../src/upstream/index.ts";
+import { FIRM_CODES } from "../support/contract.ts";
 
 const ROUTE = "/accounts/{account_id}/images/v1/{image_id}";
-const FIRM = [
-  "BAD_USER_INPUT",
-  "NOT_FOUND",
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "RATE_LIMITED",
-  "UPSTREAM_UNAVAILABLE",
-  "UPSTREAM_ERROR",
-  "INTERNAL_SERVER_ERROR",
-];
 
 describe("the error policy", () => {
-  it("maps every kind to a firm code (plus METHOD_NOT_ALLOWED for plain routes) and covers every firm code", () => {
+  it("maps every kind to a firm code, plain routes included, and covers every firm code", () => {
     const codes = new Set(Object.values(ERROR_POLICY).map((rule) => rule.code));
-    expect([...codes].sort()).toEqual([...FIRM, "METHOD_NOT_ALLOWED"].sort());
+    expect([...codes].sort()).toEqual([...FIRM_CODES].sort());
   });
 
   it("classifies upstream failures by their kind, with their status for plain-HTTP answers", () => {
