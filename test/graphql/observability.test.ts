@@ -4,6 +4,7 @@ import { GRAPHIQL_DEFAULT_QUERY } from "../../src/graphiql.ts";
 import { captureLogs } from "../support/logs.ts";
 import { scrape, sumOf } from "../support/metrics.ts";
 import { startTestStack, useTestStack } from "../support/server.ts";
+import { subscribe } from "../support/sse.ts";
 
 const TOKEN = `cf-token-${randomBytes(12).toString("hex")}`;
 const CLIENT_SECRET = `client-secret-${randomBytes(12).toString("hex")}`;
@@ -53,6 +54,22 @@ describe("request logs", () => {
     const upstream = line.upstream as { calls: number; routes: Record<string, number> };
     expect(upstream.calls).toBe(Object.values(counts).reduce((a, b) => a + b, 0));
     expect(upstream.routes).toEqual(counts);
+  });
+
+  it("names a subscription's type in its line, as for queries and mutations", async () => {
+    const [imageId] = await stack.emulator
+      .api<{ images: { id: string }[] }>("GET", "/v2?per_page=10")
+      .then((r) => r.body.result.images.map((image) => image.id));
+    const subscription = await subscribe(
+      stack.server.url,
+      "subscription WatchReady($id: ID!) { imageReady(imageId: $id) { imageId } }",
+      { id: imageId },
+      { authorization: `Bearer ${CLIENT_SECRET}` },
+    );
+    expect(await subscription.next()).toMatchObject({ data: { imageReady: { imageId } } });
+    subscription.abort();
+    await expect.poll(() => requestLines("WatchReady")).toHaveLength(1);
+    expect(requestLines("WatchReady")[0]).toMatchObject({ operationType: "subscription" });
   });
 
   it("records the outcome and error codes of a failing operation", async () => {

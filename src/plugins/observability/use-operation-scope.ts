@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { type ExecutionResult, getOperationAST } from "graphql";
+import { type DocumentNode, type ExecutionResult, getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { ERROR_POLICY } from "../../errors.ts";
 import type { TransportEvent } from "../../upstream/index.ts";
@@ -89,13 +89,11 @@ export function useOperationScope(): Plugin {
       }
     },
     onExecute({ args }) {
-      const record = scope.getStore();
-      if (!record) return;
-      const operation = getOperationAST(args.document, args.operationName);
-      if (!operation) return;
-      const name = operation.name && boundedOperationName(operation.name.value);
-      record.executed = { name, type: operation.operation };
-      record.operationName = name;
+      recordExecuted(args.document, args.operationName);
+    },
+    // Subscriptions never reach onExecute: without this they would be logged and counted as `unknown`.
+    onSubscribe({ args }) {
+      recordExecuted(args.document, args.operationName);
     },
     onExecutionResult({ result }) {
       const record = scope.getStore();
@@ -104,6 +102,16 @@ export function useOperationScope(): Plugin {
       record.errorCodes = (result.errors ?? []).map((e) => String(e.extensions?.code ?? ERROR_POLICY.unexpected.code));
     },
   };
+}
+
+function recordExecuted(document: DocumentNode, operationName: string | null | undefined): void {
+  const record = scope.getStore();
+  if (!record) return;
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return;
+  const name = operation.name && boundedOperationName(operation.name.value);
+  record.executed = { name, type: operation.operation };
+  record.operationName = name;
 }
 
 /** Runs `wrapped` (an instrumentation step) and calls `done` once it has settled, with its error if it threw. */
