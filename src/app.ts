@@ -4,8 +4,9 @@ import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
+import { createEntityCache } from "./cache/index.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
-import { type Context, createContext, resolverSettings } from "./context.ts";
+import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
 import { maskError } from "./errors.ts";
 import { graphiqlOptions } from "./graphiql.ts";
@@ -89,6 +90,17 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const apiFor = (token?: string, binding?: CallBinding) =>
     createImagesApi(transport, upstream.accountId, token ?? upstream.token, binding);
   const serverApi = apiFor();
+  const cache = createEntityCache(config.cache, {
+    redisUrl: config.budget.redisUrl,
+    accountId: upstream.accountId,
+    onEvent: observability.onCacheEvent,
+    onSharedLevel: (reachable) =>
+      reachable
+        ? logger.info("Redis is back: the entity cache is shared again.")
+        : logger.warn(
+            "Redis is out of reach: the entity cache serves only what this replica checked in the last CACHE_OFFLINE_TTL_SECONDS.",
+          ),
+  });
   const authenticate = createAuthenticator(config.auth);
   const { limits } = config;
   const settings = resolverSettings(config);
@@ -100,11 +112,18 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema : clientSchema),
     context: (initial) => {
       const viewer = viewerOf(initial);
+      const api = apiFor(viewer.upstreamToken, {
+        signal: initial.request.signal,
+        caller: callerOf(viewer, config.auth.mode, initial as { req?: IncomingMessage }),
+      });
       return createContext({
-        api: apiFor(viewer.upstreamToken, {
-          signal: initial.request.signal,
-          caller: callerOf(viewer, config.auth.mode, initial as { req?: IncomingMessage }),
-        }),
+        // Entries are kept apart per upstream credential: in `forward` mode two tokens never share one.
+        api: cache
+          ? cache.bind(api, {
+              tenant: upstreamKeyOf(viewer.upstreamToken) || "server",
+              readThrough: readsThrough(initial.request),
+            })
+          : api,
         settings,
         viewer,
         upstreamToken: viewer.upstreamToken,
@@ -157,9 +176,15 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
       await live.close();
       await transport.close({ force });
       await budget.close();
+      cache?.close();
       await observability.close();
     },
   };
+}
+
+/** `Cache-Control: no-cache` (or `no-store`) on the GraphQL request: read the upstream, and keep what it answers. */
+function readsThrough(request: Request): boolean {
+  return /\bno-(cache|store)\b/i.test(request.headers.get("cache-control") ?? "");
 }
 
 /**

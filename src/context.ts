@@ -73,9 +73,13 @@ export function createContext(input: ContextInput): Context {
     settings,
     viewer: Object.freeze({ name: viewer.name, scopes: viewer.scopes }),
     pagination,
-    upstreamKey:
-      input.upstreamToken === undefined ? "" : createHash("sha256").update(input.upstreamToken).digest("hex"),
+    upstreamKey: upstreamKeyOf(input.upstreamToken),
     live,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });
+}
+
+/** A digest of the credential the api reads with ("" for the server's own), to keep state apart per credential. */
+export function upstreamKeyOf(upstreamToken: string | undefined): string {
+  return upstreamToken === undefined ? "" : createHash("sha256").update(upstreamToken).digest("hex");
 }

@@ -1,5 +1,6 @@
 import type { Plugin } from "graphql-yoga";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { CacheEvent } from "../../cache/index.ts";
 import type { TransportEvent, UpstreamBudget } from "../../upstream/index.ts";
 import { afterSettled, currentOperation, outcomeOf } from "./use-operation-scope.ts";
 
@@ -16,6 +17,7 @@ export interface Metrics {
   readonly plugin: Plugin;
   onUpstreamEvent(event: TransportEvent): void;
   onLoaderCacheHit(loader: string): void;
+  onCacheEvent(event: CacheEvent): void;
 }
 
 /** A registry per app (not prom-client's global one), so several apps in one process never collide. */
@@ -91,6 +93,25 @@ export function createMetrics(budget: UpstreamBudget): Metrics {
     registers: [registry],
   });
 
+  const entityLookups = new Counter({
+    name: "entity_cache_lookups_total",
+    help: "Lookups of the entity cache across requests, by kind, outcome (hit, stale, miss) and level that answered (local, shared, upstream).",
+    labelNames: ["kind", "outcome", "level"] as const,
+    registers: [registry],
+  });
+  const callsSaved = new Counter({
+    name: "entity_cache_upstream_calls_saved_total",
+    help: "Upstream calls not made because the entity cache answered (fresh or stale), by kind.",
+    labelNames: ["kind"] as const,
+    registers: [registry],
+  });
+  const invalidations = new Counter({
+    name: "entity_cache_invalidations_total",
+    help: "Versions bumped by our own writes, ending every cached entry that depends on them, by what they cover.",
+    labelNames: ["dependency"] as const,
+    registers: [registry],
+  });
+
   const observeOperation = () => {
     const record = currentOperation();
     if (!record) return;
@@ -146,6 +167,14 @@ export function createMetrics(budget: UpstreamBudget): Metrics {
     },
     onLoaderCacheHit(loader) {
       cacheHits.inc({ loader });
+    },
+    onCacheEvent(event) {
+      if (event.type === "invalidation") {
+        invalidations.inc({ dependency: event.dependency });
+        return;
+      }
+      entityLookups.inc({ kind: event.kind, outcome: event.outcome, level: event.level });
+      if (event.outcome !== "miss") callsSaved.inc({ kind: event.kind });
     },
   };
 }
