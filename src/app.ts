@@ -4,7 +4,7 @@ import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
-import { createEntityCache } from "./cache/index.ts";
+import { createEntityCache, type EntityCacheLayer } from "./cache/index.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
@@ -45,6 +45,8 @@ export type ServerContext = OpsServerContext & AuthenticatedContext;
 export interface App {
   yoga: YogaServerInstance<ServerContext, Context>;
   transport: Transport;
+  /** Absent with `CACHE=off`. */
+  cache: EntityCacheLayer | undefined;
   /** Absent when `METRICS=false`. */
   metrics: Metrics | undefined;
   /** Completes open subscriptions, whose answers would otherwise keep the server from closing. */
@@ -170,6 +172,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   return {
     yoga,
     transport,
+    cache,
     metrics: observability.metrics,
     endSubscriptions: () => live.endStreams(),
     close: async ({ force = false } = {}) => {

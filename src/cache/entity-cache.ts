@@ -92,7 +92,9 @@ export class EntityCache {
       return this.#fetch(scope, key, spec, load, prime, await this.#snapshot(spec.deps));
     }
     const local = this.#entries.get(key);
-    const sharedLookup = !local && spec.shared && this.#redis ? this.#redis.get(key) : undefined;
+    const redis = spec.shared ? this.#redis : undefined;
+    // Asked in the same tick as the versions: one round trip for both.
+    let sharedLookup = !local ? redis?.get(key) : undefined;
     const snapshot = await this.#snapshot(spec.deps);
     const stamp = snapshot.stampOf(spec.deps);
     const now = Date.now();
@@ -100,6 +102,8 @@ export class EntityCache {
       const state = this.#stateOf(local, stamp, now);
       if (state !== "gone") return this.#serve(scope, key, spec, load, prime, local.value as T, state, "local");
       this.#entries.delete(key);
+      // Ended here, but another replica may already have read it again.
+      if (typeof stamp.shared === "string") sharedLookup = redis?.get(key);
     }
     const shared = sharedLookup && parseShared(await sharedLookup);
     if (shared && typeof stamp.shared === "string" && shared.s === stamp.shared && now < shared.x) {

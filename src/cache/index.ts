@@ -11,6 +11,8 @@ export type { CacheConfig, EntityKind } from "./settings.ts";
 /** The entity cache of one app: every request's api is bound to it with the request's scope. */
 export interface EntityCacheLayer {
   bind(api: CloudflareImagesApi, scope: ReadScope): CloudflareImagesApi;
+  /** True while the Redis level is in use (false without Redis, or while it is out of reach). */
+  readonly shared: boolean;
   close(): void;
 }
 
@@ -41,6 +43,9 @@ export function createEntityCache(config: CacheConfig, options: EntityCacheOptio
   const specs = new Specs(config);
   return {
     bind: (api, scope) => cachedApi(api, cache, specs, scope),
+    get shared() {
+      return redis?.ready ?? false;
+    },
     close: () => cache.close(),
   };
 }

@@ -11,6 +11,8 @@ const REDIS_OPTIONS = {
   enableAutoPipelining: true,
 } as const;
 
+const RENEWAL_RETRY_MS = 250;
+
 /** The shared versions of some dependencies, read at one instant. */
 export interface SharedVersions {
   readonly epoch: string;
@@ -31,6 +33,8 @@ export class RedisLevel {
   readonly #onReachable: (reachable: boolean) => void;
   /** A bump failed: other replicas may hold entries it should have ended. */
   #missedBumps = false;
+  #renewal: NodeJS.Timeout | undefined;
+  #closed = false;
   #reachable = true;
   /** Settles at the first connection (or soon after a start without one), so early reads do not count as an outage. */
   readonly #started: Promise<void>;
@@ -53,13 +57,16 @@ export class RedisLevel {
     this.#redis.on("close", () => this.#setReachable(false));
     this.#redis.on("ready", () => {
       this.#setReachable(true);
-      if (this.#missedBumps) void this.#renewEpoch().catch(() => undefined);
+      if (this.#missedBumps) void this.#renewEpoch().catch(() => this.#scheduleRenewal());
     });
   }
 
   /** The current versions of `deps`, in one round trip; null when Redis cannot be reached. */
   async versions(deps: readonly string[]): Promise<SharedVersions | null> {
     await this.#started;
+    // What this replica wrote is missing from Redis: its entries there must not be trusted until the epoch ends them.
+    if (this.#missedBumps) await this.#renewEpoch().catch(() => undefined);
+    if (this.#missedBumps) return null;
     try {
       const keys = [this.#epochKey(), ...deps.map((dep) => this.#versionKey(dep))];
       let values = await this.#redis.mget(keys);
@@ -105,13 +112,18 @@ export class RedisLevel {
       return true;
     } catch {
       this.#missedBumps = true;
-      // Reachable after all (a command failed alone): renew at once rather than at the next reconnect.
-      if (this.#redis.status === "ready") await this.#renewEpoch().catch(() => undefined);
+      this.#scheduleRenewal();
       return false;
     }
   }
 
+  get ready(): boolean {
+    return this.#redis.status === "ready";
+  }
+
   close(): void {
+    this.#closed = true;
+    clearTimeout(this.#renewal);
     // Not `quit`: with Redis down it would wait for a reconnection.
     this.#redis.disconnect();
   }
@@ -119,6 +131,17 @@ export class RedisLevel {
   async #renewEpoch(): Promise<void> {
     await this.#redis.set(this.#epochKey(), randomUUID());
     this.#missedBumps = false;
+  }
+
+  /** Until the epoch is renewed: Redis may answer reads again before it takes writes (a pause, a failover). */
+  #scheduleRenewal(): void {
+    if (this.#renewal || this.#closed) return;
+    this.#renewal = setTimeout(() => {
+      this.#renewal = undefined;
+      if (!this.#missedBumps || this.#closed) return;
+      this.#renewEpoch().catch(() => this.#scheduleRenewal());
+    }, RENEWAL_RETRY_MS);
+    this.#renewal.unref();
   }
 
   #setReachable(reachable: boolean): void {

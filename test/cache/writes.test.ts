@@ -15,7 +15,8 @@ const gallery = async (fresh = false) => {
   return answer.data as GalleryAnswer;
 };
 const detail = async (id: string) => (await stack.gql<DetailAnswer>(DETAIL, { id })).data?.image ?? null;
-const creatorIn = (page: GalleryAnswer, id: string) => page.images.edges.find((e) => e.node.imageId === id)?.node.creator;
+const creatorIn = (page: GalleryAnswer, id: string) =>
+  page.images.edges.find((e) => e.node.imageId === id)?.node.creator;
 const idsIn = (page: GalleryAnswer) => page.images.edges.map((e) => e.node.imageId);
 
 const UPDATE = `mutation($input: UpdateImageInput!) {
@@ -55,7 +56,9 @@ describe("our own writes end what they change before they answer", () => {
     const before = await gallery(true);
     expect(idsIn(before)).toContain(id);
     expect(await detail(id)).not.toBeNull();
-    const answer = await stack.gql(`mutation($id: ID!) { deleteImage(input: { imageId: $id }) { __typename } }`, { id });
+    const answer = await stack.gql(`mutation($id: ID!) { deleteImage(input: { imageId: $id }) { __typename } }`, {
+      id,
+    });
     expect(answer.data).toEqual({ deleteImage: { __typename: "DeleteImagePayload" } });
     expect(await detail(id)).toBeNull();
     const after = await gallery();
@@ -85,7 +88,9 @@ describe("our own writes end what they change before they answer", () => {
     const answer = await stack.gql(
       `mutation { createDirectUpload(input: { creator: "browser" }) { __typename ... on CreateDirectUploadPayload { image { draft } } } }`,
     );
-    expect(answer.data).toEqual({ createDirectUpload: { __typename: "CreateDirectUploadPayload", image: { draft: true } } });
+    expect(answer.data).toEqual({
+      createDirectUpload: { __typename: "CreateDirectUploadPayload", image: { draft: true } },
+    });
     const stats = await stack.gql<{ stats: { current: number } }>(`{ stats { current } }`);
     const upstream = await stack.emulator.api<{ count: { current: number } }>("GET", "/v1/stats");
     expect(stats.data?.stats.current).toBe(upstream.body.result.count.current);
@@ -96,7 +101,8 @@ describe("our own writes end what they change before they answer", () => {
     const [id] = (await seedImages(stack.emulator, 1)) as [string];
     const names = async () => (await detail(id))?.variants.map((v) => v.name) ?? [];
     await gallery(true);
-    const listed = async () => (await gallery()).images.edges.find((e) => e.node.imageId === id)?.node.variants.map((v) => v.name);
+    const listed = async () =>
+      (await gallery()).images.edges.find((e) => e.node.imageId === id)?.node.variants.map((v) => v.name);
     expect(await names()).not.toContain("square");
     expect(await listed()).not.toContain("square");
     const created = await stack.gql(
@@ -105,14 +111,18 @@ describe("our own writes end what they change before they answer", () => {
     expect(created.data).toEqual({ createVariant: { __typename: "CreateVariantPayload" } });
     expect(await names()).toContain("square");
     expect(await listed()).toContain("square");
-    const variants = await stack.gql<{ variant: { options: { width: number } } }>(`{ variant(name: "square") { options { width } } }`);
+    const variants = await stack.gql<{ variant: { options: { width: number } } }>(
+      `{ variant(name: "square") { options { width } } }`,
+    );
     expect(variants.data?.variant.options.width).toBe(64);
 
     const updated = await stack.gql(
       `mutation { updateVariant(input: { name: "square", options: { fit: COVER, width: 128, height: 128, metadata: NONE } }) { __typename } }`,
     );
     expect(updated.data).toEqual({ updateVariant: { __typename: "UpdateVariantPayload" } });
-    const again = await stack.gql<{ variant: { options: { width: number } } }>(`{ variant(name: "square") { options { width } } }`);
+    const again = await stack.gql<{ variant: { options: { width: number } } }>(
+      `{ variant(name: "square") { options { width } } }`,
+    );
     expect(again.data?.variant.options.width).toBe(128);
 
     const deleted = await stack.gql(`mutation { deleteVariant(input: { name: "square" }) { __typename } }`);
@@ -139,7 +149,10 @@ describe("our own writes end what they change before they answer", () => {
     const [id] = (await seedImages(stack.emulator, 1)) as [string];
     expect((await detail(id))?.requireSignedURLs).toBe(false);
     const update = await stack.gql<UpdateAnswer>(UPDATE, { input: { imageId: id, requireSignedURLs: true } });
-    expect(update.data?.updateImage).toMatchObject({ image: { imageId: id, requireSignedURLs: true }, previousImageId: null });
+    expect(update.data?.updateImage).toMatchObject({
+      image: { imageId: id, requireSignedURLs: true },
+      previousImageId: null,
+    });
     expect((await detail(id))?.requireSignedURLs).toBe(true);
   });
 });
@@ -150,7 +163,8 @@ describe("an upstream that gives an image a new id when requireSignedURLs change
     try {
       const [id] = (await seedImages(renaming.emulator, 1)) as [string];
       const read = async (imageId: string) => (await renaming.gql<DetailAnswer>(DETAIL, { id: imageId })).data?.image;
-      const page = async () => idsIn((await renaming.gql<GalleryAnswer>(GALLERY, { first: 100 })).data as GalleryAnswer);
+      const page = async () =>
+        idsIn((await renaming.gql<GalleryAnswer>(GALLERY, { first: 100 })).data as GalleryAnswer);
       expect((await read(id))?.imageId).toBe(id);
       expect(await page()).toContain(id);
       const update = await renaming.gql<UpdateAnswer>(UPDATE, { input: { imageId: id, requireSignedURLs: true } });
