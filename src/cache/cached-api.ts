@@ -5,7 +5,7 @@ import {
   type ImagePage,
   UpstreamNotFoundError,
 } from "../upstream/index.ts";
-import type { EntityCache, EntrySpec, Load, Primed, ReadScope } from "./entity-cache.ts";
+import type { EntityCache, EntrySpec, Load, LoadCall, Primed, ReadScope } from "./entity-cache.ts";
 import { DEP, type ImageLookup, isNotFound, type Specs } from "./specs.ts";
 
 /**
@@ -32,13 +32,16 @@ export function cachedApi(
     }
   };
   const { images, variants, keys, stats, directUploads } = api;
-  const signalOf = (signal: AbortSignal | undefined, options?: CallOptions) => (signal ? { signal } : options);
+  const withCall = (call: LoadCall, options?: CallOptions): CallOptions => ({
+    signal: call.signal ?? options?.signal,
+    coalesceTag: call.coalesceTag,
+  });
 
   return {
     images: {
       get: async (imageId, options) => {
-        const lookup = await read<ImageLookup>(specs.image(imageId), (signal) =>
-          images.get(imageId, signalOf(signal, options)).catch((error: unknown) => {
+        const lookup = await read<ImageLookup>(specs.image(imageId), (call) =>
+          images.get(imageId, withCall(call, options)).catch((error: unknown) => {
             if (!(error instanceof UpstreamNotFoundError)) throw error;
             return { notFound: { message: error.message, route: error.route, errors: [...error.errors] } };
           }),
@@ -50,7 +53,7 @@ export function cachedApi(
       list: (query, options) =>
         read<ImagePage>(
           specs.imageList(query),
-          (signal) => images.list(query, signalOf(signal, options)),
+          (call) => images.list(query, withCall(call, options)),
           (page) => page.images.map((image) => ({ spec: specs.image(image.id), value: image })),
         ),
       listNumbered: (query, options) => images.listNumbered(query, options),
@@ -73,7 +76,7 @@ export function cachedApi(
         ),
     },
     variants: {
-      list: (options) => read(specs.variants(), (signal) => variants.list(signalOf(signal, options))),
+      list: (options) => read(specs.variants(), (call) => variants.list(withCall(call, options))),
       get: (name, options) => variants.get(name, options),
       // A new or deleted variant adds or removes a delivery URL in every image record.
       create: (variant, options) =>
@@ -93,7 +96,7 @@ export function cachedApi(
         ),
     },
     keys: {
-      list: (options) => read(specs.signingKeys(), (signal) => keys.list(signalOf(signal, options))),
+      list: (options) => read(specs.signingKeys(), (call) => keys.list(withCall(call, options))),
       create: (name, options) =>
         writing(
           () => keys.create(name, options),
@@ -106,7 +109,7 @@ export function cachedApi(
         ),
     },
     stats: {
-      get: (options) => read(specs.stats(), (signal) => stats.get(signalOf(signal, options))),
+      get: (options) => read(specs.stats(), (call) => stats.get(withCall(call, options))),
     },
     directUploads: {
       create: (request, options) =>

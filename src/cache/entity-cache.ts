@@ -38,7 +38,13 @@ export interface Primed {
   readonly value: unknown;
 }
 
-export type Load<T> = (signal: AbortSignal | undefined) => Promise<T>;
+/** What the cache adds to an upstream read: a signal of its own for refreshes, and its versions as the tag. */
+export interface LoadCall {
+  readonly signal?: AbortSignal;
+  readonly coalesceTag: string;
+}
+
+export type Load<T> = (call: LoadCall) => Promise<T>;
 
 interface LocalEntry {
   readonly value: unknown;
@@ -162,7 +168,8 @@ export class EntityCache {
     this.#refreshing.add(key);
     void (async () => {
       try {
-        await this.#fetch(scope, key, spec, () => load(DETACHED), prime, await this.#snapshot(spec.deps));
+        const refresh: Load<T> = (call) => load({ ...call, signal: DETACHED });
+        await this.#fetch(scope, key, spec, refresh, prime, await this.#snapshot(spec.deps));
       } catch {
         // The stale entry stays until its bound; the next read past it asks the upstream itself.
       } finally {
@@ -179,7 +186,8 @@ export class EntityCache {
     prime: ((value: T) => Primed[]) | undefined,
     before: Snapshot,
   ): Promise<T> {
-    const value = await load(undefined);
+    const stamp = before.stampOf(spec.deps);
+    const value = await load({ coalesceTag: `${stamp.local}/${stamp.shared}` });
     const writes: SharedWrite[] = [];
     this.#store(key, spec, value, before, writes);
     const primed = prime?.(value) ?? [];
