@@ -5,6 +5,7 @@ import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
 import { createEntityCache, type EntityCacheLayer } from "./cache/index.ts";
+import { SharedTokenChainMemo } from "./cache/shared-token-chain.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
@@ -108,7 +109,10 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const settings = resolverSettings(config);
   const errorPolicy = { forward: config.auth.mode === "forward" };
   // Keyed by the server's own upstream token, so every replica of one deployment reads the others' cursors.
-  const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
+  const memo = config.budget.redisUrl
+    ? new SharedTokenChainMemo(config.budget.redisUrl, upstream.accountId)
+    : new InMemoryTokenChainMemo();
+  const pagination = { cursors: createCursorCodec(upstream.token), memo };
   const live = createLive(config.live);
   const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema : clientSchema),
@@ -180,6 +184,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
       await transport.close({ force });
       await budget.close();
       cache?.close();
+      if (memo instanceof SharedTokenChainMemo) memo.close();
       await observability.close();
     },
   };

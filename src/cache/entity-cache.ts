@@ -111,10 +111,12 @@ export class EntityCache {
       // Ended here, but another replica may already have read it again.
       if (typeof stamp.shared === "string") sharedLookup = redis?.get(key);
     }
-    const shared = sharedLookup && parseShared(await sharedLookup);
+    const sharedJson = sharedLookup && (await sharedLookup);
+    const shared = sharedJson && parseShared(sharedJson);
     if (shared && typeof stamp.shared === "string" && shared.s === stamp.shared && now < shared.x) {
       const value = spec.decode(shared.v);
-      this.#keep(key, { value, stamp, validatedAt: now, freshUntil: shared.f, staleUntil: shared.x, size: 0 });
+      const size = (sharedJson as string).length;
+      this.#keep(key, { value, stamp, validatedAt: now, freshUntil: shared.f, staleUntil: shared.x, size });
       const state = now < shared.f ? "fresh" : "stale";
       return this.#serve(scope, key, spec, load, prime, value, state, "shared");
     }
@@ -220,9 +222,7 @@ export class EntityCache {
   }
 
   #keep(key: string, entry: LocalEntry): void {
-    const size = entry.size > 0 ? entry.size : JSON.stringify(entry.value).length;
-    const ttl = Math.max(1, entry.staleUntil - Date.now());
-    this.#entries.set(key, { ...entry, size }, { ttl });
+    this.#entries.set(key, entry, { ttl: Math.max(1, entry.staleUntil - Date.now()) });
   }
 
   async #snapshot(deps: readonly string[]): Promise<Snapshot> {
