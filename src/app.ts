@@ -104,6 +104,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
             "Redis is out of reach: the entity cache serves only what this replica checked in the last CACHE_OFFLINE_TTL_SECONDS.",
           ),
   });
+  if (cache) observability.metrics?.watchCacheSize(() => cache.size());
   const authenticate = createAuthenticator(config.auth);
   const { limits } = config;
   const settings = resolverSettings(config);

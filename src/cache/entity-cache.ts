@@ -132,6 +132,11 @@ export class EntityCache {
     await this.#redis?.bump(unique);
   }
 
+  /** The in-process level's entries, and their JSON size in bytes. */
+  size(): { entries: number; bytes: number } {
+    return { entries: this.#entries.size, bytes: this.#entries.calculatedSize };
+  }
+
   close(): void {
     this.#redis?.close();
   }

@@ -13,6 +13,8 @@ export interface EntityCacheLayer {
   bind(api: CloudflareImagesApi, scope: ReadScope): CloudflareImagesApi;
   /** True while the Redis level is in use (false without Redis, or while it is out of reach). */
   readonly shared: boolean;
+  /** The in-process level's entries, and their JSON size in bytes. */
+  size(): { entries: number; bytes: number };
   close(): void;
 }
 
@@ -46,6 +48,7 @@ export function createEntityCache(config: CacheConfig, options: EntityCacheOptio
     get shared() {
       return redis?.ready ?? false;
     },
+    size: () => cache.size(),
     close: () => cache.close(),
   };
 }

@@ -32,6 +32,9 @@ describe("what the entity cache did, in /metrics and the request log", () => {
     expect(delta("entity_cache_upstream_calls_saved_total")).toBe(2);
     expect(delta("entity_cache_invalidations_total", { dependency: "image" })).toBe(1);
     expect(delta("entity_cache_invalidations_total", { dependency: "imageList" })).toBe(1);
+    // The list page and its three primed records; the update ended one record and the page, which stay until pushed out.
+    expect(sumOf(after, "entity_cache_entries")).toBe(4);
+    expect(sumOf(after, "entity_cache_bytes")).toBeGreaterThan(0);
 
     const line = (name: string) => logs.lines().find((l) => l.operationName === name);
     expect(line("Cold")).toMatchObject({

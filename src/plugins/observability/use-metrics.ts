@@ -18,6 +18,8 @@ export interface Metrics {
   onUpstreamEvent(event: TransportEvent): void;
   onLoaderCacheHit(loader: string): void;
   onCacheEvent(event: CacheEvent): void;
+  /** Where the in-process level's size is read at each scrape (the cache is made after the metrics). */
+  watchCacheSize(size: () => { entries: number; bytes: number }): void;
 }
 
 /** A registry per app (not prom-client's global one), so several apps in one process never collide. */
@@ -112,6 +114,24 @@ export function createMetrics(budget: UpstreamBudget): Metrics {
     registers: [registry],
   });
 
+  let cacheSize: (() => { entries: number; bytes: number }) | undefined;
+  new Gauge({
+    name: "entity_cache_entries",
+    help: "Entries in this process's level of the entity cache.",
+    registers: [registry],
+    collect() {
+      this.set(cacheSize?.().entries ?? 0);
+    },
+  });
+  new Gauge({
+    name: "entity_cache_bytes",
+    help: "Size of this process's level of the entity cache, as its entries' JSON (bounded by CACHE_MAX_BYTES).",
+    registers: [registry],
+    collect() {
+      this.set(cacheSize?.().bytes ?? 0);
+    },
+  });
+
   const observeOperation = () => {
     const record = currentOperation();
     if (!record) return;
@@ -175,6 +195,9 @@ export function createMetrics(budget: UpstreamBudget): Metrics {
       }
       entityLookups.inc({ kind: event.kind, outcome: event.outcome, level: event.level });
       if (event.outcome !== "miss") callsSaved.inc({ kind: event.kind });
+    },
+    watchCacheSize(size) {
+      cacheSize = size;
     },
   };
 }
