@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
 import { createEntityCache, type EntityCacheLayer } from "./cache/index.ts";
 import { SharedTokenChainMemo } from "./cache/shared-token-chain.ts";
+import { InMemoryTokenChainMemo } from "./cache/token-chain.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
@@ -27,7 +28,6 @@ import { useStreamingUploads } from "./plugins/use-streaming-uploads.ts";
 import { useVaryOrigin } from "./plugins/use-vary-origin.ts";
 import { createCursorCodec } from "./schema/cursor.ts";
 import { clientSchema, subgraphSchema } from "./schema/index.ts";
-import { InMemoryTokenChainMemo } from "./schema/token-chain.ts";
 import { type CallBinding, createImagesApi, SharedBudget, Transport, type TransportEvent } from "./upstream/index.ts";
 
 /** Where ordinary clients call: the client API of `schema/schema.graphql`, nothing of federation. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
-import { InMemoryTokenChainMemo, type PageLink, type TokenChainMemo } from "../schema/token-chain.ts";
+import { InMemoryTokenChainMemo, type PageLink, type TokenChainMemo } from "./token-chain.ts";
 
 // Fail fast when Redis is gone: the memo is only a shortcut, and the way back has a fallback.
 const REDIS_OPTIONS = {
