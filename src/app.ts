@@ -4,8 +4,11 @@ import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
+import { createEntityCache, type EntityCacheLayer } from "./cache/index.ts";
+import { SharedTokenChainMemo } from "./cache/shared-token-chain.ts";
+import { InMemoryTokenChainMemo } from "./cache/token-chain.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
-import { type Context, createContext, resolverSettings } from "./context.ts";
+import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
 import { maskError } from "./errors.ts";
 import { graphiqlOptions } from "./graphiql.ts";
@@ -25,7 +28,6 @@ import { useStreamingUploads } from "./plugins/use-streaming-uploads.ts";
 import { useVaryOrigin } from "./plugins/use-vary-origin.ts";
 import { createCursorCodec } from "./schema/cursor.ts";
 import { clientSchema, subgraphSchema } from "./schema/index.ts";
-import { InMemoryTokenChainMemo } from "./schema/token-chain.ts";
 import { type CallBinding, createImagesApi, SharedBudget, Transport, type TransportEvent } from "./upstream/index.ts";
 
 /** Where ordinary clients call: the client API of `schema/schema.graphql`, nothing of federation. */
@@ -44,6 +46,8 @@ export type ServerContext = OpsServerContext & AuthenticatedContext;
 export interface App {
   yoga: YogaServerInstance<ServerContext, Context>;
   transport: Transport;
+  /** Absent with `CACHE=off`. */
+  cache: EntityCacheLayer | undefined;
   /** Absent when `METRICS=false`. */
   metrics: Metrics | undefined;
   /** Completes open subscriptions, whose answers would otherwise keep the server from closing. */
@@ -89,22 +93,44 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const apiFor = (token?: string, binding?: CallBinding) =>
     createImagesApi(transport, upstream.accountId, token ?? upstream.token, binding);
   const serverApi = apiFor();
+  const cache = createEntityCache(config.cache, {
+    redisUrl: config.budget.redisUrl,
+    accountId: upstream.accountId,
+    onEvent: observability.onCacheEvent,
+    onSharedLevel: (reachable) =>
+      reachable
+        ? logger.info("Redis is back: the entity cache is shared again.")
+        : logger.warn(
+            "Redis is out of reach: the entity cache serves only what this replica checked in the last CACHE_OFFLINE_TTL_SECONDS.",
+          ),
+  });
+  if (cache) observability.metrics?.watchCacheSize(() => cache.size());
   const authenticate = createAuthenticator(config.auth);
   const { limits } = config;
   const settings = resolverSettings(config);
   const errorPolicy = { forward: config.auth.mode === "forward" };
   // Keyed by the server's own upstream token, so every replica of one deployment reads the others' cursors.
-  const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
+  const memo = config.budget.redisUrl
+    ? new SharedTokenChainMemo(config.budget.redisUrl, upstream.accountId)
+    : new InMemoryTokenChainMemo();
+  const pagination = { cursors: createCursorCodec(upstream.token), memo };
   const live = createLive(config.live);
   const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema : clientSchema),
     context: (initial) => {
       const viewer = viewerOf(initial);
+      const api = apiFor(viewer.upstreamToken, {
+        signal: initial.request.signal,
+        caller: callerOf(viewer, config.auth.mode, initial as { req?: IncomingMessage }),
+      });
       return createContext({
-        api: apiFor(viewer.upstreamToken, {
-          signal: initial.request.signal,
-          caller: callerOf(viewer, config.auth.mode, initial as { req?: IncomingMessage }),
-        }),
+        // Entries are kept apart per upstream credential: in `forward` mode two tokens never share one.
+        api: cache
+          ? cache.bind(api, {
+              tenant: upstreamKeyOf(viewer.upstreamToken) || "server",
+              readThrough: readsThrough(initial.request),
+            })
+          : api,
         settings,
         viewer,
         upstreamToken: viewer.upstreamToken,
@@ -151,15 +177,23 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   return {
     yoga,
     transport,
+    cache,
     metrics: observability.metrics,
     endSubscriptions: () => live.endStreams(),
     close: async ({ force = false } = {}) => {
       await live.close();
       await transport.close({ force });
       await budget.close();
+      cache?.close();
+      if (memo instanceof SharedTokenChainMemo) memo.close();
       await observability.close();
     },
   };
+}
+
+/** `Cache-Control: no-cache` (or `no-store`) on the GraphQL request: read the upstream, and keep what it answers. */
+function readsThrough(request: Request): boolean {
+  return /\bno-(cache|store)\b/i.test(request.headers.get("cache-control") ?? "");
 }
 
 /**

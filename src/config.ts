@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { AUTH_MODES, type AuthSettings, parseApiKeys } from "./auth/index.ts";
+import { type CacheConfig, readCacheConfig } from "./cache/settings.ts";
 
 /** Configuration, read from the environment once at start and validated; nothing else reads `process.env`. */
 export interface Config {
@@ -43,6 +44,8 @@ export interface Config {
   readonly observability: ObservabilityConfig;
   readonly ops: OpsConfig;
   readonly cors: CorsConfig;
+  /** The entity cache across requests (in Redis too when `REDIS_URL` is set). */
+  readonly cache: CacheConfig;
 }
 
 /** The upstream request budget: the account's window, shared through Redis by every replica. */
@@ -174,6 +177,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     observability: readObservabilityConfig(read, problems),
     ops: readOps(read, problems, token !== undefined),
     cors: readCors(read, problems, token === undefined),
+    cache: readCacheConfig(read),
   };
   if (config.signedUrls.defaultExpiresIn > config.signedUrls.maxExpiresIn) {
     problems.push("SIGNED_URL_DEFAULT_EXPIRES_IN must not exceed SIGNED_URL_MAX_EXPIRES_IN");
@@ -374,7 +378,7 @@ function readObservabilityConfig(read: EnvReader, problems: string[]): Observabi
   };
 }
 
-class EnvReader {
+export class EnvReader {
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #problems: string[];
 

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import type { Scope } from "./auth/index.ts";
+import type { TokenChainMemo } from "./cache/token-chain.ts";
 import type { Config } from "./config.ts";
 import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
 import type { CursorCodec } from "./schema/cursor.ts";
-import type { TokenChainMemo } from "./schema/token-chain.ts";
 import type { CloudflareImagesApi } from "./upstream/index.ts";
 
 /** Made once per app: cursors signed with one key, and the way back through token chains. */
@@ -73,9 +73,13 @@ export function createContext(input: ContextInput): Context {
     settings,
     viewer: Object.freeze({ name: viewer.name, scopes: viewer.scopes }),
     pagination,
-    upstreamKey:
-      input.upstreamToken === undefined ? "" : createHash("sha256").update(input.upstreamToken).digest("hex"),
+    upstreamKey: upstreamKeyOf(input.upstreamToken),
     live,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });
+}
+
+/** A digest of the credential the api reads with ("" for the server's own), to keep state apart per credential. */
+export function upstreamKeyOf(upstreamToken: string | undefined): string {
+  return upstreamToken === undefined ? "" : createHash("sha256").update(upstreamToken).digest("hex");
 }

@@ -16,11 +16,19 @@ const UpdateImageInput = builder.inputType("UpdateImageInput", {
   }),
 });
 
-const UpdateImagePayload = builder.objectRef<{ image: Image }>("UpdateImagePayload").implement({
-  fields: (t) => ({
-    image: t.field({ type: ImageRef, resolve: (p) => p.image }),
-  }),
-});
+const UpdateImagePayload = builder
+  .objectRef<{ image: Image; previousImageId: string | null }>("UpdateImagePayload")
+  .implement({
+    fields: (t) => ({
+      image: t.field({ type: ImageRef, resolve: (p) => p.image }),
+      previousImageId: t.id({
+        nullable: true,
+        description:
+          "Set when the upstream gave the image a new id (changing requireSignedURLs may): the id it had, to re-key a client cache. The image's id is `image.imageId` from now on.",
+        resolve: (p) => p.previousImageId,
+      }),
+    }),
+  });
 
 const DeleteImageInput = builder.inputType("DeleteImageInput", {
   fields: (t) => ({ imageId: t.id({ required: true }) }),
@@ -75,7 +83,7 @@ builder.mutationFields((t) => ({
           ctx.live.events.publishChanged(imageId, updated);
         },
       );
-      return { image };
+      return { image, previousImageId: image.id === imageId ? null : imageId };
     },
   }),
   deleteImage: t.field({

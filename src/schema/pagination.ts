@@ -1,8 +1,8 @@
+import type { TokenChainMemo } from "../cache/token-chain.ts";
 import { inputError } from "../errors.ts";
 import type { Image, ImagePage, SortOrder } from "../upstream/index.ts";
 import type { CursorCodec, EdgePosition } from "./cursor.ts";
 import { type Collected, type PageQuery, type Walk, walkAlong } from "./list-walk.ts";
-import type { TokenChainMemo } from "./token-chain.ts";
 import { walkBack } from "./walk-back.ts";
 
 export type { PageQuery } from "./list-walk.ts";

@@ -19,6 +19,12 @@ export interface CallBinding {
 
 export interface CallOptions {
   signal?: AbortSignal | undefined;
+  /**
+   * Identical GETs in flight share one call only when their tags match. The entity cache tags its
+   * reads with the versions it read first, so a reader who has seen a write (perhaps another
+   * replica's) never joins a call that began before it.
+   */
+  coalesceTag?: string | undefined;
 }
 
 /**
@@ -80,6 +86,7 @@ export class AccountCaller {
       body: options.body,
       signal: options.signal ?? this.#binding.signal,
       caller: this.#binding.caller,
+      coalesceTag: options.coalesceTag,
     };
   }
 }

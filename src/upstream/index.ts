@@ -16,13 +16,16 @@ export { SharedBudget, type SharedBudgetOptions } from "./shared-budget.ts";
 export { Transport, type TransportEvent, type TransportOptions } from "./transport.ts";
 export * from "./wire.ts";
 
+/** A resource's methods without its private state: what a decorator of it (the entity cache) provides too. */
+export type Surface<T> = { readonly [K in keyof T]: T[K] };
+
 /** Typed access to one Cloudflare account's Images API with one credential. */
 export interface CloudflareImagesApi {
-  readonly images: ImagesApi;
-  readonly variants: VariantsApi;
-  readonly keys: SigningKeysApi;
-  readonly stats: StatsApi;
-  readonly directUploads: DirectUploadsApi;
+  readonly images: Surface<ImagesApi>;
+  readonly variants: Surface<VariantsApi>;
+  readonly keys: Surface<SigningKeysApi>;
+  readonly stats: Surface<StatsApi>;
+  readonly directUploads: Surface<DirectUploadsApi>;
 }
 
 /**

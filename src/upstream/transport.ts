@@ -74,6 +74,8 @@ export interface UpstreamRequest {
   signal?: AbortSignal | undefined;
   /** Who the call is made for (API key name, JWT subject, client address), for fair shares of the budget. */
   caller?: string | undefined;
+  /** Identical GETs are coalesced only when their tags match too. */
+  coalesceTag?: string | undefined;
 }
 
 export interface StreamedAnswer {
@@ -134,7 +136,7 @@ export class Transport {
   }
 
   #coalesced(request: UpstreamRequest): Promise<unknown> {
-    const key = `${fingerprint(request.token)} ${request.path}?${request.query?.toString() ?? ""}`;
+    const key = `${fingerprint(request.token)} ${request.path}?${request.query?.toString() ?? ""} ${request.coalesceTag ?? ""}`;
     const start = (signal: AbortSignal) => {
       const shared = { ...request, signal };
       return this.#withRetries(shared, (tried, target) => this.#once(shared, target, tried, readEnvelope));

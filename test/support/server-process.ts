@@ -38,6 +38,8 @@ export async function startServerProcess(
       CLOUDFLARE_BATCH_BASE_URL: emulator.batchBaseUrl,
       // Most tests count calls to the global API's routes; a test about the batch host turns it on.
       UPSTREAM_BATCH: "off",
+      // And the upstream calls each request costs: a test about the entity cache turns it on.
+      CACHE: "off",
       AUTH_MODE: "none",
       ALLOW_UNAUTHENTICATED: "true",
       UPSTREAM_BUDGET: "1000000",

@@ -71,7 +71,8 @@ export function useTestStack(options: SharedStackOptions | (() => SharedStackOpt
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const emulator = await startTestEmulator(options.emulator);
   // The batch host is off unless a test turns it on: most tests count calls to the global API's routes.
-  const config = loadConfig({ UPSTREAM_RETRY_BASE_DELAY_MS: "1", UPSTREAM_BATCH: "off", ...options.env });
+  // The entity cache is off unless a test turns it on: most tests count upstream calls per request.
+  const config = loadConfig({ UPSTREAM_RETRY_BASE_DELAY_MS: "1", UPSTREAM_BATCH: "off", CACHE: "off", ...options.env });
   const app = createApp(
     config,
     {

@@ -1,10 +1,16 @@
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
+import type { CacheEvent } from "../../cache/index.ts";
 import type { ObservabilityConfig } from "../../config.ts";
 import type { LoaderName } from "../../loaders.ts";
 import type { TransportEvent, UpstreamBudget } from "../../upstream/index.ts";
 import { createMetrics, type Metrics } from "./use-metrics.ts";
-import { recordLoaderCacheHit, recordUpstreamEvent, useOperationScope } from "./use-operation-scope.ts";
+import {
+  recordCacheEvent,
+  recordLoaderCacheHit,
+  recordUpstreamEvent,
+  useOperationScope,
+} from "./use-operation-scope.ts";
 import { useRequestLog } from "./use-request-log.ts";
 import { createTracing } from "./use-tracing.ts";
 
@@ -14,6 +20,7 @@ export interface Observability {
   readonly metrics: Metrics | undefined;
   onUpstreamEvent(event: TransportEvent): void;
   onLoaderCacheHit(loader: LoaderName): void;
+  onCacheEvent(event: CacheEvent): void;
   close(): Promise<void>;
 }
 
@@ -39,6 +46,10 @@ export function createObservability(
     onLoaderCacheHit(loader) {
       recordLoaderCacheHit();
       metrics?.onLoaderCacheHit(loader);
+    },
+    onCacheEvent(event) {
+      recordCacheEvent(event);
+      metrics?.onCacheEvent(event);
     },
     close: async () => {
       await tracing?.close();

@@ -1,5 +1,6 @@
 import type { Plugin } from "graphql-yoga";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { CacheEvent } from "../../cache/index.ts";
 import type { TransportEvent, UpstreamBudget } from "../../upstream/index.ts";
 import { afterSettled, currentOperation, outcomeOf } from "./use-operation-scope.ts";
 
@@ -16,6 +17,9 @@ export interface Metrics {
   readonly plugin: Plugin;
   onUpstreamEvent(event: TransportEvent): void;
   onLoaderCacheHit(loader: string): void;
+  onCacheEvent(event: CacheEvent): void;
+  /** Where the in-process level's size is read at each scrape (the cache is made after the metrics). */
+  watchCacheSize(size: () => { entries: number; bytes: number }): void;
 }
 
 /** A registry per app (not prom-client's global one), so several apps in one process never collide. */
@@ -91,6 +95,43 @@ export function createMetrics(budget: UpstreamBudget): Metrics {
     registers: [registry],
   });
 
+  const entityLookups = new Counter({
+    name: "entity_cache_lookups_total",
+    help: "Lookups of the entity cache across requests, by kind, outcome (hit, stale, miss) and level that answered (local, shared, upstream).",
+    labelNames: ["kind", "outcome", "level"] as const,
+    registers: [registry],
+  });
+  const callsSaved = new Counter({
+    name: "entity_cache_upstream_calls_saved_total",
+    help: "Upstream calls not made because the entity cache answered (fresh or stale), by kind.",
+    labelNames: ["kind"] as const,
+    registers: [registry],
+  });
+  const invalidations = new Counter({
+    name: "entity_cache_invalidations_total",
+    help: "Versions bumped by our own writes, ending every cached entry that depends on them, by what they cover.",
+    labelNames: ["dependency"] as const,
+    registers: [registry],
+  });
+
+  let cacheSize: (() => { entries: number; bytes: number }) | undefined;
+  new Gauge({
+    name: "entity_cache_entries",
+    help: "Entries in this process's level of the entity cache.",
+    registers: [registry],
+    collect() {
+      this.set(cacheSize?.().entries ?? 0);
+    },
+  });
+  new Gauge({
+    name: "entity_cache_bytes",
+    help: "Size of this process's level of the entity cache, as its entries' JSON (bounded by CACHE_MAX_BYTES).",
+    registers: [registry],
+    collect() {
+      this.set(cacheSize?.().bytes ?? 0);
+    },
+  });
+
   const observeOperation = () => {
     const record = currentOperation();
     if (!record) return;
@@ -146,6 +187,17 @@ export function createMetrics(budget: UpstreamBudget): Metrics {
     },
     onLoaderCacheHit(loader) {
       cacheHits.inc({ loader });
+    },
+    onCacheEvent(event) {
+      if (event.type === "invalidation") {
+        invalidations.inc({ dependency: event.dependency });
+        return;
+      }
+      entityLookups.inc({ kind: event.kind, outcome: event.outcome, level: event.level });
+      if (event.outcome !== "miss") callsSaved.inc({ kind: event.kind });
+    },
+    watchCacheSize(size) {
+      cacheSize = size;
     },
   };
 }

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type DocumentNode, type ExecutionResult, getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import type { CacheEvent } from "../../cache/index.ts";
 import { ERROR_POLICY } from "../../errors.ts";
 import type { TransportEvent } from "../../upstream/index.ts";
 import { boundedOperationName } from "./operation-name.ts";
@@ -28,6 +29,8 @@ export interface OperationRecord {
     budgetRefused: number;
   };
   loaderCacheHits: number;
+  /** Lookups of the entity cache across requests: fresh hits, stale serves, misses, and writes' invalidations. */
+  readonly cache: { hits: number; stale: number; misses: number; invalidations: number };
 }
 
 export type Outcome = "ok" | "partial" | "error";
@@ -66,6 +69,15 @@ export function recordUpstreamEvent(event: TransportEvent): void {
       upstream.budgetRefused += 1;
       break;
   }
+}
+
+export function recordCacheEvent(event: CacheEvent): void {
+  const record = scope.getStore();
+  if (!record) return;
+  if (event.type === "invalidation") record.cache.invalidations += 1;
+  else if (event.outcome === "hit") record.cache.hits += 1;
+  else if (event.outcome === "stale") record.cache.stale += 1;
+  else record.cache.misses += 1;
 }
 
 export function recordLoaderCacheHit(): void {
@@ -145,6 +157,7 @@ function newRecord(): OperationRecord {
     hasData: false,
     upstream: { calls: 0, routes: {}, retries: 0, coalesced: 0, budgetRefused: 0 },
     loaderCacheHits: 0,
+    cache: { hits: 0, stale: 0, misses: 0, invalidations: 0 },
   };
 }
 

@@ -62,6 +62,7 @@ function describe(record: OperationRecord) {
     errorCodes: [...new Set(record.errorCodes)],
     upstream: record.upstream,
     loaderCacheHits: record.loaderCacheHits,
+    cache: record.cache,
   };
 }
 
