@@ -19,8 +19,12 @@ export function cachedApi(
   specs: Specs,
   scope: ReadScope,
 ): CloudflareImagesApi {
-  const read = <T>(spec: EntrySpec<T>, load: Load<T>, prime?: (value: T) => Primed[]) =>
-    cache.read(scope, spec, load, prime);
+  const read = <T>(
+    options: CallOptions | undefined,
+    spec: EntrySpec<T>,
+    load: Load<T>,
+    prime?: (value: T) => Primed[],
+  ) => cache.read(options?.fresh ? { ...scope, readThrough: true } : scope, spec, load, prime);
   // Even a failed write may have changed something upstream: what it may have touched is ended either way.
   const writing = async <T>(call: () => Promise<T>, deps: (result: T | undefined) => string[]): Promise<T> => {
     let result: T | undefined;
@@ -40,7 +44,7 @@ export function cachedApi(
   return {
     images: {
       get: async (imageId, options) => {
-        const lookup = await read<ImageLookup>(specs.image(imageId), (call) =>
+        const lookup = await read<ImageLookup>(options, specs.image(imageId), (call) =>
           images.get(imageId, withCall(call, options)).catch((error: unknown) => {
             if (!(error instanceof UpstreamNotFoundError)) throw error;
             return { notFound: { message: error.message, route: error.route, errors: [...error.errors] } };
@@ -52,6 +56,7 @@ export function cachedApi(
       },
       list: (query, options) =>
         read<ImagePage>(
+          options,
           specs.imageList(query),
           (call) => images.list(query, withCall(call, options)),
           (page) => page.images.map((image) => ({ spec: specs.image(image.id), value: image })),
@@ -76,7 +81,7 @@ export function cachedApi(
         ),
     },
     variants: {
-      list: (options) => read(specs.variants(), (call) => variants.list(withCall(call, options))),
+      list: (options) => read(options, specs.variants(), (call) => variants.list(withCall(call, options))),
       get: (name, options) => variants.get(name, options),
       // A new or deleted variant adds or removes a delivery URL in every image record.
       create: (variant, options) =>
@@ -96,7 +101,7 @@ export function cachedApi(
         ),
     },
     keys: {
-      list: (options) => read(specs.signingKeys(), (call) => keys.list(withCall(call, options))),
+      list: (options) => read(options, specs.signingKeys(), (call) => keys.list(withCall(call, options))),
       create: (name, options) =>
         writing(
           () => keys.create(name, options),
@@ -109,7 +114,7 @@ export function cachedApi(
         ),
     },
     stats: {
-      get: (options) => read(specs.stats(), (call) => stats.get(withCall(call, options))),
+      get: (options) => read(options, specs.stats(), (call) => stats.get(withCall(call, options))),
     },
     directUploads: {
       create: (request, options) =>

@@ -62,8 +62,9 @@ builder.mutationFields((t) => ({
     errors: resultUnion("CreateSigningKeyResult", CREATE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const name = checkName(input.name, MAX_KEY_NAME_CHARS, "signing key", ["input", "name"]);
-      // The upstream's PUT silently replaces an existing key, which breaks every URL signed with it.
-      if (!input.rotate && (await ctx.loaders.signingKeys()).some((k) => k.name === name)) {
+      // The upstream's PUT silently replaces an existing key, which breaks every URL signed with it:
+      // the check reads the upstream as it is now, past any cached list.
+      if (!input.rotate && (await ctx.api.keys.list({ fresh: true })).some((k) => k.name === name)) {
         throw new ConflictError(`A signing key named "${name}" exists; set rotate to replace it.`, ["input", "name"]);
       }
       const keys = await runMutation(ctx, target(name, false), (api) => api.keys.create(name));

@@ -95,8 +95,9 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const name = checkName(input.name, MAX_VARIANT_NAME_CHARS, "variant", ["input", "name"]);
       const options = checkOptions(input.options);
-      // The upstream's code for the limit is unconfirmed, so the count is checked here first.
-      const existing = await ctx.loaders.variants();
+      // The upstream's code for the limit is unconfirmed, so the count is checked here first, on the
+      // upstream's list as it is now (a variant made or removed elsewhere counts).
+      const existing = await ctx.api.variants.list({ fresh: true });
       if (existing.some((v) => v.id === name)) {
         throw new ConflictError(`A variant named "${name}" already exists.`, ["input", "name"]);
       }

@@ -25,6 +25,11 @@ export interface CallOptions {
    * replica's) never joins a call that began before it.
    */
   coalesceTag?: string | undefined;
+  /**
+   * A read that gates a write (is this name taken?) must see the upstream as it is now: a cache in
+   * front of the api reads through for it, and keeps what it read.
+   */
+  fresh?: boolean | undefined;
 }
 
 /**
