@@ -1,15 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
-
-// Fail fast when Redis is gone: a read that waits for a reconnect would stall every request.
-const REDIS_OPTIONS = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
-  commandTimeout: 500,
-  retryStrategy: (times: number) => Math.min(times * 100, 1000),
-  // Lookups made in one tick (a page's images, their versions) travel in one round trip.
-  enableAutoPipelining: true,
-} as const;
+import type { Redis } from "ioredis";
+import { failFastRedis } from "../redis.ts";
 
 const RENEWAL_RETRY_MS = 250;
 
@@ -44,7 +35,7 @@ export class RedisLevel {
     this.#prefix = options.prefix;
     this.#versionTtlMs = options.versionTtlMs;
     this.#onReachable = options.onReachable;
-    this.#redis = new Redis(url, REDIS_OPTIONS);
+    this.#redis = failFastRedis(url, { autoPipelining: true });
     const { promise, resolve } = Promise.withResolvers<void>();
     const timer = setTimeout(resolve, 1000);
     timer.unref();

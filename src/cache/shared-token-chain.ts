@@ -1,15 +1,7 @@
 import { createHash } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { failFastRedis } from "../redis.ts";
 import { InMemoryTokenChainMemo, type PageLink, type TokenChainMemo } from "./token-chain.ts";
-
-// Fail fast when Redis is gone: the memo is only a shortcut, and the way back has a fallback.
-const REDIS_OPTIONS = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
-  commandTimeout: 500,
-  retryStrategy: (times: number) => Math.min(times * 100, 1000),
-  enableAutoPipelining: true,
-} as const;
 
 /** Continuation tokens of a list stay usable for a while upstream; the way back is kept a day. */
 const LINK_TTL_SECONDS = 86_400;
@@ -25,7 +17,7 @@ export class SharedTokenChainMemo implements TokenChainMemo {
   readonly #prefix: string;
 
   constructor(url: string, accountId: string) {
-    this.#redis = new Redis(url, REDIS_OPTIONS);
+    this.#redis = failFastRedis(url, { autoPipelining: true });
     this.#redis.on("error", () => undefined);
     this.#prefix = `images-cache:${accountId}:chain:`;
   }

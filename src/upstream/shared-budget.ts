@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { failFastRedis } from "../redis.ts";
 import { type BudgetGrant, RequestBudget, type UpstreamBudget } from "./budget.ts";
 
 export interface SharedBudgetOptions {
@@ -18,14 +19,6 @@ export interface SharedBudgetOptions {
   /** Told when Redis goes out of reach (true) and when it is back (false). */
   onDegraded?: (degraded: boolean) => void;
 }
-
-// Fail fast when Redis is gone: a budget check that waits for a reconnect would stall every call.
-const REDIS_OPTIONS = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
-  commandTimeout: 500,
-  retryStrategy: (times: number) => Math.min(times * 100, 1000),
-} as const;
 
 /**
  * Raises a counter to at least ARGV[1] and, when it does, makes it end with the upstream's own
@@ -80,7 +73,7 @@ export class SharedBudget implements UpstreamBudget {
     }
     // The shared counter is the window; this process's own count would only refuse early.
     this.#local = new RequestBudget({ limit: Number.MAX_SAFE_INTEGER, windowSeconds: duration });
-    const redis = new Redis(options.redisUrl, REDIS_OPTIONS);
+    const redis = failFastRedis(options.redisUrl);
     redis.on("error", () => this.#setDegraded(true));
     redis.on("close", () => this.#setDegraded(true));
     redis.on("ready", () => this.#setDegraded(false));
