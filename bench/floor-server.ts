@@ -38,6 +38,8 @@ const yoga = createYoga<object, Context>({
   landingPage: false,
   graphiql: false,
   logging: false,
+  // yoga at its leanest: its own body cap pipes every body through a stream (the server does without it too).
+  maxRequestBodySize: false,
 });
 
 const server = createServer(yoga);

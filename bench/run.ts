@@ -4,12 +4,12 @@
 // calls straight to the upstream), over a standalone emulator with 0 ms latency so that CPU, not
 // waiting, sets the pace. Then one connection (the latency each adds), start-up and memory.
 // Writes bench/results/latest.json.
-import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { startEmulatorProcess } from "./emulator-process.ts";
 import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
 import { cpuMs, rssMb, watchRss } from "./proc.ts";
+import { API_KEY, FULL_SERVER_ENV, scenarios as scenariosFor, seed } from "./scenarios.ts";
 import { type BenchServer, startServerProcess } from "./server-process.ts";
 import { measureStartup } from "./startup.ts";
 
@@ -22,95 +22,12 @@ const STARTUPS = Number(process.env.BENCH_STARTUPS ?? 3);
 const startedAt = new Date();
 const loadBefore = loadavg();
 const emulator = await startEmulatorProcess(["--latency-ms", "0"]);
-const admin = (path: string, body: unknown) =>
-  fetch(`${emulator.origin}/__emulator${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-const ids: string[] = [];
-for (let i = 0; i < 3; i++)
-  ids.push(...((await (await admin("/images", { count: 700 })).json()) as { ids: string[] }).ids);
-for (const id of ["thumb", "hero"]) {
-  await fetch(`${emulator.baseUrl}/accounts/${emulator.accountId}/images/v1/variants`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${emulator.token}`, "content-type": "application/json" },
-    body: JSON.stringify({ id, options: { fit: "cover", metadata: "none", width: 200, height: 200 } }),
-  });
-}
-
-// Real-account settings: an API key per client (the floor has no auth and ignores the header).
-const API_KEY = "bench-api-key-0123456789abcdef";
-const fullEnv = {
-  AUTH_MODE: "api-key",
-  ALLOW_UNAUTHENTICATED: undefined,
-  API_KEYS: `bench:${createHash("sha256").update(API_KEY).digest("hex")}:images:read+keys:read`,
-  // The framework floor has no cross-request cache: the comparison is of the pipeline, not of caching.
-  CACHE: "off",
-};
-const full = await startServerProcess(emulator, [], "src/main.ts", undefined, fullEnv);
+const ids = await seed(emulator);
+const full = await startServerProcess(emulator, [], "src/main.ts", undefined, FULL_SERVER_ENV);
 const floor = await startServerProcess(emulator, [], "bench/floor-server.ts");
-
-const api = `/client/v4/accounts/${emulator.accountId}/images`;
-const gql = (query: string): LoadRequest => ({
-  method: "POST",
-  path: "/graphql",
-  headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
-  body: JSON.stringify({ query }),
-});
-const rest = (path: string): LoadRequest => ({
-  method: "GET",
-  path: `${api}${path}`,
-  headers: { authorization: `Bearer ${emulator.token}` },
-});
-const pick = (i: number) => ids[(i * 7919) % ids.length] as string;
-
-interface Scenario {
-  name: string;
-  /** One upstream call, almost no work of the server's own: where the pipeline's cost shows. */
-  singleCall: boolean;
-  facade: (i: number) => LoadRequest;
-  direct: (i: number) => LoadRequest[];
-}
-
-const scenarios: Scenario[] = [
-  {
-    name: "stats",
-    singleCall: true,
-    facade: () => gql("{ stats { current allowed remaining } }"),
-    direct: () => [rest("/v1/stats")],
-  },
-  {
-    name: "variants",
-    singleCall: true,
-    facade: () => gql("{ variants { name neverRequireSignedURLs options { fit metadata width height } } }"),
-    direct: () => [rest("/v1/variants")],
-  },
-  {
-    name: "signingKeys",
-    singleCall: true,
-    facade: () => gql("{ signingKeys { name value } }"),
-    direct: () => [rest("/v1/keys")],
-  },
-  {
-    name: "page of 100 with variants",
-    singleCall: false,
-    facade: () =>
-      gql(
-        "{ images(first: 100) { edges { node { imageId url variants { name url variant { options { width height fit } } } } } } }",
-      ),
-    direct: () => [rest("/v2?per_page=100"), rest("/v1/variants")],
-  },
-  {
-    name: "20 aliased images (10 unique)",
-    singleCall: false,
-    facade: (i) =>
-      gql(
-        `{ ${Array.from({ length: 20 }, (_, k) => `a${k}: image(imageId: "${pick(i * 10 + (k % 10))}") { imageId url }`).join(" ")} }`,
-      ),
-    direct: (i) => Array.from({ length: 10 }, (_, k) => rest(`/v1/${pick(i * 10 + k)}`)),
-  },
-];
+// BENCH_SCENARIOS=stats,variants runs only those (a quick A/B while profiling).
+const only = process.env.BENCH_SCENARIOS?.split(",");
+const scenarios = scenariosFor(emulator, ids).filter((s) => !only || only.includes(s.name));
 
 for (const s of scenarios) for (const target of [full, floor]) await expectAnswer(target, s.facade(1), s.name);
 
@@ -159,7 +76,7 @@ full.process.kill("SIGTERM");
 floor.process.kill("SIGTERM");
 
 const startup = {
-  realAccount: await measureStartup(emulator, STARTUPS, fullEnv, `Bearer ${API_KEY}`),
+  realAccount: await measureStartup(emulator, STARTUPS, FULL_SERVER_ENV, `Bearer ${API_KEY}`),
   embeddedEmulator: await measureStartup(undefined, STARTUPS, {}, undefined),
 };
 await emulator.stop();

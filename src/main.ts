@@ -1,7 +1,7 @@
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig, type UpstreamConfig } from "./config.ts";
 import { startEmulator } from "./emulator/index.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger, stdoutDestination } from "./logger.ts";
 import { startServer } from "./server.ts";
 
 let config: Config;
@@ -13,7 +13,7 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger(config.observability.logLevel);
+const logger = createLogger(config.observability.logLevel, stdoutDestination());
 
 let upstream: UpstreamConfig;
 let closeEmulator = async () => {};

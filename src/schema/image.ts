@@ -1,5 +1,5 @@
 import type { Context } from "../context.ts";
-import { signDeliveryUrl } from "../delivery.ts";
+import { deliveryKey, signDeliveryUrl } from "../delivery.ts";
 import { inputError, notFoundError } from "../errors.ts";
 import type { Image, ImageVariantUrl } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
@@ -127,7 +127,7 @@ async function deliveryUrl(
   const keys = await ctx.loaders.signingKeys();
   const key = keys.find((k) => k.name === "default") ?? keys[0];
   if (!key) throw new Error("The account has no signing key");
-  return signDeliveryUrl(entry.url, key.value, new Date(Date.now() + seconds * 1000));
+  return signDeliveryUrl(entry.url, deliveryKey(key), new Date(Date.now() + seconds * 1000));
 }
 
 builder.asEntity(ImageRef, {
