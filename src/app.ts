@@ -97,7 +97,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
   const live = createLive(config.live);
   const yoga = createYoga<ServerContext, Context>({
-    schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema : clientSchema),
+    schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema() : clientSchema),
     context: (initial) => {
       const viewer = viewerOf(initial);
       return createContext({
