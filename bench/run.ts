@@ -4,8 +4,9 @@
 // calls straight to the upstream), over a standalone emulator with 0 ms latency so that CPU, not
 // waiting, sets the pace. Then one connection (the latency each adds), start-up and memory.
 // Writes bench/results/latest.json.
-import { mkdir, writeFile } from "node:fs/promises";
-import { cpus, loadavg } from "node:os";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { startEmulatorProcess } from "./emulator-process.ts";
 import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
 import { cpuMs, rssMb, watchRss } from "./proc.ts";
@@ -75,11 +76,20 @@ for (const s of scenarios) {
 full.process.kill("SIGTERM");
 floor.process.kill("SIGTERM");
 
+// Cold: a compile cache of its own, empty (a fresh container); the others share the warm one.
+const coldCache = await mkdtemp(join(tmpdir(), "bench-compile-cache-"));
 const startup = {
+  realAccountColdCache: await measureStartup(
+    emulator,
+    1,
+    { ...FULL_SERVER_ENV, NODE_COMPILE_CACHE: coldCache },
+    `Bearer ${API_KEY}`,
+  ),
   realAccount: await measureStartup(emulator, STARTUPS, FULL_SERVER_ENV, `Bearer ${API_KEY}`),
   embeddedEmulator: await measureStartup(undefined, STARTUPS, {}, undefined),
 };
 await emulator.stop();
+await rm(coldCache, { recursive: true, force: true });
 
 const fmt = (n: number | undefined, digits = 1) => (n === undefined ? "" : n.toFixed(digits));
 const runs = (r: Record<string, unknown>) => r as unknown as { full: Measured; floor: Measured; direct: Measured };
@@ -134,7 +144,8 @@ const memory = {
   embeddedEmulatorShareMb: startup.embeddedEmulator.idleRssMb - startup.realAccount.idleRssMb,
 };
 console.log(
-  `\nStart-up to first answer (median of ${STARTUPS}): ${fmt(startup.realAccount.firstAnswerMs, 0)} ms with real-account settings, ` +
+  `\nStart-up to first answer (median of ${STARTUPS}): ${fmt(startup.realAccount.firstAnswerMs, 0)} ms with real-account settings ` +
+    `(${fmt(startup.realAccountColdCache.firstAnswerMs, 0)} ms with an empty compile cache), ` +
     `${fmt(startup.embeddedEmulator.firstAnswerMs, 0)} ms with the embedded emulator`,
 );
 console.log(
