@@ -14,6 +14,8 @@ export type Upstream = Pick<RunningEmulator, "token" | "accountId" | "baseUrl" |
 export function serverEnv(emulator: Upstream): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    // As the container image runs it (graphql-js, for one, checks every instanceof twice otherwise).
+    NODE_ENV: "production",
     CLOUDFLARE_API_TOKEN: emulator.token,
     CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
     CLOUDFLARE_API_BASE_URL: emulator.baseUrl,

@@ -110,18 +110,26 @@ builder.node(ImageRef, {
   }),
 });
 
-async function deliveryUrl(
+/** A public image's URL is answered at once: only a signed one waits for the variant and the key. */
+function deliveryUrl(
   image: Image,
   entry: ImageVariantUrl,
   expiresIn: number | undefined,
   ctx: Context,
-): Promise<string> {
+): string | Promise<string> {
   const { defaultExpiresIn, maxExpiresIn } = ctx.settings.signedUrls;
   const seconds = expiresIn ?? defaultExpiresIn;
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxExpiresIn) {
-    throw inputError(`\`expiresIn\` must be between 1 and ${maxExpiresIn} seconds.`, { argument: "expiresIn" });
+    // Rejected, as when this was all one async function: the field's error, never a synchronous throw.
+    return Promise.reject(
+      inputError(`\`expiresIn\` must be between 1 and ${maxExpiresIn} seconds.`, { argument: "expiresIn" }),
+    );
   }
   if (!image.requireSignedURLs) return entry.url;
+  return signedDeliveryUrl(entry, seconds, ctx);
+}
+
+async function signedDeliveryUrl(entry: ImageVariantUrl, seconds: number, ctx: Context): Promise<string> {
   const variant = await ctx.loaders.variant(entry.name);
   if (variant?.neverRequireSignedURLs) return entry.url;
   const keys = await ctx.loaders.signingKeys();
