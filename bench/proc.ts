@@ -33,3 +33,13 @@ export function watchRss(pid: number) {
     },
   };
 }
+
+/**
+ * Resident memory split: `anon` is the process's own (heap, stacks, buffers); `file` is mapped
+ * files, mostly the node binary's own pages, which every Node process shares and the kernel can drop.
+ */
+export async function rssSplitMb(pid: number): Promise<{ rss: number; anon: number; file: number }> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  const field = (name: string) => Math.round(Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
+  return { rss: field("VmRSS"), anon: field("RssAnon"), file: field("RssFile") };
+}

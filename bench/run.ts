@@ -4,12 +4,13 @@
 // calls straight to the upstream), over a standalone emulator with 0 ms latency so that CPU, not
 // waiting, sets the pace. Then one connection (the latency each adds), start-up and memory.
 // Writes bench/results/latest.json.
+import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulatorProcess } from "./emulator-process.ts";
 import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
-import { cpuMs, rssMb, watchRss } from "./proc.ts";
+import { cpuMs, rssSplitMb, watchRss } from "./proc.ts";
 import { API_KEY, FULL_SERVER_ENV, scenarios as scenariosFor, seed } from "./scenarios.ts";
 import { type BenchServer, startServerProcess } from "./server-process.ts";
 import { measureStartup } from "./startup.ts";
@@ -55,7 +56,7 @@ async function measure(
   return { ...result, cpuMsPerRequest, peakRssMb };
 }
 
-const idleBeforeMb = await rssMb(full.pid);
+const idleBefore = await rssSplitMb(full.pid);
 const underLoad: Record<string, unknown>[] = [];
 for (const s of scenarios) {
   const fullRun = await measure(full.origin, full.pid, s.facade, CONNECTIONS, DURATION_MS);
@@ -64,7 +65,7 @@ for (const s of scenarios) {
   underLoad.push({ scenario: s.name, singleCall: s.singleCall, full: fullRun, floor: floorRun, direct: directRun });
 }
 await new Promise((resolve) => setTimeout(resolve, 2000));
-const idleAfterMb = await rssMb(full.pid);
+const idleAfter = await rssSplitMb(full.pid);
 
 const oneConnection: Record<string, unknown>[] = [];
 for (const s of scenarios) {
@@ -138,9 +139,12 @@ console.table(
 );
 const peakMb = Math.max(...underLoad.map((r) => runs(r).full.peakRssMb ?? 0));
 const memory = {
-  fullIdleBeforeLoadMb: idleBeforeMb,
+  fullIdleBeforeLoadMb: idleBefore.rss,
+  fullIdleBeforeLoadAnonMb: idleBefore.anon,
   fullPeakUnderLoadMb: peakMb,
-  fullIdleAfterLoadMb: idleAfterMb,
+  fullIdleAfterLoadMb: idleAfter.rss,
+  fullIdleAfterLoadAnonMb: idleAfter.anon,
+  bareNodeMb: await bareNodeRss(),
   embeddedEmulatorShareMb: startup.embeddedEmulator.idleRssMb - startup.realAccount.idleRssMb,
 };
 console.log(
@@ -151,7 +155,9 @@ console.log(
 console.log(
   `RSS of the full server: ${memory.fullIdleBeforeLoadMb} MB idle after start-up, ${memory.fullPeakUnderLoadMb} MB peak at ` +
     `${CONNECTIONS} connections, ${memory.fullIdleAfterLoadMb} MB idle after the load; just started, ${startup.realAccount.idleRssMb} MB ` +
-    `(real account) and ${startup.embeddedEmulator.idleRssMb} MB with the embedded emulator (its share ${memory.embeddedEmulatorShareMb} MB)`,
+    `(real account) and ${startup.embeddedEmulator.idleRssMb} MB with the embedded emulator (its share ${memory.embeddedEmulatorShareMb} MB); ` +
+    `without mapped files (the node binary's pages) ${memory.fullIdleBeforeLoadAnonMb} MB idle, ${memory.fullIdleAfterLoadAnonMb} MB after the load; ` +
+    `a bare node process: ${memory.bareNodeMb.rss} MB (${memory.bareNodeMb.anon} MB without mapped files)`,
 );
 
 await mkdir(new URL("./results/", import.meta.url), { recursive: true });
@@ -181,4 +187,13 @@ async function expectAnswer(target: BenchServer, request: LoadRequest, name: str
   });
   const body = (await response.json()) as { errors?: unknown };
   if (!response.ok || body.errors) throw new Error(`${name} failed: ${response.status} ${JSON.stringify(body)}`);
+}
+
+/** What any Node process of this binary holds, doing nothing. */
+async function bareNodeRss(): Promise<{ rss: number; anon: number; file: number }> {
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)"], { stdio: "ignore" });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const split = await rssSplitMb(child.pid as number);
+  child.kill("SIGTERM");
+  return split;
 }

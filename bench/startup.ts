@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { rssMb } from "./proc.ts";
+import { rssSplitMb } from "./proc.ts";
 import { serverEnv, type Upstream } from "./server-process.ts";
 
 export interface Startup {
@@ -8,7 +8,9 @@ export interface Startup {
   firstAnswerMs: number;
   /** Median resident memory a second after that first answer. */
   idleRssMb: number;
-  runs: { firstAnswerMs: number; idleRssMb: number }[];
+  /** The same, without the mapped files (the node binary's pages, shared by every Node process). */
+  idleAnonMb: number;
+  runs: { firstAnswerMs: number; idleRssMb: number; idleAnonMb: number }[];
 }
 
 /**
@@ -27,6 +29,7 @@ export async function measureStartup(
   return {
     firstAnswerMs: median(all.map((r) => r.firstAnswerMs)),
     idleRssMb: median(all.map((r) => r.idleRssMb)),
+    idleAnonMb: median(all.map((r) => r.idleAnonMb)),
     runs: all,
   };
 }
@@ -59,7 +62,8 @@ async function startOnce(upstream: Upstream | undefined, env: NodeJS.ProcessEnv,
       else await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    return { firstAnswerMs, idleRssMb: await rssMb(child.pid as number) };
+    const idle = await rssSplitMb(child.pid as number);
+    return { firstAnswerMs, idleRssMb: idle.rss, idleAnonMb: idle.anon };
   } finally {
     await new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
