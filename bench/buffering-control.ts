@@ -1,4 +1,4 @@
-// The control of the upload memory figure, run only by `npm run bench`: the same upstream client behind
+// The control of the upload memory figure, run only by `npm run bench -- latency`: the same upstream client behind
 // graphql-yoga's own multipart parser, which reads each file whole into memory before the resolver runs.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -1,7 +1,13 @@
 // npm run bench [-- <scenario> [options]]: the default benchmark, or one of the long runs.
 const USAGE = `Usage: npm run bench [-- <scenario> [options]]
 
-  (none)                 facade vs direct REST, side by side (bench/run.ts)
+  (none)                 the full server vs a bare yoga server on the same schema (the framework floor)
+                         vs direct REST (the physical floor), 0 ms upstream: req/s, p50/p99, CPU ms
+                         per request, RSS, start-up (bench/run.ts)
+  latency                facade vs direct REST at 20 ms upstream latency, a cursor walk, 5 MB uploads
+  profile [--scenario <name>] [--seconds <n>] [--floor]
+                         one scenario against a server run with --cpu-prof, then a heap snapshot after
+                         the load (bench/results/profile/)
   soak [--minutes <n>]   mixed browsing and writes for n minutes (default 10): RSS over time, errors
   fuzz [--requests <n>]  n generated hostile or broken requests (default 10000): no answer >= 500, data unchanged
   capacity [--seconds <n>]  distinct reads with and without the batch host; 3 replicas overloading the
@@ -10,6 +16,8 @@ const USAGE = `Usage: npm run bench [-- <scenario> [options]]
 
 const [scenario] = process.argv.slice(2);
 if (scenario === undefined) await import("./run.ts");
+else if (scenario === "latency") await import("./latency.ts");
+else if (scenario === "profile") await import("./profile.ts");
 else if (scenario === "soak") await import("./soak.ts");
 else if (scenario === "fuzz") await import("./fuzz.ts");
 else if (scenario === "capacity") await import("./capacity.ts");

@@ -1,289 +1,199 @@
-// npm run bench: the facade against the emulator (20 ms added latency), side by side with direct REST.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { startEmulator } from "../src/emulator/index.ts";
+// npm run bench: what the server costs, in ratios taken within one run. Per scenario, the full
+// server (real-account settings, API-key auth), the framework floor (bench/floor-server.ts: yoga on
+// the same schema and context, none of the project's plugins) and the physical floor (the same
+// calls straight to the upstream), over a standalone emulator with 0 ms latency so that CPU, not
+// waiting, sets the pace. Then one connection (the latency each adds), start-up and memory.
+// Writes bench/results/latest.json.
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEmulatorProcess } from "./emulator-process.ts";
 import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
-import { startServerProcess } from "./server-process.ts";
-import { fiveMegabyteUploads, uploadMemory } from "./uploads.ts";
+import { cpuMs, rssSplitMb, watchRss } from "./proc.ts";
+import { API_KEY, FULL_SERVER_ENV, scenarios as scenariosFor, seed } from "./scenarios.ts";
+import { type BenchServer, startServerProcess } from "./server-process.ts";
+import { measureStartup } from "./startup.ts";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
-const LATENCY_MS = 20;
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1000);
+const ONE_CONNECTION_MS = Number(process.env.BENCH_ONE_CONNECTION_MS ?? 2000);
+const STARTUPS = Number(process.env.BENCH_STARTUPS ?? 3);
 
-const emulator = await startEmulator({ host: "127.0.0.1", port: 0, latencyMs: LATENCY_MS });
-const admin = (path: string, body: unknown) =>
-  fetch(`${emulator.origin}/__emulator${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-const ids: string[] = [];
-for (let i = 0; i < 3; i++)
-  ids.push(...((await (await admin("/images", { count: 700 })).json()) as { ids: string[] }).ids);
-for (const id of ["thumb", "hero"]) {
-  await fetch(`${emulator.baseUrl}/accounts/${emulator.accountId}/images/v1/variants`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${emulator.token}`, "content-type": "application/json" },
-    body: JSON.stringify({ id, options: { fit: "cover", metadata: "none", width: 200, height: 200 } }),
-  });
+const startedAt = new Date();
+const loadBefore = loadavg();
+const emulator = await startEmulatorProcess(["--latency-ms", "0"]);
+const ids = await seed(emulator);
+const full = await startServerProcess(emulator, [], "src/main.ts", undefined, FULL_SERVER_ENV);
+const floor = await startServerProcess(emulator, [], "bench/floor-server.ts");
+// BENCH_SCENARIOS=stats,variants runs only those (a quick A/B while profiling).
+const only = process.env.BENCH_SCENARIOS?.split(",");
+const scenarios = scenariosFor(emulator, ids).filter((s) => !only || only.includes(s.name));
+
+for (const s of scenarios) for (const target of [full, floor]) await expectAnswer(target, s.facade(1), s.name);
+
+interface Measured extends LoadResult {
+  cpuMsPerRequest?: number;
+  peakRssMb?: number;
 }
 
-const server = await startServerProcess(emulator);
-const auth = { authorization: `Bearer ${emulator.token}` };
-const api = `/client/v4/accounts/${emulator.accountId}/images`;
-const gql = (query: string, variables: Record<string, unknown> = {}): LoadRequest => ({
-  method: "POST",
-  path: "/graphql",
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify({ query, variables }),
-});
-const rest = (path: string): LoadRequest => ({ method: "GET", path: `${api}${path}`, headers: auth });
-const nodeId = (id: string) => Buffer.from(`Image:${id}`).toString("base64");
-const pick = (i: number) => ids[(i * 7919) % ids.length] as string;
-
-interface Scenario {
-  name: string;
-  minimumCalls: number;
-  facade: (i: number) => LoadRequest;
-  direct: (i: number) => LoadRequest[];
+/** A warm-up (JIT, pools, heap growth) that is not counted, then the measured run. */
+async function measure(
+  origin: string,
+  pid: number | undefined,
+  make: (i: number) => LoadRequest | LoadRequest[],
+  connections: number,
+  durationMs: number,
+): Promise<Measured> {
+  await runLoad(origin, make, { connections, durationMs: Math.min(WARMUP_MS, durationMs / 2) });
+  const cpuBefore = pid === undefined ? 0 : await cpuMs(pid);
+  const rss = pid === undefined ? undefined : watchRss(pid);
+  const result = await runLoad(origin, make, { connections, durationMs });
+  const peakRssMb = rss?.stop();
+  if (pid === undefined) return result;
+  const cpuMsPerRequest = ((await cpuMs(pid)) - cpuBefore) / Math.max(1, result.requests);
+  return { ...result, cpuMsPerRequest, peakRssMb };
 }
 
-const scenarios: Scenario[] = [
-  {
-    name: "one image by id",
-    minimumCalls: 1,
-    facade: (i) => gql("query($id: ID!) { image(imageId: $id) { imageId filename url } }", { id: pick(i) }),
-    direct: (i) => [rest(`/v1/${pick(i)}`)],
-  },
-  {
-    name: "20 aliased images (10 unique)",
-    minimumCalls: 10,
-    facade: (i) =>
-      gql(
-        `{ ${Array.from({ length: 20 }, (_, k) => `a${k}: image(imageId: "${pick(i * 10 + (k % 10))}") { imageId url }`).join(" ")} }`,
-      ),
-    direct: (i) => Array.from({ length: 10 }, (_, k) => rest(`/v1/${pick(i * 10 + k)}`)),
-  },
-  {
-    name: "page of 100 with variants",
-    minimumCalls: 2,
-    facade: () =>
-      gql(
-        "{ images(first: 100) { edges { node { imageId url variants { name url variant { options { width height fit } } } } } } }",
-      ),
-    direct: () => [rest("/v2?per_page=100"), rest("/v1/variants")],
-  },
-  {
-    name: "node refetch",
-    minimumCalls: 1,
-    facade: (i) =>
-      gql("query($id: ID!) { node(id: $id) { ... on Image { imageId filename } } }", { id: nodeId(pick(i)) }),
-    direct: (i) => [rest(`/v1/${pick(i)}`)],
-  },
-];
-
-const results: Record<string, unknown>[] = [];
+const idleBefore = await rssSplitMb(full.pid);
+const underLoad: Record<string, unknown>[] = [];
 for (const s of scenarios) {
-  const calls = await callsForOne(s.facade(1));
-  await resetCounts();
-  const rss = watchRss(server.pid);
-  const facade = await runLoad(server.origin, s.facade, { connections: CONNECTIONS, durationMs: DURATION_MS });
-  const peakRssMb = rss.stop();
-  const underLoad = (await totalCalls()) / Math.max(1, facade.requests);
-  const direct = await runLoad(emulator.origin, s.direct, { connections: CONNECTIONS, durationMs: DURATION_MS });
-  results.push(row(s.name, s.minimumCalls, calls, underLoad, facade, direct, peakRssMb));
+  const fullRun = await measure(full.origin, full.pid, s.facade, CONNECTIONS, DURATION_MS);
+  const floorRun = await measure(floor.origin, floor.pid, s.facade, CONNECTIONS, DURATION_MS);
+  const directRun = await measure(emulator.origin, undefined, s.direct, CONNECTIONS, DURATION_MS);
+  underLoad.push({ scenario: s.name, singleCall: s.singleCall, full: fullRun, floor: floorRun, direct: directRun });
 }
-results.push(await cursorWalk());
-const upload = await fiveMegabyteUploads(server.origin, server.pid, emulator, {
-  connections: 4,
-  durationMs: DURATION_MS,
-});
-results.push({
-  ...row(upload.scenario, 1, 1, 1, upload.facade, upload.direct, upload.peakRssMb),
-});
-const memory = await measureUploadMemory([]);
-const collectGarbage = ["--expose-gc", "--import", "./bench/gc-ticker.ts"];
-const memoryCollected = await measureUploadMemory(collectGarbage);
-const memoryBuffering = await measureUploadMemory(collectGarbage, "bench/buffering-control.ts");
+await new Promise((resolve) => setTimeout(resolve, 2000));
+const idleAfter = await rssSplitMb(full.pid);
 
-console.table(
-  results.map((r) => ({
-    scenario: r.scenario,
-    "calls/op": `${r.callsPerOperation} (min ${r.minimumCalls})`,
-    "calls/op under load": Number(r.callsPerOperationUnderLoad).toFixed(2),
-    "req/s": Number(r.requestsPerSecond).toFixed(0),
-    "p50 ms": Number(r.p50Ms).toFixed(1),
-    "p99 ms": Number(r.p99Ms).toFixed(1),
-    "direct p50 ms": Number(r.directP50Ms).toFixed(1),
-    "added p50 ms": Number(r.addedP50Ms).toFixed(1),
-    "peak RSS MB": r.peakRssMb,
-  })),
-);
-await mkdir(new URL("./results/", import.meta.url), { recursive: true });
-const out = new URL("./results/latest.json", import.meta.url);
-await writeFile(
-  out,
-  JSON.stringify(
-    {
-      connections: CONNECTIONS,
-      durationMs: DURATION_MS,
-      latencyMs: LATENCY_MS,
-      results,
-      uploadMemory: { default: memory, collectedEvery20ms: memoryCollected },
-    },
-    null,
-    2,
+const oneConnection: Record<string, unknown>[] = [];
+for (const s of scenarios) {
+  const fullRun = await measure(full.origin, full.pid, s.facade, 1, ONE_CONNECTION_MS);
+  const floorRun = await measure(floor.origin, floor.pid, s.facade, 1, ONE_CONNECTION_MS);
+  const directRun = await measure(emulator.origin, undefined, s.direct, 1, ONE_CONNECTION_MS);
+  oneConnection.push({ scenario: s.name, full: fullRun, floor: floorRun, direct: directRun });
+}
+full.process.kill("SIGTERM");
+floor.process.kill("SIGTERM");
+
+// Cold: a compile cache of its own, empty (a fresh container); the others share the warm one.
+const coldCache = await mkdtemp(join(tmpdir(), "bench-compile-cache-"));
+const startup = {
+  realAccountColdCache: await measureStartup(
+    emulator,
+    1,
+    { ...FULL_SERVER_ENV, NODE_COMPILE_CACHE: coldCache },
+    `Bearer ${API_KEY}`,
   ),
+  realAccount: await measureStartup(emulator, STARTUPS, FULL_SERVER_ENV, `Bearer ${API_KEY}`),
+  embeddedEmulator: await measureStartup(undefined, STARTUPS, {}, undefined),
+};
+await emulator.stop();
+await rm(coldCache, { recursive: true, force: true });
+
+const fmt = (n: number | undefined, digits = 1) => (n === undefined ? "" : n.toFixed(digits));
+const runs = (r: Record<string, unknown>) => r as unknown as { full: Measured; floor: Measured; direct: Measured };
+console.log(
+  `\n${CONNECTIONS} connections, ${DURATION_MS} ms per run after ${WARMUP_MS} ms of warm-up, 0 ms upstream latency`,
+);
+console.table(
+  underLoad.flatMap((r) => {
+    const { full: f, floor: b, direct: d } = runs(r);
+    return [
+      ["full server", f],
+      ["framework floor", b],
+      ["direct REST", d],
+    ].map(([target, m]) => {
+      const run = m as Measured;
+      return {
+        scenario: r.scenario,
+        target,
+        "req/s": fmt(run.requestsPerSecond, 0),
+        "p50 ms": fmt(run.p50Ms),
+        "p99 ms": fmt(run.p99Ms),
+        "CPU ms/req": fmt(run.cpuMsPerRequest, 2),
+        "peak RSS MB": run.peakRssMb ?? "",
+        "of floor": run === d ? "" : `${fmt((run.requestsPerSecond / b.requestsPerSecond) * 100, 0)} %`,
+        "of direct": `${fmt((run.requestsPerSecond / d.requestsPerSecond) * 100, 0)} %`,
+        errors: run.errors,
+      };
+    });
+  }),
+);
+console.log("\nOne connection: the latency each layer adds");
+console.table(
+  oneConnection.map((r) => {
+    const { full: f, floor: b, direct: d } = runs(r);
+    return {
+      scenario: r.scenario,
+      "full p50 ms": fmt(f.p50Ms, 2),
+      "floor p50 ms": fmt(b.p50Ms, 2),
+      "direct p50 ms": fmt(d.p50Ms, 2),
+      "added p50 over direct ms": fmt(f.p50Ms - d.p50Ms, 2),
+      "of which the floor's ms": fmt(b.p50Ms - d.p50Ms, 2),
+      "full CPU ms/req": fmt(f.cpuMsPerRequest, 2),
+      "floor CPU ms/req": fmt(b.cpuMsPerRequest, 2),
+    };
+  }),
+);
+const peakMb = Math.max(...underLoad.map((r) => runs(r).full.peakRssMb ?? 0));
+const memory = {
+  fullIdleBeforeLoadMb: idleBefore.rss,
+  fullIdleBeforeLoadAnonMb: idleBefore.anon,
+  fullPeakUnderLoadMb: peakMb,
+  fullIdleAfterLoadMb: idleAfter.rss,
+  fullIdleAfterLoadAnonMb: idleAfter.anon,
+  bareNodeMb: await bareNodeRss(),
+  embeddedEmulatorShareMb: startup.embeddedEmulator.idleRssMb - startup.realAccount.idleRssMb,
+};
+console.log(
+  `\nStart-up to first answer (median of ${STARTUPS}): ${fmt(startup.realAccount.firstAnswerMs, 0)} ms with real-account settings ` +
+    `(${fmt(startup.realAccountColdCache.firstAnswerMs, 0)} ms with an empty compile cache), ` +
+    `${fmt(startup.embeddedEmulator.firstAnswerMs, 0)} ms with the embedded emulator`,
 );
 console.log(
-  `9.5 MB upload (${memory.fileBytes} bytes), peak RSS growth of a fresh server during its first one (3 servers): ` +
-    `${memory.peakGrowthMb.join(", ")} MB; ` +
-    `with a GC every 20 ms: ${memoryCollected.peakGrowthMb.join(", ")} MB; ` +
-    `control, yoga's buffering parser with a GC every 20 ms: ${memoryBuffering.peakGrowthMb.join(", ")} MB`,
+  `RSS of the full server: ${memory.fullIdleBeforeLoadMb} MB idle after start-up, ${memory.fullPeakUnderLoadMb} MB peak at ` +
+    `${CONNECTIONS} connections, ${memory.fullIdleAfterLoadMb} MB idle after the load; just started, ${startup.realAccount.idleRssMb} MB ` +
+    `(real account) and ${startup.embeddedEmulator.idleRssMb} MB with the embedded emulator (its share ${memory.embeddedEmulatorShareMb} MB); ` +
+    `without mapped files (the node binary's pages) ${memory.fullIdleBeforeLoadAnonMb} MB idle, ${memory.fullIdleAfterLoadAnonMb} MB after the load; ` +
+    `a bare node process: ${memory.bareNodeMb.rss} MB (${memory.bareNodeMb.anon} MB without mapped files)`,
 );
+
+await mkdir(new URL("./results/", import.meta.url), { recursive: true });
+const out = new URL("./results/latest.json", import.meta.url);
+const report = {
+  startedAt: startedAt.toISOString(),
+  node: process.version,
+  cpus: cpus().length,
+  loadAverage: { before: loadBefore, after: loadavg() },
+  connections: CONNECTIONS,
+  durationMs: DURATION_MS,
+  warmupMs: WARMUP_MS,
+  upstreamLatencyMs: 0,
+  underLoad,
+  oneConnection,
+  startup,
+  memory,
+};
+await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
 console.log(`wrote ${out.pathname}`);
-server.process.kill("SIGTERM");
-await emulator.close();
 
-function row(
-  scenario: string,
-  minimumCalls: number,
-  callsPerOperation: number,
-  underLoad: number,
-  facade: LoadResult,
-  direct: LoadResult,
-  peakRssMb: number,
-) {
-  return {
-    scenario,
-    minimumCalls,
-    callsPerOperation,
-    callsPerOperationUnderLoad: underLoad,
-    requestsPerSecond: facade.requestsPerSecond,
-    p50Ms: facade.p50Ms,
-    p99Ms: facade.p99Ms,
-    errors: facade.errors,
-    directRequestsPerSecond: direct.requestsPerSecond,
-    directP50Ms: direct.p50Ms,
-    directP99Ms: direct.p99Ms,
-    addedP50Ms: facade.p50Ms - direct.p50Ms,
-    peakRssMb,
-  };
-}
-
-/** A walk over 2,000 images, 100 per request, newest first: one operation = 20 requests. */
-async function cursorWalk() {
-  const walkFacade = async () => {
-    let after: string | null = null;
-    for (let page = 0; page < 20; page++) {
-      const response = await fetch(`${server.origin}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          query:
-            "query($after: String) { images(first: 100, after: $after) { edges { node { imageId } } pageInfo { endCursor } } }",
-          variables: { after },
-        }),
-      });
-      const body = (await response.json()) as { data: { images: { pageInfo: { endCursor: string } } } };
-      after = body.data.images.pageInfo.endCursor;
-    }
-  };
-  const walkDirect = async () => {
-    let token: string | null = null;
-    for (let page = 0; page < 20; page++) {
-      const response: Response = await fetch(
-        `${emulator.origin}${api}/v2?per_page=100${token ? `&continuation_token=${token}` : ""}`,
-        { headers: auth },
-      );
-      token = ((await response.json()) as { result: { continuation_token: string | null } }).result.continuation_token;
-    }
-  };
-  await resetCounts();
-  await walkFacade();
-  const calls = await totalCalls();
-  const rss = watchRss(server.pid);
-  const facade = await timeWalks(walkFacade);
-  const peakRssMb = rss.stop();
-  const direct = await timeWalks(walkDirect);
-  return row("cursor walk of 2,000 (20 × 100)", 20, calls, calls, facade, direct, peakRssMb);
-}
-
-async function timeWalks(walk: () => Promise<void>): Promise<LoadResult> {
-  const latencies: number[] = [];
-  const started = performance.now();
-  const workers = Array.from({ length: 5 }, async () => {
-    while (performance.now() - started < DURATION_MS) {
-      const t0 = performance.now();
-      await walk();
-      latencies.push(performance.now() - t0);
-    }
-  });
-  await Promise.all(workers);
-  const durationMs = performance.now() - started;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return {
-    requests: latencies.length,
-    errors: 0,
-    durationMs,
-    requestsPerSecond: (latencies.length / durationMs) * 1000,
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-  };
-}
-
-async function callsForOne(request: LoadRequest): Promise<number> {
-  await resetCounts();
-  const response = await fetch(`${server.origin}${request.path}`, {
+async function expectAnswer(target: BenchServer, request: LoadRequest, name: string): Promise<void> {
+  const response = await fetch(`${target.origin}${request.path}`, {
     method: request.method,
     headers: request.headers,
     body: request.body,
   });
   const body = (await response.json()) as { errors?: unknown };
-  if (body.errors) throw new Error(`benchmark query failed: ${JSON.stringify(body.errors)}`);
-  return totalCalls();
+  if (!response.ok || body.errors) throw new Error(`${name} failed: ${response.status} ${JSON.stringify(body)}`);
 }
 
-async function resetCounts() {
-  await admin("/reset", {});
-}
-
-async function totalCalls(): Promise<number> {
-  const counts = (await (await fetch(`${emulator.origin}/__emulator/requests`)).json()) as Record<string, number>;
-  return Object.values(counts).reduce((a, b) => a + b, 0);
-}
-
-function watchRss(pid: number) {
-  let peak = 0;
-  const sample = async () => {
-    const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    peak = Math.max(peak, kb);
-  };
-  const timer = setInterval(() => void sample(), 50);
-  void sample();
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return Math.round(peak / 1024);
-    },
-  };
-}
-
-/** On a server of its own, so the load scenarios' garbage does not blur the figure. */
-/** Three fresh servers, one measured upload each, so earlier work does not blur the figure. */
-async function measureUploadMemory(nodeArgs: string[], entry = "src/main.ts") {
-  const growth: number[] = [];
-  let fileBytes = 0;
-  for (let i = 0; i < 3; i++) {
-    const fresh = await startServerProcess(emulator, nodeArgs, entry);
-    try {
-      const measured = await uploadMemory(fresh.origin, fresh.pid, emulator);
-      growth.push(measured.peakGrowthMb);
-      fileBytes = measured.fileBytes;
-    } finally {
-      fresh.process.kill("SIGTERM");
-    }
-  }
-  return { fileBytes, peakGrowthMb: growth };
+/** What any Node process of this binary holds, doing nothing. */
+async function bareNodeRss(): Promise<{ rss: number; anon: number; file: number }> {
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)"], { stdio: "ignore" });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const split = await rssSplitMb(child.pid as number);
+  child.kill("SIGTERM");
+  return split;
 }

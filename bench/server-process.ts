@@ -7,33 +7,45 @@ export interface BenchServer {
   origin: string;
 }
 
+/** What a server needs of an emulator to call it as it would call Cloudflare. */
+export type Upstream = Pick<RunningEmulator, "token" | "accountId" | "baseUrl" | "batchBaseUrl">;
+
+/** The environment of a server with real-account settings over `emulator`, with a budget no benchmark spends. */
+export function serverEnv(emulator: Upstream): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    // As the container image runs it (graphql-js, for one, checks every instanceof twice otherwise).
+    NODE_ENV: "production",
+    CLOUDFLARE_API_TOKEN: emulator.token,
+    CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
+    CLOUDFLARE_API_BASE_URL: emulator.baseUrl,
+    CLOUDFLARE_BATCH_BASE_URL: emulator.batchBaseUrl,
+    // The facade-vs-REST comparison calls the global API on both sides; `bench capacity` measures the batch host.
+    UPSTREAM_BATCH: "off",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    // Real credentials open the ops listener, by default on 9464: processes started side by side would collide.
+    OPS_PORT: "0",
+    UPSTREAM_BUDGET: "1000000",
+    AUTH_MODE: "none",
+    ALLOW_UNAUTHENTICATED: "true",
+  };
+}
+
 /**
  * `src/main.ts` (or `entry`) as a process against `emulator`, with a budget no benchmark spends.
- * Its output after the start line goes to `onOutput`, or is dropped.
+ * Its output after the start line goes to `onOutput`, or is dropped. `env` is added to (or, with
+ * `undefined` values, taken from) the environment of `serverEnv`.
  */
 export async function startServerProcess(
-  emulator: RunningEmulator,
+  emulator: Upstream,
   nodeArgs: string[] = [],
   entry = "src/main.ts",
   onOutput?: (chunk: string) => void,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<BenchServer> {
   const child = spawn(process.execPath, [...nodeArgs, entry], {
-    env: {
-      ...process.env,
-      CLOUDFLARE_API_TOKEN: emulator.token,
-      CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
-      CLOUDFLARE_API_BASE_URL: emulator.baseUrl,
-      CLOUDFLARE_BATCH_BASE_URL: emulator.batchBaseUrl,
-      // The facade-vs-REST comparison calls the global API on both sides; `bench capacity` measures the batch host.
-      UPSTREAM_BATCH: "off",
-      PORT: "0",
-      HOST: "127.0.0.1",
-      // Real credentials open the ops listener, by default on 9464: processes started side by side would collide.
-      OPS_PORT: "0",
-      UPSTREAM_BUDGET: "1000000",
-      AUTH_MODE: "none",
-      ALLOW_UNAUTHENTICATED: "true",
-    },
+    env: { ...serverEnv(emulator), ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const origin = await new Promise<string>((resolve, reject) => {

@@ -1,4 +1,4 @@
-// Upload scenarios of `npm run bench`: 5 MB uploads under load, and the server's memory during one 9.5 MB upload.
+// Upload scenarios of `npm run bench -- latency`: 5 MB uploads under load, and the server's memory during one 9.5 MB upload.
 import { readFile } from "node:fs/promises";
 import type { RunningEmulator } from "../src/emulator/index.ts";
 import { paddedPng } from "../src/emulator/samples/index.ts";

@@ -5,7 +5,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { graphql, isAbstractType, lexicographicSortSchema, printSchema } from "graphql";
 import { clientSchema, subgraphSchema } from "../src/schema/index.ts";
 
-const service = await graphql({ schema: subgraphSchema, source: "{ _service { sdl } }" });
+const service = await graphql({ schema: subgraphSchema(), source: "{ _service { sdl } }" });
 const subgraphSdl = (service.data?._service as { sdl?: string } | undefined)?.sdl;
 if (service.errors || !subgraphSdl) throw new Error(`_service { sdl } failed: ${JSON.stringify(service.errors)}`);
 

@@ -23,6 +23,15 @@ const REDACTED_PATHS = [
   "*.*.token",
 ];
 
+/**
+ * The server's stdout, written off the main thread: a line no longer waits for its write before the
+ * response goes out, and lines logged while a write is under way leave together in the next one.
+ * pino flushes what is left when the process exits.
+ */
+export function stdoutDestination(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
+}
+
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = {
     level,

@@ -1,4 +1,6 @@
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { createRequire } from "node:module";
+import type * as Jose from "jose";
+import type { JWTPayload, JWTVerifyGetKey } from "jose";
 import { AuthenticationError, bearerCredential } from "./errors.ts";
 import { isScope, type Scope, type Viewer } from "./viewer.ts";
 
@@ -11,6 +13,9 @@ export interface JwtSettings {
   /** Longest lifetime accepted: `exp` minus `iat` (or minus now, without `iat`). */
   readonly maxAgeSeconds: number;
 }
+
+/** jose loads only in `AUTH_MODE=jwt`: other modes never pay for it. */
+const load = createRequire(import.meta.url);
 
 /** Clocks of the issuer and this server may disagree by this much. */
 const CLOCK_TOLERANCE_SECONDS = 60;
@@ -27,6 +32,7 @@ export type JwtAuthenticator = (request: Request) => Promise<Viewer>;
 
 /** Verifies signature, issuer, audience and expiry; scopes come from the standard `scope` claim. */
 export function createJwtAuthenticator(settings: JwtSettings): JwtAuthenticator {
+  const { createRemoteJWKSet, errors, jwtVerify } = load("jose") as typeof Jose;
   const key: Uint8Array | JWTVerifyGetKey = settings.secret
     ? new TextEncoder().encode(settings.secret)
     : createRemoteJWKSet(new URL(settings.jwksUrl ?? ""));
@@ -48,7 +54,7 @@ export function createJwtAuthenticator(settings: JwtSettings): JwtAuthenticator 
     try {
       ({ payload } = await verify(token));
     } catch (error) {
-      throw refusal(error);
+      throw refusal(errors, error);
     }
     const problem = lifetimeProblem(payload, settings.maxAgeSeconds);
     if (problem) throw new AuthenticationError(problem);
@@ -77,7 +83,7 @@ function scopesOf(payload: JWTPayload): ReadonlySet<Scope> {
   return new Set(names.filter(isScope));
 }
 
-function refusal(error: unknown): Error {
+function refusal(errors: typeof Jose.errors, error: unknown): Error {
   if (error instanceof errors.JWTExpired) return new AuthenticationError("The token has expired.");
   if (error instanceof errors.JWTClaimValidationFailed) {
     return new AuthenticationError(`The token's "${error.claim}" claim is not accepted.`);

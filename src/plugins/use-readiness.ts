@@ -31,7 +31,7 @@ export function useReadiness(options: {
     }
     return probe.verdict;
   };
-  return useReadinessCheck({
+  const readiness = useReadinessCheck({
     endpoint: READINESS_PATH,
     async check() {
       const verdict: Verdict =
@@ -43,6 +43,14 @@ export function useReadiness(options: {
       });
     },
   });
+  // yoga's check matches every request's URL against a URLPattern: only this path needs it.
+  return {
+    ...readiness,
+    onRequest(payload) {
+      if (payload.url.pathname !== READINESS_PATH) return;
+      return readiness.onRequest?.(payload);
+    },
+  };
 }
 
 async function checkUpstream(api: CloudflareImagesApi): Promise<Verdict> {

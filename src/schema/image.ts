@@ -1,5 +1,5 @@
 import type { Context } from "../context.ts";
-import { signDeliveryUrl } from "../delivery.ts";
+import { deliveryKey, signDeliveryUrl } from "../delivery.ts";
 import { inputError, notFoundError } from "../errors.ts";
 import type { Image, ImageVariantUrl } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
@@ -110,24 +110,32 @@ builder.node(ImageRef, {
   }),
 });
 
-async function deliveryUrl(
+/** A public image's URL is answered at once: only a signed one waits for the variant and the key. */
+function deliveryUrl(
   image: Image,
   entry: ImageVariantUrl,
   expiresIn: number | undefined,
   ctx: Context,
-): Promise<string> {
+): string | Promise<string> {
   const { defaultExpiresIn, maxExpiresIn } = ctx.settings.signedUrls;
   const seconds = expiresIn ?? defaultExpiresIn;
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxExpiresIn) {
-    throw inputError(`\`expiresIn\` must be between 1 and ${maxExpiresIn} seconds.`, { argument: "expiresIn" });
+    // Rejected, as when this was all one async function: the field's error, never a synchronous throw.
+    return Promise.reject(
+      inputError(`\`expiresIn\` must be between 1 and ${maxExpiresIn} seconds.`, { argument: "expiresIn" }),
+    );
   }
   if (!image.requireSignedURLs) return entry.url;
+  return signedDeliveryUrl(entry, seconds, ctx);
+}
+
+async function signedDeliveryUrl(entry: ImageVariantUrl, seconds: number, ctx: Context): Promise<string> {
   const variant = await ctx.loaders.variant(entry.name);
   if (variant?.neverRequireSignedURLs) return entry.url;
   const keys = await ctx.loaders.signingKeys();
   const key = keys.find((k) => k.name === "default") ?? keys[0];
   if (!key) throw new Error("The account has no signing key");
-  return signDeliveryUrl(entry.url, key.value, new Date(Date.now() + seconds * 1000));
+  return signDeliveryUrl(entry.url, deliveryKey(key), new Date(Date.now() + seconds * 1000));
 }
 
 builder.asEntity(ImageRef, {

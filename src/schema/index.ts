@@ -26,18 +26,28 @@ export const clientSchema = builder.toSchema({
   directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective],
 });
 
+let subgraph: GraphQLSchema | undefined;
+
 /**
  * The same API plus `_service` and `_entities`, for federation gateways only (served at /subgraph);
  * `_entities` costed per representation. The incremental directives are added once here, or yoga's
  * defer-stream plugin would rebuild this schema on every request (the printed SDL is unchanged).
+ * Built on the first call, not at start-up: most servers never see a gateway.
  */
-const federated = withCostedFederationFields(
-  builder.toSubGraphSchema({
-    linkUrl: "https://specs.apollo.dev/federation/v2.6",
-    sortSchema: true,
-  }),
-);
-export const subgraphSchema = new GraphQLSchema({
-  ...federated.toConfig(),
-  directives: [...federated.getDirectives(), GraphQLDeferDirective, GraphQLStreamDirective],
-});
+export function subgraphSchema(): GraphQLSchema {
+  subgraph ??= buildSubgraphSchema();
+  return subgraph;
+}
+
+function buildSubgraphSchema(): GraphQLSchema {
+  const federated = withCostedFederationFields(
+    builder.toSubGraphSchema({
+      linkUrl: "https://specs.apollo.dev/federation/v2.6",
+      sortSchema: true,
+    }),
+  );
+  return new GraphQLSchema({
+    ...federated.toConfig(),
+    directives: [...federated.getDirectives(), GraphQLDeferDirective, GraphQLStreamDirective],
+  });
+}

@@ -44,13 +44,18 @@ export async function readPage(walk: Walk, link: PageLink): Promise<ImagePage> {
 
 export function itemAt(walk: Walk, page: ImagePage, link: PageLink, back: readonly PageLink[], offset: number) {
   const image = page.images[offset] as Image;
+  let imageKey: string | undefined;
   const position: EdgePosition = {
     fingerprint: walk.fingerprint,
     readOrder: walk.order,
     token: link.token,
     offset,
     perPage: link.perPage,
-    imageKey: imageKeyOf(image.id),
+    // Hashed only for a cursor that is read: most edges' never are.
+    get imageKey() {
+      imageKey ??= imageKeyOf(image.id);
+      return imageKey;
+    },
     back,
   };
   if (offset === page.images.length - 1) position.nextToken = page.continuationToken;

@@ -59,14 +59,30 @@ export async function resolveImageConnection(
   else collected = await walkBack(walk(anchor.readOrder), anchor, count);
 
   const items = backward ? collected.items.reverse() : collected.items;
-  const edges = items.map(({ image, position }) => ({ cursor: source.cursors.encode(position), node: image }));
+  const edges = items.map(({ image, position }) => lazyEdge(source.cursors, position, image));
   return {
     edges,
     pageInfo: {
       hasNextPage: backward ? anchor !== undefined : collected.hasMore,
       hasPreviousPage: backward ? collected.hasMore : anchor !== undefined,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
+    },
+  };
+}
+
+/** A cursor is signed when first read: most queries of a page select none, or only `endCursor`. */
+function lazyEdge(cursors: CursorCodec, position: EdgePosition, node: Image): { cursor: string; node: Image } {
+  let cursor: string | undefined;
+  return {
+    node,
+    get cursor() {
+      cursor ??= cursors.encode(position);
+      return cursor;
     },
   };
 }

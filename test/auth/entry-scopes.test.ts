@@ -190,7 +190,7 @@ const withIds = (text: string) =>
 describe("one scope rule for every entry point (api-key mode)", () => {
   it("has a rule for every root field of Query, Mutation and Subscription, and _entities", () => {
     // The subgraph schema: every root field of the client API, plus federation's.
-    const schema = subgraphSchema;
+    const schema = subgraphSchema();
     const rootFields = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap(
       (type) => (type ? Object.keys(type.getFields()) : []),
     );

@@ -5,6 +5,7 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
   GraphQLError,
+  type GraphQLSchema,
   getOperationAST,
   Kind,
 } from "graphql";
@@ -19,6 +20,10 @@ import { estimateUpstreamCalls } from "../../schema/upstream-calls.ts";
  * validation and before any resolver, over every root field including federation's `_entities`.
  */
 export function useRequestCost(limits: Pick<LimitsConfig, "maxCost" | "maxUpstreamCalls">): Plugin {
+  // An operation without variables costs the same every time (the estimators read only the app's
+  // settings): once it has passed, it is not weighed again. Keyed by the parsed document, which
+  // yoga's bounded parse cache keeps: an evicted document takes its entry with it.
+  const passed = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Set<string>>>();
   // Subscriptions are set up through `subscribe`, not `execute`: the same check covers both.
   const check = ({ args, setResultAndStopExecution }: CheckPayload) => {
     const { schema, document, operationName } = args;
@@ -26,6 +31,9 @@ export function useRequestCost(limits: Pick<LimitsConfig, "maxCost" | "maxUpstre
     const ctx = args.contextValue as unknown as Context;
     const operation = getOperationAST(document, operationName);
     if (!operation) return;
+    const constant = !operation.variableDefinitions?.length;
+    const key = operationName ?? "";
+    if (constant && passed.get(schema)?.get(document)?.has(key)) return;
     // complexityFromQuery reads the document's first operation: give it only the one that runs.
     const fragments = document.definitions.filter((d: DefinitionNode) => d.kind === Kind.FRAGMENT_DEFINITION);
     const executed: DocumentNode = { kind: Kind.DOCUMENT, definitions: [operation, ...fragments] };
@@ -45,9 +53,29 @@ export function useRequestCost(limits: Pick<LimitsConfig, "maxCost" | "maxUpstre
     const calls = estimateUpstreamCalls(schema, executed, operationName, variables, ctx);
     if (calls > limits.maxUpstreamCalls) {
       setResultAndStopExecution({ errors: [upstreamCallsError(calls, limits.maxUpstreamCalls)] });
+      return;
     }
+    if (constant) remember(passed, schema, document).add(key);
   };
   return { onExecute: check, onSubscribe: check };
+}
+
+function remember(
+  passed: WeakMap<GraphQLSchema, WeakMap<DocumentNode, Set<string>>>,
+  schema: GraphQLSchema,
+  document: DocumentNode,
+): Set<string> {
+  let bySchema = passed.get(schema);
+  if (!bySchema) {
+    bySchema = new WeakMap();
+    passed.set(schema, bySchema);
+  }
+  let names = bySchema.get(document);
+  if (!names) {
+    names = new Set();
+    bySchema.set(document, names);
+  }
+  return names;
 }
 
 interface CheckPayload {

@@ -1,9 +1,10 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { useOnResolve } from "@envelop/on-resolve";
+import { createRequire } from "node:module";
+import type * as OnResolve from "@envelop/on-resolve";
 import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type * as Exporter from "@opentelemetry/exporter-trace-otlp-http";
+import type * as Resources from "@opentelemetry/resources";
+import type * as TraceSdk from "@opentelemetry/sdk-trace-base";
 import { getOperationAST } from "graphql";
 import type { Plugin, YogaInitialContext } from "graphql-yoga";
 import type { TracingConfig } from "../../config.ts";
@@ -18,12 +19,19 @@ export interface Tracing {
   close(): Promise<void>;
 }
 
+/** The SDK and its exporter load only when tracing is configured: most servers never pay their start-up. */
+const load = createRequire(import.meta.url);
+
 /**
  * OpenTelemetry spans: one per GraphQL operation, one per resolver that does work, one per upstream
  * request, exported over OTLP/HTTP. The provider is not registered globally and the span context
  * travels in this module's own async storage: enabling tracing changes nothing outside this app.
  */
 export function createTracing(config: TracingConfig): Tracing {
+  const { useOnResolve } = load("@envelop/on-resolve") as typeof OnResolve;
+  const { OTLPTraceExporter } = load("@opentelemetry/exporter-trace-otlp-http") as typeof Exporter;
+  const { resourceFromAttributes } = load("@opentelemetry/resources") as typeof Resources;
+  const { BasicTracerProvider, BatchSpanProcessor } = load("@opentelemetry/sdk-trace-base") as typeof TraceSdk;
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ "service.name": config.serviceName }),
     spanProcessors: [

@@ -1,0 +1,68 @@
+// What src/main.ts starts: the configuration, the emulator when no token is set, the app and its listeners.
+import { createApp } from "./app.ts";
+import { type Config, ConfigError, loadConfig, type UpstreamConfig } from "./config.ts";
+import { createLogger, stdoutDestination } from "./logger.ts";
+import { startServer } from "./server.ts";
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+const logger = createLogger(config.observability.logLevel, stdoutDestination());
+
+let upstream: UpstreamConfig;
+let closeEmulator = async () => {};
+if (config.upstream) {
+  upstream = config.upstream;
+  logger.info(`Using Cloudflare Images at ${upstream.baseUrl} (account ${upstream.accountId}).`);
+} else {
+  // Loaded only here: a server with real credentials never holds the emulator's code.
+  const { startEmulator } = await import("./emulator/index.ts");
+  const emulator = await startEmulator({ host: "127.0.0.1", port: 0, seed: true, latencyMs: config.emulatorLatencyMs });
+  upstream = {
+    baseUrl: emulator.baseUrl,
+    batchBaseUrl: emulator.batchBaseUrl,
+    accountId: emulator.accountId,
+    token: emulator.token,
+  };
+  closeEmulator = emulator.close;
+  logger.info(
+    `No CLOUDFLARE_API_TOKEN set: using the embedded Cloudflare Images emulator at ${emulator.baseUrl} (seeded with sample images).`,
+  );
+}
+
+const app = createApp(config, upstream, { logger });
+const { ops } = config;
+const server = await startServer(app, {
+  host: config.host,
+  port: config.port,
+  ops: ops.port === undefined ? undefined : { host: ops.host, port: ops.port },
+});
+// The URL is followed by a space so that it can be picked out of the JSON line.
+logger.info(
+  `GraphiQL: ${new URL("/graphql", server.url)} (gateways: /subgraph, health: /health, readiness: /readiness)`,
+);
+if (server.opsUrl) logger.info(`Ops endpoints (/metrics, /readiness, /health) on ${server.opsUrl} `);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: finishing in-flight requests, then stopping.`);
+    const timeoutMs = config.shutdownTimeoutMs;
+    // Whatever still holds the event loop (an emulator call, a stuck exporter) must not keep the process.
+    setTimeout(() => process.exit(0), timeoutMs + 1000).unref();
+    const onForced = () => logger.warn(`Requests still running after ${timeoutMs} ms (SHUTDOWN_TIMEOUT_MS) are cut.`);
+    void server
+      .close({ timeoutMs, onForced })
+      .then(closeEmulator)
+      .catch((error: unknown) => logger.error({ err: error }, "shutdown failed"))
+      .finally(() => process.exit(0));
+  });
+}
