@@ -6,10 +6,11 @@ const USAGE = `Usage: npm run bench [-- <scenario> [options]]
   fuzz [--requests <n>]  n generated hostile or broken requests (default 10000): no answer >= 500, data unchanged
   capacity [--seconds <n>]  distinct reads with and without the batch host; 3 replicas overloading the
                          upstream with and without a shared Redis budget: upstream 429s (goal 0)
-  frontend [--users <n>] [--seconds <n>] [--images <n>] [--think-ms <n>]
+  frontend [--users <n>] [--seconds <n>] [--images <n>] [--think-ms <n>] [--writes-per-second <n>] [--batch off]
                          n users (default 40) browsing a gallery of 500 images for 60 s per mode on the
-                         default budget, 1 process and 3 replicas + Redis, CACHE=on and off: share answered
-                         without RATE_LIMITED (goal >= 99 %), upstream calls, stale reads (goal 0), p50/p99
+                         default budget while some write (1/s), 1 process and 3 replicas + Redis, CACHE=on
+                         and off: share answered without RATE_LIMITED (goal >= 99 %), upstream calls, stale
+                         reads (goal 0), p50/p99
 `;
 
 const [scenario] = process.argv.slice(2);

@@ -6,10 +6,9 @@ import { Agent } from "undici";
 import { samplePng } from "../src/emulator/samples/index.ts";
 import type { Observation, StaleReadChecker } from "./stale-reads.ts";
 
-/** Shares of browsing cycles (page + 3 details) that also write. */
-const UPDATE_SHARE = 0.03;
-const UPLOAD_SHARE = 0.005;
-const DELETE_SHARE = 0.005;
+/** Of the writes: metadata edits, then uploads; the rest deletes the bench's own uploads. */
+const UPDATE_SHARE = 0.8;
+const UPLOAD_SHARE = 0.1;
 const NEXT_PAGE_SHARE = 0.5;
 
 const PAGE = `query Gallery($after: String) {
@@ -51,8 +50,15 @@ export interface Traffic {
   writing: Set<string>;
   /** The bench's own uploads still there: what a user may delete. */
   uploaded: string[];
+  started: number;
   deadline: number;
   thinkMs: number;
+  /**
+   * Writes per second across all users: a fixed rate, not a share of the reads, so that the faster
+   * the facade answers the more it reads, as a gallery's visitors do, while its editors write as often.
+   */
+  writesPerSecond: number;
+  writesStarted: number;
 }
 
 interface GraphQLBody {
@@ -116,11 +122,20 @@ class User {
     for (const { node } of images.edges) checker.observe(node.imageId, present(node.meta), page.startedAt);
     const shown = images.edges.map((edge) => edge.node.imageId);
     for (const id of pickSome(shown, 3)) await this.details(id);
+    await this.maybeWrite(shown);
+    return images.pageInfo.hasNextPage && Math.random() < NEXT_PAGE_SHARE ? images.pageInfo.endCursor : null;
+  }
+
+  /** One write when the rate says one is due. */
+  async maybeWrite(shown: string[]): Promise<void> {
+    const traffic = this.traffic;
+    const due = Math.floor(((performance.now() - traffic.started) / 1000) * traffic.writesPerSecond);
+    if (traffic.writesStarted >= due) return;
+    traffic.writesStarted += 1;
     const roll = Math.random();
     if (roll < UPDATE_SHARE) await this.update(shown);
-    else if (roll < UPDATE_SHARE + UPLOAD_SHARE) await this.upload();
-    else if (roll < UPDATE_SHARE + UPLOAD_SHARE + DELETE_SHARE) await this.remove();
-    return images.pageInfo.hasNextPage && Math.random() < NEXT_PAGE_SHARE ? images.pageInfo.endCursor : null;
+    else if (roll < UPDATE_SHARE + UPLOAD_SHARE || traffic.uploaded.length === 0) await this.upload();
+    else await this.remove();
   }
 
   async details(imageId: string): Promise<void> {

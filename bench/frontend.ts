@@ -1,10 +1,11 @@
-// npm run bench -- frontend [--users 40] [--seconds 60] [--images 500] [--think-ms 0] [--batch auto]: a gallery
-// frontend's traffic on the default budget. N users browse an account of `images` images (pages of
-// 20 with variant URLs, details of 3, sometimes the next page; a few edits, rare uploads and deletes)
-// through one facade process, then through three sharing one Redis, each with CACHE=on and
-// CACHE=off, against an emulator enforcing Cloudflare's limits. Reports the share answered without
-// RATE_LIMITED (goal >= 99 %), upstream calls, stale reads (goal 0) and latency; writes
-// bench/results/frontend-<date>-<seconds>s.md.
+// npm run bench -- frontend [--users 40] [--seconds 60] [--images 500] [--think-ms 0]
+// [--writes-per-second 1] [--batch off]: a gallery frontend's traffic on the default budget. N users
+// browse an account of `images` images (pages of 20 with variant URLs, details of 3, sometimes the
+// next page) while some write (mostly metadata edits, a few uploads and deletes), through one facade
+// process, then through three sharing one Redis, each with CACHE=on and CACHE=off, against an
+// emulator enforcing Cloudflare's limits. Reports the share answered without RATE_LIMITED (goal
+// >= 99 %), upstream calls, stale reads (goal 0) and latency; writes
+// bench/results/frontend-<date>-<seconds>s.md. `--batch off`: the global API alone (UPSTREAM_BATCH=off).
 import { mkdir, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { startTestRedis } from "../test/support/redis.ts";
@@ -20,12 +21,15 @@ const { values } = parseArgs({
     images: { type: "string", default: "500" },
     "think-ms": { type: "string", default: "0" },
     batch: { type: "string", default: "auto" },
+    "writes-per-second": { type: "string", default: "1" },
   },
 });
 const users = Number(values.users);
 const seconds = Number(values.seconds);
 const images = Number(values.images);
 const thinkMs = Number(values["think-ms"]);
+const writesPerSecond = Number(values["writes-per-second"]);
+if (!(writesPerSecond >= 0)) throw new Error("--writes-per-second must be 0 or more");
 const batch = values.batch;
 if (batch !== "auto" && batch !== "off") throw new Error("--batch must be auto (the default) or off");
 if (!Number.isInteger(users) || users < 1 || users > 2500) throw new Error("--users must be an integer of 1 to 2500");
@@ -90,8 +94,11 @@ async function runMode(mode: Mode): Promise<Row> {
       tally,
       writing: new Set(),
       uploaded: [],
+      started,
       deadline: started + seconds * 1000,
       thinkMs,
+      writesPerSecond,
+      writesStarted: 0,
     };
     await Promise.all(Array.from({ length: users }, (_, n) => browse(n, traffic)));
     const elapsedS = (performance.now() - started) / 1000;
@@ -162,7 +169,7 @@ function tableOf(rows: readonly Row[]): string {
   return [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 }
 
-const settings = `${users} users, ${seconds} s per mode, ${images} images, think time ${thinkMs} ms, emulator latency 20 ms, real rate limit (1,200 per 5 min; 200/s per batch token), default budget, ${batch === "auto" ? "batch host (default)" : "UPSTREAM_BATCH=off"}`;
+const settings = `${users} users, ${seconds} s per mode, ${images} images, think time ${thinkMs} ms, ${writesPerSecond} writes/s (80 % edits, 10 % uploads, 10 % deletes), emulator latency 20 ms, real rate limit (1,200 per 5 min; 200/s per batch token), default budget, ${batch === "auto" ? "batch host (default)" : "UPSTREAM_BATCH=off"}`;
 console.log(`frontend: ${settings}`);
 const rows: Row[] = [];
 for (const mode of MODES) {
@@ -190,6 +197,6 @@ await writeFile(
   file,
   `# bench frontend, ${new Date().toISOString()}\n\n${settings}.\n\n${table}\n\n${goals.join("\n")}\n\n` +
     `"answered %": answers without any error; "upstream 429": global calls past the window's 1,200.\n\n` +
-    `\`\`\`json\n${JSON.stringify({ users, seconds, images, thinkMs, rows }, null, 2)}\n\`\`\`\n`,
+    `\`\`\`json\n${JSON.stringify({ users, seconds, images, thinkMs, writesPerSecond, batch, rows }, null, 2)}\n\`\`\`\n`,
 );
 console.log(`wrote ${file.pathname}`);
