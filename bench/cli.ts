@@ -12,6 +12,11 @@ const USAGE = `Usage: npm run bench [-- <scenario> [options]]
   fuzz [--requests <n>]  n generated hostile or broken requests (default 10000): no answer >= 500, data unchanged
   capacity [--seconds <n>]  distinct reads with and without the batch host; 3 replicas overloading the
                          upstream with and without a shared Redis budget: upstream 429s (goal 0)
+  frontend [--users <n>] [--seconds <n>] [--images <n>] [--think-ms <n>] [--writes-per-second <n>] [--batch off]
+                         n users (default 40) browsing a gallery of 500 images for 60 s per mode on the
+                         default budget while some write (1/s), 1 process and 3 replicas + Redis, CACHE=on
+                         and off: share answered without RATE_LIMITED (goal >= 99 %), upstream calls, stale
+                         reads (goal 0), p50/p99
 `;
 
 const [scenario] = process.argv.slice(2);
@@ -21,6 +26,7 @@ else if (scenario === "profile") await import("./profile.ts");
 else if (scenario === "soak") await import("./soak.ts");
 else if (scenario === "fuzz") await import("./fuzz.ts");
 else if (scenario === "capacity") await import("./capacity.ts");
+else if (scenario === "frontend") await import("./frontend.ts");
 else {
   console.error(USAGE);
   process.exit(scenario === "--help" || scenario === "-h" ? 0 : 1);
