@@ -71,13 +71,18 @@ export function cachedApi(
       update: (imageId, update, options) =>
         writing(
           () => images.update(imageId, update, options),
-          // Changing requireSignedURLs may give the image a new id: both ids are ended.
-          (image: Image | undefined) => [DEP.image(imageId), ...(image ? [DEP.image(image.id)] : []), DEP.imageList],
+          (image: Image | undefined) => [
+            DEP.image(imageId),
+            DEP.filteredLists,
+            DEP.imageWrites,
+            // Changing requireSignedURLs may give the image a new id: both ids, and every page, are ended.
+            ...(image?.id === imageId ? [] : [DEP.imageList, ...(image ? [DEP.image(image.id)] : [])]),
+          ],
         ),
       delete: (imageId, options) =>
         writing(
           () => images.delete(imageId, options),
-          () => [DEP.image(imageId), DEP.imageList, DEP.stats],
+          () => [DEP.image(imageId), DEP.imageList, DEP.imageWrites, DEP.stats],
         ),
     },
     variants: {
@@ -128,5 +133,5 @@ export function cachedApi(
 
 /** A new image: every list page, the count, and whatever was remembered of its id (an earlier 404). */
 function newImageDeps(id: string | undefined): string[] {
-  return [DEP.imageList, DEP.stats, ...(id === undefined ? [] : [DEP.image(id)])];
+  return [DEP.imageList, DEP.imageWrites, DEP.stats, ...(id === undefined ? [] : [DEP.image(id)])];
 }

@@ -9,6 +9,16 @@ export interface EntrySpec<T> {
   readonly kind: EntityKind;
   readonly key: string;
   readonly deps: readonly string[];
+  /**
+   * What else a value depends on, known once it is read (a list page: each image on it), so that a
+   * write ends only the entries holding what it changed.
+   */
+  valueDeps?(value: T): readonly string[];
+  /**
+   * Bumped by every write that `valueDeps` would name: a read during which one changed is not kept,
+   * since its value may predate a write whose version the read can only take afterwards.
+   */
+  readonly guardDeps?: readonly string[];
   /** Also kept in Redis (never for what holds a secret). */
   readonly shared: boolean;
   /** How long this value stays fresh; 0: not kept at all. */
@@ -48,6 +58,8 @@ export type Load<T> = (call: LoadCall) => Promise<T>;
 
 interface LocalEntry {
   readonly value: unknown;
+  /** The spec's deps and the value's own: what `stamp` is the versions of. */
+  readonly deps: readonly string[];
   readonly stamp: Stamp;
   /** When the shared level last confirmed it (or when it was read). */
   validatedAt: number;
@@ -61,6 +73,8 @@ interface SharedEntry {
   s: string;
   f: number;
   x: number;
+  /** The value's own deps, when it has some. */
+  d?: string[];
   v: unknown;
 }
 
@@ -93,16 +107,17 @@ export class EntityCache {
 
   async read<T>(scope: ReadScope, spec: EntrySpec<T>, load: Load<T>, prime?: (value: T) => Primed[]): Promise<T> {
     const key = `${scope.tenant}:${spec.kind}:${spec.key}`;
+    const guarded = [...spec.deps, ...(spec.guardDeps ?? [])];
     if (scope.readThrough) {
       this.#lookup(spec, "miss", "upstream");
-      return this.#fetch(scope, key, spec, load, prime, await this.#snapshot(spec.deps));
+      return this.#fetch(scope, key, spec, load, prime, await this.#snapshot(guarded));
     }
     const local = this.#entries.get(key);
     const redis = spec.shared ? this.#redis : undefined;
     // Asked in the same tick as the versions: one round trip for both.
     let sharedLookup = !local ? redis?.get(key) : undefined;
-    const snapshot = await this.#snapshot(spec.deps);
-    const stamp = snapshot.stampOf(spec.deps);
+    const snapshot = await this.#snapshot(local ? [...local.deps, ...(spec.guardDeps ?? [])] : guarded);
+    let stamp = snapshot.stampOf(local?.deps ?? spec.deps);
     const now = Date.now();
     if (local) {
       const state = this.#stateOf(local, stamp, now);
@@ -113,10 +128,22 @@ export class EntityCache {
     }
     const sharedJson = sharedLookup && (await sharedLookup);
     const shared = sharedJson && parseShared(sharedJson);
+    const sharedDeps = shared && shared.d !== undefined ? [...spec.deps, ...shared.d] : spec.deps;
+    // A shared entry with deps of its own: their versions are asked for once its deps are known.
+    if (shared) stamp = shared.d ? (await this.#snapshot(sharedDeps)).stampOf(sharedDeps) : snapshot.stampOf(spec.deps);
     if (shared && typeof stamp.shared === "string" && shared.s === stamp.shared && now < shared.x) {
       const value = spec.decode(shared.v);
       const size = (sharedJson as string).length;
-      this.#keep(key, { value, stamp, validatedAt: now, freshUntil: shared.f, staleUntil: shared.x, size });
+      const entry = {
+        value,
+        deps: sharedDeps,
+        stamp,
+        validatedAt: now,
+        freshUntil: shared.f,
+        staleUntil: shared.x,
+        size,
+      };
+      this.#keep(key, entry);
       const state = now < shared.f ? "fresh" : "stale";
       return this.#serve(scope, key, spec, load, prime, value, state, "shared");
     }
@@ -176,7 +203,8 @@ export class EntityCache {
     void (async () => {
       try {
         const refresh: Load<T> = (call) => load({ ...call, signal: DETACHED });
-        await this.#fetch(scope, key, spec, refresh, prime, await this.#snapshot(spec.deps));
+        const guarded = [...spec.deps, ...(spec.guardDeps ?? [])];
+        await this.#fetch(scope, key, spec, refresh, prime, await this.#snapshot(guarded));
       } catch {
         // The stale entry stays until its bound; the next read past it asks the upstream itself.
       } finally {
@@ -196,32 +224,44 @@ export class EntityCache {
     const stamp = before.stampOf(spec.deps);
     const value = await load({ coalesceTag: `${stamp.local}/${stamp.shared}` });
     const writes: SharedWrite[] = [];
-    this.#store(key, spec, value, before, writes);
+    const own = spec.valueDeps?.(value) ?? [];
+    if (own.length === 0) this.#store(key, spec, value, spec.deps, before, writes);
     const primed = prime?.(value) ?? [];
-    if (primed.length > 0) {
-      const deps = [...new Set(primed.flatMap((p) => p.spec.deps))];
-      const after = await this.#snapshot([...spec.deps, ...deps]);
-      // A write between the two reads may be missing from the answer: then nothing is primed from it.
-      if (sameStamp(after.stampOf(spec.deps), before.stampOf(spec.deps))) {
+    if (own.length > 0 || primed.length > 0) {
+      const guarded = [...spec.deps, ...(spec.guardDeps ?? [])];
+      const more = [...own, ...primed.flatMap((p) => p.spec.deps)];
+      const after = await this.#snapshot([...new Set([...guarded, ...more])]);
+      // A write between the two reads may be missing from the answer, though the second read has its
+      // version: then neither the value's own deps nor what it primes can be trusted, and none is kept.
+      if (sameStamp(after.stampOf(guarded), before.stampOf(guarded))) {
+        if (own.length > 0) this.#store(key, spec, value, [...spec.deps, ...own], after, writes);
         for (const p of primed)
-          this.#store(`${scope.tenant}:${p.spec.kind}:${p.spec.key}`, p.spec, p.value, after, writes);
+          this.#store(`${scope.tenant}:${p.spec.kind}:${p.spec.key}`, p.spec, p.value, p.spec.deps, after, writes);
       }
     }
     if (writes.length > 0) await this.#redis?.set(writes);
     return value;
   }
 
-  #store<T>(key: string, spec: EntrySpec<T>, value: T, snapshot: Snapshot, writes: SharedWrite[]): void {
+  #store<T>(
+    key: string,
+    spec: EntrySpec<T>,
+    value: T,
+    deps: readonly string[],
+    snapshot: Snapshot,
+    writes: SharedWrite[],
+  ): void {
     const ttlMs = spec.ttlMs(value);
     if (ttlMs <= 0) return;
-    const stamp = snapshot.stampOf(spec.deps);
+    const stamp = snapshot.stampOf(deps);
     const now = Date.now();
     const freshUntil = now + ttlMs;
     const staleUntil = freshUntil + this.#config.maxStaleSeconds * 1000;
     const json = JSON.stringify(value);
-    this.#keep(key, { value, stamp, validatedAt: now, freshUntil, staleUntil, size: json.length });
+    this.#keep(key, { value, deps, stamp, validatedAt: now, freshUntil, staleUntil, size: json.length });
     if (spec.shared && typeof stamp.shared === "string") {
-      const entry = `{"s":${JSON.stringify(stamp.shared)},"f":${freshUntil},"x":${staleUntil},"v":${json}}`;
+      const own = deps.length > spec.deps.length ? `"d":${JSON.stringify(deps.slice(spec.deps.length))},` : "";
+      const entry = `{"s":${JSON.stringify(stamp.shared)},"f":${freshUntil},"x":${staleUntil},${own}"v":${json}}`;
       writes.push({ key, json: entry, ttlMs: staleUntil - now });
     }
   }
@@ -250,7 +290,8 @@ function parseShared(json: string | null): SharedEntry | undefined {
   if (json === null) return undefined;
   try {
     const entry = JSON.parse(json) as SharedEntry;
-    return typeof entry.s === "string" && typeof entry.f === "number" && typeof entry.x === "number"
+    const deps = entry.d === undefined || (Array.isArray(entry.d) && entry.d.every((d) => typeof d === "string"));
+    return typeof entry.s === "string" && typeof entry.f === "number" && typeof entry.x === "number" && deps
       ? entry
       : undefined;
   } catch {

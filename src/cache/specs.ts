@@ -12,11 +12,16 @@ import type { CacheConfig } from "./settings.ts";
 
 /**
  * What entries depend on, account-wide (a write with one token ends what every token read):
- * `image:<id>` one record, `imageList` every list page, `variantUrls` every record's variant URLs.
+ * `image:<id>` one record and the unfiltered list pages showing it, `imageList` every list page
+ * (what is listed where: uploads, deletes), `filteredLists` the pages of lists filtered by creator
+ * or metadata (an edit can move an image into or out of them), `imageWrites` any write to an image
+ * (a page read while one lands is not kept), `variantUrls` every record's variant URLs.
  */
 export const DEP = {
   image: (id: string) => `image:${id}`,
   imageList: "imageList",
+  filteredLists: "filteredLists",
+  imageWrites: "imageWrites",
   stats: "stats",
   variants: "variants",
   variantUrls: "variantUrls",
@@ -57,10 +62,14 @@ export class Specs {
 
   imageList(query: ListImagesQuery): EntrySpec<ImagePage> {
     const { continuationToken = null, perPage = null, sortOrder = null, creator = null, meta = [] } = query;
+    const filtered = creator !== null || meta.length > 0;
     return {
       kind: "imageList",
       key: JSON.stringify([continuationToken, perPage, sortOrder, creator, meta.map((m) => [m.path, m.op, m.value])]),
-      deps: [DEP.imageList, DEP.variantUrls],
+      deps: filtered ? [DEP.imageList, DEP.filteredLists, DEP.variantUrls] : [DEP.imageList, DEP.variantUrls],
+      // An edit leaves an unfiltered page's order as it was (it is by upload time): it ends only the pages showing the image.
+      valueDeps: filtered ? undefined : (page) => page.images.map((image) => DEP.image(image.id)),
+      guardDeps: [DEP.imageWrites],
       shared: true,
       ttlMs: () => 1000 * this.#config.ttlSeconds.imageList,
       decode: (json) => {

@@ -31,7 +31,10 @@ describe("what the entity cache did, in /metrics and the request log", () => {
     expect(delta("entity_cache_lookups_total", { kind: "image", outcome: "hit", level: "local" })).toBe(1);
     expect(delta("entity_cache_upstream_calls_saved_total")).toBe(2);
     expect(delta("entity_cache_invalidations_total", { dependency: "image" })).toBe(1);
-    expect(delta("entity_cache_invalidations_total", { dependency: "imageList" })).toBe(1);
+    // An edit keeps every image where it is listed: only the pages showing it (and filtered lists) end.
+    expect(delta("entity_cache_invalidations_total", { dependency: "imageList" })).toBe(0);
+    expect(delta("entity_cache_invalidations_total", { dependency: "filteredLists" })).toBe(1);
+    expect(delta("entity_cache_invalidations_total", { dependency: "imageWrites" })).toBe(1);
     // The list page and its three primed records; the update ended one record and the page, which stay until pushed out.
     expect(sumOf(after, "entity_cache_entries")).toBe(4);
     expect(sumOf(after, "entity_cache_bytes")).toBeGreaterThan(0);
@@ -42,7 +45,7 @@ describe("what the entity cache did, in /metrics and the request log", () => {
       upstream: { calls: 1 },
     });
     expect(line("Warm")).toMatchObject({ cache: { hits: 2, stale: 0, misses: 0 }, upstream: { calls: 0 } });
-    expect(line("Edit")).toMatchObject({ cache: { invalidations: 2 } });
+    expect(line("Edit")).toMatchObject({ cache: { invalidations: 3 } });
   });
 });
 
