@@ -12,7 +12,7 @@ import { startEmulatorProcess } from "./emulator-process.ts";
 import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
 import { cpuMs, rssSplitMb, watchRss } from "./proc.ts";
 import { API_KEY, FULL_SERVER_ENV, scenarios as scenariosFor, seed } from "./scenarios.ts";
-import { type BenchServer, startServerProcess } from "./server-process.ts";
+import { type BenchServer, SERVER_NODE_ARGS, startServerProcess } from "./server-process.ts";
 import { measureStartup } from "./startup.ts";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -25,8 +25,8 @@ const startedAt = new Date();
 const loadBefore = loadavg();
 const emulator = await startEmulatorProcess(["--latency-ms", "0"]);
 const ids = await seed(emulator);
-const full = await startServerProcess(emulator, [], "src/main.ts", undefined, FULL_SERVER_ENV);
-const floor = await startServerProcess(emulator, [], "bench/floor-server.ts");
+const full = await startServerProcess(emulator, SERVER_NODE_ARGS, "src/main.ts", undefined, FULL_SERVER_ENV);
+const floor = await startServerProcess(emulator, SERVER_NODE_ARGS, "bench/floor-server.ts");
 // BENCH_SCENARIOS=stats,variants runs only those (a quick A/B while profiling).
 const only = process.env.BENCH_SCENARIOS?.split(",");
 const scenarios = scenariosFor(emulator, ids).filter((s) => !only || only.includes(s.name));

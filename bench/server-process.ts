@@ -7,6 +7,9 @@ export interface BenchServer {
   origin: string;
 }
 
+/** As `npm start` and the container image run the server (young generation kept small). */
+export const SERVER_NODE_ARGS = ["--max-semi-space-size=8"];
+
 /** What a server needs of an emulator to call it as it would call Cloudflare. */
 export type Upstream = Pick<RunningEmulator, "token" | "accountId" | "baseUrl" | "batchBaseUrl">;
 
@@ -39,7 +42,7 @@ export function serverEnv(emulator: Upstream): NodeJS.ProcessEnv {
  */
 export async function startServerProcess(
   emulator: Upstream,
-  nodeArgs: string[] = [],
+  nodeArgs: string[] = SERVER_NODE_ARGS,
   entry = "src/main.ts",
   onOutput?: (chunk: string) => void,
   env: NodeJS.ProcessEnv = {},

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { rssSplitMb } from "./proc.ts";
-import { serverEnv, type Upstream } from "./server-process.ts";
+import { SERVER_NODE_ARGS, serverEnv, type Upstream } from "./server-process.ts";
 
 export interface Startup {
   /** Median of the runs: from spawning `node src/main.ts` to the first answer of a GraphQL query. */
@@ -40,7 +40,10 @@ async function startOnce(upstream: Upstream | undefined, env: NodeJS.ProcessEnv,
     : withoutCredentials(serverEnv({ token: "", accountId: "", baseUrl: "", batchBaseUrl: "" }));
   const merged = Object.fromEntries(Object.entries({ ...base, ...env }).filter(([, v]) => v !== undefined));
   const started = performance.now();
-  const child = spawn(process.execPath, ["src/main.ts"], { env: merged, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, "src/main.ts"], {
+    env: merged,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   try {
     const origin = await new Promise<string>((resolve, reject) => {
       let out = "";
