@@ -19,15 +19,26 @@ const USAGE = `Usage: npm run bench [-- <scenario> [options]]
                          reads (goal 0), p50/p99
 `;
 
-const [scenario] = process.argv.slice(2);
-if (scenario === undefined) await import("./run.ts");
-else if (scenario === "latency") await import("./latency.ts");
-else if (scenario === "profile") await import("./profile.ts");
-else if (scenario === "soak") await import("./soak.ts");
-else if (scenario === "fuzz") await import("./fuzz.ts");
-else if (scenario === "capacity") await import("./capacity.ts");
-else if (scenario === "frontend") await import("./frontend.ts");
-else {
+const SCENARIOS: Record<string, string> = {
+  latency: "./latency.ts",
+  profile: "./profile.ts",
+  soak: "./soak.ts",
+  fuzz: "./fuzz.ts",
+  capacity: "./capacity.ts",
+  frontend: "./frontend.ts",
+};
+
+const [scenario, ...options] = process.argv.slice(2);
+const entry = scenario === undefined ? "./run.ts" : SCENARIOS[scenario];
+if (entry === undefined || options.includes("--help") || options.includes("-h")) {
   console.error(USAGE);
-  process.exit(scenario === "--help" || scenario === "-h" ? 0 : 1);
+  process.exit(scenario === "--help" || scenario === "-h" || entry !== undefined ? 0 : 1);
+}
+try {
+  await import(entry);
+} catch (error) {
+  // A scenario's own options are parsed strictly: a wrong one gets the usage, not a stack trace.
+  if ((error as { code?: string }).code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw error;
+  console.error(`${(error as Error).message}\n${USAGE}`);
+  process.exit(1);
 }
