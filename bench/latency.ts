@@ -3,6 +3,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { startEmulator } from "../src/emulator/index.ts";
 import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
+import { seed } from "./scenarios.ts";
 import { startServerProcess } from "./server-process.ts";
 import { fiveMegabyteUploads, uploadMemory } from "./uploads.ts";
 
@@ -11,22 +12,7 @@ const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 const LATENCY_MS = 20;
 
 const emulator = await startEmulator({ host: "127.0.0.1", port: 0, latencyMs: LATENCY_MS });
-const admin = (path: string, body: unknown) =>
-  fetch(`${emulator.origin}/__emulator${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-const ids: string[] = [];
-for (let i = 0; i < 3; i++)
-  ids.push(...((await (await admin("/images", { count: 700 })).json()) as { ids: string[] }).ids);
-for (const id of ["thumb", "hero"]) {
-  await fetch(`${emulator.baseUrl}/accounts/${emulator.accountId}/images/v1/variants`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${emulator.token}`, "content-type": "application/json" },
-    body: JSON.stringify({ id, options: { fit: "cover", metadata: "none", width: 200, height: 200 } }),
-  });
-}
+const ids = await seed(emulator);
 
 const server = await startServerProcess(emulator);
 const auth = { authorization: `Bearer ${emulator.token}` };
@@ -246,7 +232,11 @@ async function callsForOne(request: LoadRequest): Promise<number> {
 }
 
 async function resetCounts() {
-  await admin("/reset", {});
+  await fetch(`${emulator.origin}/__emulator/reset`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{}",
+  });
 }
 
 async function totalCalls(): Promise<number> {

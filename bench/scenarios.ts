@@ -21,7 +21,9 @@ export interface Scenario {
 }
 
 /** 2,100 images and two variants besides the emulator's own; returns the image ids. */
-export async function seed(emulator: EmulatorProcess): Promise<string[]> {
+export async function seed(
+  emulator: Pick<EmulatorProcess, "origin" | "baseUrl" | "accountId" | "token">,
+): Promise<string[]> {
   const admin = (path: string, body: unknown) =>
     fetch(`${emulator.origin}/__emulator${path}`, {
       method: "POST",
