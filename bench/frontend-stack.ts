@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { startTestEmulator, type TestEmulator } from "../test/support/emulator.ts";
+import { startLine } from "./server-process.ts";
 
 /** A network's worth of latency on every upstream call. */
 const UPSTREAM_LATENCY_MS = 20;
@@ -68,21 +69,8 @@ async function startFacade(emulator: TestEmulator, env: Record<string, string>):
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const origin = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    const read = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /GraphiQL: (http:\/\/[^/\s]+)\/graphql/.exec(out);
-      if (!match?.[1]) return;
-      child.stdout?.off("data", read);
-      // The request log lines are read and dropped, as a log shipper would take them.
-      child.stdout?.resume();
-      child.off("exit", early);
-      resolve(match[1]);
-    };
-    const early = (code: number | null) => reject(new Error(`facade exited with ${code}: ${out}${stderr}`));
-    child.stdout?.on("data", read);
-    child.once("exit", early);
+  const origin = await startLine(child).catch((error: Error) => {
+    throw new Error(`facade: ${error.message}${stderr}`);
   });
   return { origin, process: child, stderr: () => stderr };
 }

@@ -51,20 +51,29 @@ export async function startServerProcess(
     env: { ...serverEnv(emulator), ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const origin = await new Promise<string>((resolve, reject) => {
+  const origin = await startLine(child, onOutput);
+  return { process: child, pid: child.pid as number, origin };
+}
+
+/**
+ * The origin a server process prints in its start line. From then on its request log lines are read
+ * and handed to `onOutput` or dropped, as a log shipper would take them; an exit before it is an error.
+ */
+export function startLine(child: ChildProcess, onOutput?: (chunk: string) => void): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     let out = "";
+    const early = (code: number | null) => reject(new Error(`server exited with ${code}: ${out}`));
     const read = (chunk: Buffer) => {
       out += chunk.toString();
       const match = /GraphiQL: (http:\/\/[^/\s]+)\/graphql/.exec(out);
       if (!match?.[1]) return;
-      // From here on the server's request log lines are read and dropped, as a log shipper would take them.
       child.stdout?.off("data", read);
+      child.off("exit", early);
       if (onOutput) child.stdout?.on("data", (more: Buffer) => onOutput(more.toString()));
       else child.stdout?.resume();
       resolve(match[1]);
     };
     child.stdout?.on("data", read);
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+    child.once("exit", early);
   });
-  return { process: child, pid: child.pid as number, origin };
 }

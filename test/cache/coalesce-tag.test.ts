@@ -1,25 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createImagesApi, RequestBudget, Transport } from "../../src/upstream/index.ts";
+import { createImagesApi, type Transport } from "../../src/upstream/index.ts";
 import { READS, seedImages } from "../support/cache.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
+import { testTransport } from "../support/transport.ts";
 
 let emulator: TestEmulator;
 let transport: Transport;
 
 beforeAll(async () => {
   emulator = await startTestEmulator();
-  transport = new Transport({
-    baseUrl: emulator.baseUrl,
-    budget: new RequestBudget({ limit: 1000, windowSeconds: 60 }),
-    connections: 4,
-    uploadConnections: 1,
-    connectTimeoutMs: 5000,
-    requestTimeoutMs: 10_000,
-    deadlineMs: 10_000,
-    retries: 0,
-    retryBaseDelayMs: 1,
-    maxRetryAfterSeconds: 5,
-  });
+  transport = testTransport(emulator.baseUrl, { connections: 4 });
 });
 afterAll(async () => {
   await transport.close();

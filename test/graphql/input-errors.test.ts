@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { RequestBudget, Transport, type TransportEvent, UpstreamRequestError } from "../../src/upstream/index.ts";
+import { type TransportEvent, UpstreamRequestError } from "../../src/upstream/index.ts";
 import { type TestStack, useTestStack } from "../support/server.ts";
+import { testTransport } from "../support/transport.ts";
 
 const stack = useTestStack({ resetEmulatorBeforeEach: true, emulator: { seed: true } });
 
@@ -89,17 +90,9 @@ describe("input errors are input errors, before any upstream call", () => {
 describe("the transport's retries", () => {
   it("never retries a 4xx, even one without the API's envelope (a 431 from the HTTP layer)", async () => {
     const events: TransportEvent[] = [];
-    const transport = new Transport({
-      baseUrl: stack.emulator.baseUrl,
-      budget: new RequestBudget({ limit: 100, windowSeconds: 60 }),
-      connections: 2,
-      uploadConnections: 1,
-      connectTimeoutMs: 5000,
-      requestTimeoutMs: 10_000,
-      deadlineMs: 10_000,
+    const transport = testTransport(stack.emulator.baseUrl, {
       retries: 2,
-      retryBaseDelayMs: 1,
-      maxRetryAfterSeconds: 5,
+      budget: 100,
       onEvent: (event) => events.push(event),
     });
     try {

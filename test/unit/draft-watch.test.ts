@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type DraftOutcome, DraftWatch } from "../../src/live/index.ts";
-import { createImagesApi, RequestBudget, Transport } from "../../src/upstream/index.ts";
+import { createImagesApi, type Transport } from "../../src/upstream/index.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 import { imageForm } from "../support/images.ts";
+import { testTransport } from "../support/transport.ts";
 
 const GET_IMAGE = "GET /accounts/{account_id}/images/v1/{image_id}";
 
@@ -11,18 +12,7 @@ let transport: Transport;
 
 beforeAll(async () => {
   emulator = await startTestEmulator();
-  transport = new Transport({
-    baseUrl: emulator.baseUrl,
-    budget: new RequestBudget({ limit: 1000, windowSeconds: 60 }),
-    connections: 2,
-    uploadConnections: 1,
-    connectTimeoutMs: 5000,
-    requestTimeoutMs: 10_000,
-    deadlineMs: 10_000,
-    retries: 0,
-    retryBaseDelayMs: 1,
-    maxRetryAfterSeconds: 5,
-  });
+  transport = testTransport(emulator.baseUrl);
 });
 afterAll(async () => {
   await transport.close();
