@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { createYoga } from "graphql-yoga";
 import { ALL_SCOPES } from "../src/auth/index.ts";
 import { InMemoryTokenChainMemo } from "../src/cache/token-chain.ts";
-import { loadConfig } from "../src/config.ts";
+import { loadConfig } from "../src/config/index.ts";
 import { type Context, createContext, resolverSettings } from "../src/context.ts";
 import { createLive } from "../src/live/index.ts";
 import { createCursorCodec } from "../src/schema/cursor.ts";
@@ -20,7 +20,7 @@ const budget = new SharedBudget({ ...config.budget, accountId: upstream.accountI
 const transport = new Transport({ baseUrl: upstream.baseUrl, budget, ...config.http });
 const settings = resolverSettings(config);
 const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
-const live = createLive(config.live);
+const live = createLive(config.live, config.redisUrl);
 const viewer = { name: "floor", scopes: ALL_SCOPES };
 
 const yoga = createYoga<object, Context>({

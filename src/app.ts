@@ -7,7 +7,7 @@ import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/inde
 import { createEntityCache, type EntityCacheLayer } from "./cache/index.ts";
 import { SharedTokenChainMemo } from "./cache/shared-token-chain.ts";
 import { InMemoryTokenChainMemo } from "./cache/token-chain.ts";
-import type { Config, UpstreamConfig } from "./config.ts";
+import type { Config, UpstreamConfig } from "./config/index.ts";
 import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
 import { maskError } from "./errors.ts";
@@ -69,6 +69,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const logger = options.logger ?? createLogger("silent");
   const budget = new SharedBudget({
     ...config.budget,
+    redisUrl: config.redisUrl,
     accountId: upstream.accountId,
     onDegraded: (degraded) =>
       degraded
@@ -96,7 +97,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     createImagesApi(transport, upstream.accountId, token ?? upstream.token, binding);
   const serverApi = apiFor();
   const cache = createEntityCache(config.cache, {
-    redisUrl: config.budget.redisUrl,
+    redisUrl: config.redisUrl,
     accountId: upstream.accountId,
     onEvent: observability.onCacheEvent,
     onSharedLevel: (reachable) =>
@@ -112,11 +113,11 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const settings = resolverSettings(config);
   const errorPolicy = { forward: config.auth.mode === "forward" };
   // Keyed by the server's own upstream token, so every replica of one deployment reads the others' cursors.
-  const memo = config.budget.redisUrl
-    ? new SharedTokenChainMemo(config.budget.redisUrl, upstream.accountId)
+  const memo = config.redisUrl
+    ? new SharedTokenChainMemo(config.redisUrl, upstream.accountId)
     : new InMemoryTokenChainMemo();
   const pagination = { cursors: createCursorCodec(upstream.token), memo };
-  const live = createLive(config.live);
+  const live = createLive(config.live, config.redisUrl);
   const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema() : clientSchema),
     context: (initial) => {

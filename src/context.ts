@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Scope } from "./auth/index.ts";
 import type { TokenChainMemo } from "./cache/token-chain.ts";
-import type { Config } from "./config.ts";
+import type { Config } from "./config/index.ts";
 import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
 import type { CursorCodec } from "./schema/cursor.ts";

@@ -1,6 +1,6 @@
 // What src/main.ts starts: the configuration, the emulator when no token is set, the app and its listeners.
 import { createApp } from "./app.ts";
-import { type Config, ConfigError, loadConfig, type UpstreamConfig } from "./config.ts";
+import { type Config, ConfigError, loadConfig, type UpstreamConfig } from "./config/index.ts";
 import { createLogger, stdoutDestination } from "./logger.ts";
 import { startServer } from "./server.ts";
 

@@ -1,4 +1,4 @@
-import type { LiveConfig } from "../config.ts";
+import type { LiveConfig } from "../config/index.ts";
 import { DraftWatch } from "./draft-watch.ts";
 import { createImageEvents, type ImageEvents } from "./image-events.ts";
 import { OpenStreams } from "./streams.ts";
@@ -17,8 +17,9 @@ export interface Live {
   close(): Promise<void>;
 }
 
-export function createLive(config: LiveConfig): Live {
-  const events = createImageEvents(config.redisUrl);
+/** `redisUrl`: events reach every replica on this Redis; absent, they stay in the process. */
+export function createLive(config: LiveConfig, redisUrl: string | undefined): Live {
+  const events = createImageEvents(redisUrl);
   const drafts = new DraftWatch({
     intervalMs: config.readyPollIntervalMs,
     maxIntervalMs: config.readyPollMaxIntervalMs,
