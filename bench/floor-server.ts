@@ -5,11 +5,11 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createYoga } from "graphql-yoga";
 import { ALL_SCOPES } from "../src/auth/index.ts";
-import { InMemoryTokenChainMemo } from "../src/cache/token-chain.ts";
 import { loadConfig } from "../src/config/index.ts";
 import { type Context, createContext, resolverSettings } from "../src/context.ts";
 import { createLive } from "../src/live/index.ts";
-import { createCursorCodec } from "../src/schema/cursor.ts";
+import { createCursorCodec } from "../src/pagination/cursor.ts";
+import { InMemoryTokenChainMemo } from "../src/pagination/token-chain.ts";
 import { clientSchema } from "../src/schema/index.ts";
 import { createImagesApi, SharedBudget, Transport } from "../src/upstream/index.ts";
 

@@ -5,8 +5,6 @@ import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
 import { createEntityCache, type EntityCacheLayer } from "./cache/index.ts";
-import { SharedTokenChainMemo } from "./cache/shared-token-chain.ts";
-import { InMemoryTokenChainMemo } from "./cache/token-chain.ts";
 import type { Config, UpstreamConfig } from "./config/index.ts";
 import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
@@ -14,6 +12,9 @@ import { maskError } from "./errors.ts";
 import { graphiqlOptions } from "./graphiql.ts";
 import { createLive } from "./live/index.ts";
 import { createLogger, yogaLogger } from "./logger.ts";
+import { createCursorCodec } from "./pagination/cursor.ts";
+import { SharedTokenChainMemo } from "./pagination/shared-token-chain.ts";
+import { InMemoryTokenChainMemo } from "./pagination/token-chain.ts";
 import { limitPlugins } from "./plugins/limits/index.ts";
 import { createObservability } from "./plugins/observability/index.ts";
 import type { Metrics } from "./plugins/observability/use-metrics.ts";
@@ -26,7 +27,6 @@ import { type OpsServerContext, useOpsAccess } from "./plugins/use-ops-access.ts
 import { useReadiness } from "./plugins/use-readiness.ts";
 import { useStreamingUploads } from "./plugins/use-streaming-uploads.ts";
 import { useVaryOrigin } from "./plugins/use-vary-origin.ts";
-import { createCursorCodec } from "./schema/cursor.ts";
 import { clientSchema, subgraphSchema } from "./schema/index.ts";
 import { type CallBinding, createImagesApi, SharedBudget, Transport, type TransportEvent } from "./upstream/index.ts";
 
