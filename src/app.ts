@@ -74,7 +74,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     onDegraded: (degraded) =>
       degraded
         ? logger.warn(
-            "Redis is out of reach: this replica keeps to its share of the upstream budget (UPSTREAM_REPLICAS).",
+            "Redis is out of reach (REDIS_URL): this replica keeps to its share of the upstream budget (UPSTREAM_REPLICAS).",
           )
         : logger.info("Redis is back: the upstream budget is shared again."),
   });
@@ -104,7 +104,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
       reachable
         ? logger.info("Redis is back: the entity cache is shared again.")
         : logger.warn(
-            "Redis is out of reach: the entity cache serves only what this replica checked in the last CACHE_OFFLINE_TTL_SECONDS.",
+            "Redis is out of reach (REDIS_URL): the entity cache serves only what this replica checked in the last CACHE_OFFLINE_TTL_SECONDS.",
           ),
   });
   if (cache) observability.metrics?.watchCacheSize(() => cache.size());

@@ -27,6 +27,16 @@ function startUntilExit(env: Record<string, string>): Promise<{ code: number | n
   return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stderr })));
 }
 
+describe("a configuration that cannot be used", () => {
+  it("stops the server with one line naming TRUSTED_DOCUMENTS_FILE when the file cannot be read", async () => {
+    const { code, stderr } = await startUntilExit({ PORT: "0", TRUSTED_DOCUMENTS_FILE: "/nonexistent/documents.json" });
+    expect(code).not.toBe(0);
+    const lines = stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Invalid configuration: TRUSTED_DOCUMENTS_FILE could not be read as JSON \(ENOENT/);
+  });
+});
+
 describe("a listener that cannot start", () => {
   it("stops the server with one line naming PORT when the port is taken", async () => {
     const { code, stderr } = await startUntilExit({ PORT: String(takenPort) });
