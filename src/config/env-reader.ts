@@ -16,6 +16,8 @@ export interface IntegerVariable extends Declared {
   readonly default: number;
   readonly min: number;
   readonly max: number;
+  /** Words accepted besides a number (`off`), read by the area's own reader. */
+  readonly alsoAccepts?: readonly string[];
 }
 
 /** A number in (0, 1]. */

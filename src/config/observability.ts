@@ -25,7 +25,7 @@ export const OBSERVABILITY_VARIABLES = declareVariables({
     type: "text",
     format: "`name=value` pairs, comma-separated, URL-encoded",
     secret: true,
-    description: "Headers sent to the collector (never logged).",
+    description: "Headers sent to the collector.",
   },
   OTEL_SERVICE_NAME: {
     type: "text",

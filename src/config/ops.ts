@@ -9,6 +9,7 @@ export const OPS_VARIABLES = declareVariables({
     default: DEFAULT_OPS_PORT,
     min: 0,
     max: 65_535,
+    alsoAccepts: ["off"],
     defaultText: "`9464` with real credentials, none with the emulator",
     description:
       "A second listener serving only `/metrics`, `/readiness` and `/health`; `off`: none (needs OPS_TOKEN with real credentials).",
@@ -16,7 +17,7 @@ export const OPS_VARIABLES = declareVariables({
   OPS_HOST: {
     type: "text",
     format: "a host name or address",
-    defaultText: "HOST",
+    defaultText: "the value of `HOST`",
     description: "Address the ops listener binds.",
   },
   OPS_TOKEN: {

@@ -32,7 +32,10 @@ function defaultOf(variable: Variable): string {
 function allowedValues(variable: Variable): string {
   switch (variable.type) {
     case "integer":
-      return `integer ${variable.min} to ${variable.max}`;
+      return [
+        `integer ${variable.min} to ${variable.max}`,
+        ...(variable.alsoAccepts ?? []).map((word) => `\`${word}\``),
+      ].join(", ");
     case "fraction":
       return "number above 0, at most 1";
     case "boolean":
