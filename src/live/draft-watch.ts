@@ -1,14 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { GraphQLError } from "graphql";
 import { notFoundError } from "../errors.ts";
-import {
-  type CloudflareImagesApi,
-  type Image,
-  UpstreamNotFoundError,
-  UpstreamRateLimitedError,
-  UpstreamServerError,
-  UpstreamUnavailableError,
-} from "../upstream/index.ts";
+import { type CloudflareImagesApi, classifyUpstreamFailure, type Image } from "../upstream/index.ts";
 
 /** The upstream's longest upload-URL lifetime: a draft created elsewhere expires by then at the latest. */
 const MAX_DRAFT_LIFETIME_MS = 6 * 3_600_000;
@@ -109,13 +102,14 @@ export class DraftWatch {
         wait = Math.min(interval, left + 1);
       } catch (error) {
         if (signal.aborted) return undefined;
+        const failure = classifyUpstreamFailure(error);
         // The upstream forgets a draft whose upload URL expired.
-        if (error instanceof UpstreamNotFoundError) {
+        if (failure?.kind === "notFound") {
           return { error: seenDraft ? expired(imageId, expiresAt) : noSuchImage(imageId) };
         }
-        if (error instanceof UpstreamRateLimitedError) {
-          wait = Math.max(interval, error.retryAfter * 1000);
-        } else if (!(error instanceof UpstreamUnavailableError || error instanceof UpstreamServerError)) {
+        if (failure?.kind === "rateLimited") {
+          wait = Math.max(interval, failure.retryAfter * 1000);
+        } else if (failure?.kind !== "unavailable" && failure?.kind !== "failed") {
           return { error: error as Error };
         }
         // Passing trouble: keep waiting, with the same growing interval.
