@@ -119,12 +119,15 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     ? new SharedTokenChainMemo(config.budget.redisUrl, upstream.accountId)
     : new InMemoryTokenChainMemo();
   const pagination = { cursors: createCursorCodec(upstream.token), memo };
-  const live = createLive(config.live);
   const writes = createWrites(
     createChangeEvents((error, event) =>
       logger.error({ err: error, change: event.kind, imageId: event.imageId }, "A change event's listener failed."),
     ),
   );
+  // A direct upload becomes an image when its file arrives, which only a draft watch sees.
+  const live = createLive(config.live, {
+    onDraftReady: (tenant, image) => writes.events.emit({ kind: "created", imageId: image.id, image, tenant }),
+  });
   // Live subscriptions consume every image change; the catalogue registers before them.
   writes.events.on(live.onImageChange);
   const yoga = createYoga<ServerContext, Context>({

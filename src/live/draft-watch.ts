@@ -15,6 +15,11 @@ export interface DraftWatchOptions {
   intervalMs: number;
   maxIntervalMs: number;
   now?: () => number;
+  /**
+   * Told once per loop when a draft it saw turn ready (a loop that first finds the image ready
+   * says nothing), before the loop's subscribers hear of it. `key` is the watch's credential key.
+   */
+  onDraftReady?: (key: string, image: Image) => void | Promise<void>;
 }
 
 interface Loop {
@@ -67,7 +72,7 @@ export class DraftWatch {
       const started: Loop = { listeners: new Set(), controller: new AbortController() };
       loop = started;
       this.#loops.set(loopKey, started);
-      void this.#run(imageId, api, started.controller.signal).then((outcome) => {
+      void this.#run(key, imageId, api, started.controller.signal).then((outcome) => {
         if (this.#loops.get(loopKey) === started) this.#loops.delete(loopKey);
         if (!outcome) return;
         if ("image" in outcome) this.#expiries.delete(imageId);
@@ -85,7 +90,12 @@ export class DraftWatch {
   }
 
   /** Resolves with the outcome, or undefined once aborted. Never rejects. */
-  async #run(imageId: string, api: CloudflareImagesApi, signal: AbortSignal): Promise<DraftOutcome | undefined> {
+  async #run(
+    key: string,
+    imageId: string,
+    api: CloudflareImagesApi,
+    signal: AbortSignal,
+  ): Promise<DraftOutcome | undefined> {
     let interval = this.#options.intervalMs;
     let seenDraft = false;
     let expiresAt = this.#expiries.get(imageId);
@@ -93,7 +103,10 @@ export class DraftWatch {
       let wait = interval;
       try {
         const image = await api.images.get(imageId, { signal });
-        if (!image.draft) return { image };
+        if (!image.draft) {
+          if (seenDraft) await this.#options.onDraftReady?.(key, image);
+          return { image };
+        }
         seenDraft = true;
         expiresAt ??= (image.uploaded?.getTime() ?? this.#now()) + MAX_DRAFT_LIFETIME_MS;
         const left = expiresAt - this.#now();

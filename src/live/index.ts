@@ -1,4 +1,5 @@
 import type { LiveConfig } from "../config.ts";
+import type { Image } from "../upstream/index.ts";
 import type { ChangeListener } from "../writes/index.ts";
 import { DraftWatch } from "./draft-watch.ts";
 import { createImageEvents, type ImageEvents } from "./image-events.ts";
@@ -20,11 +21,16 @@ export interface Live {
   close(): Promise<void>;
 }
 
-export function createLive(config: LiveConfig): Live {
+/** `onDraftReady`: a watched draft got its file (the app emits it as a "created" change event). */
+export function createLive(
+  config: LiveConfig,
+  options: { onDraftReady?: (tenant: string, image: Image) => void | Promise<void> } = {},
+): Live {
   const events = createImageEvents(config.redisUrl);
   const drafts = new DraftWatch({
     intervalMs: config.readyPollIntervalMs,
     maxIntervalMs: config.readyPollMaxIntervalMs,
+    onDraftReady: options.onDraftReady,
   });
   const streams = new OpenStreams();
   return {
