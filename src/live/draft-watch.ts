@@ -89,6 +89,14 @@ export class DraftWatch {
     };
   }
 
+  async #tellReady(key: string, image: Image): Promise<void> {
+    try {
+      await this.#options.onDraftReady?.(key, image);
+    } catch {
+      // Its own failure to report: the subscribers still hear of the image, and the loop never rejects.
+    }
+  }
+
   /** Resolves with the outcome, or undefined once aborted. Never rejects. */
   async #run(
     key: string,
@@ -104,7 +112,7 @@ export class DraftWatch {
       try {
         const image = await api.images.get(imageId, { signal });
         if (!image.draft) {
-          if (seenDraft) await this.#options.onDraftReady?.(key, image);
+          if (seenDraft) await this.#tellReady(key, image);
           return { image };
         }
         seenDraft = true;
