@@ -128,7 +128,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const live = createLive(config.live, {
     onDraftReady: (tenant, image) => writes.events.emit({ kind: "created", imageId: image.id, image, tenant }),
   });
-  // Live subscriptions consume every image change; the catalogue registers before them.
+  // Listeners run in the order registered: one that subscribers' reads depend on (the catalogue) goes above.
   writes.events.on(live.onImageChange);
   const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema() : clientSchema),
