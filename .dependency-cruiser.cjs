@@ -20,6 +20,13 @@ module.exports = {
       to: { path: UPPER },
     },
     {
+      name: "writes-below-schema",
+      comment: "The write path serves the schema and feeds live subscriptions: it imports neither.",
+      severity: "error",
+      from: { path: "^src/writes/" },
+      to: { path: "^src/(schema|plugins|live)/|^src/(app|start|main|server|context)\\.ts$" },
+    },
+    {
       name: "upstream-below-cache",
       comment: "The transport and the resources are the bottom layer: no cache, pagination or config.",
       severity: "error",

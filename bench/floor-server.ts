@@ -12,6 +12,7 @@ import { createCursorCodec } from "../src/pagination/cursor.ts";
 import { InMemoryTokenChainMemo } from "../src/pagination/token-chain.ts";
 import { clientSchema } from "../src/schema/index.ts";
 import { createImagesApi, SharedBudget, Transport } from "../src/upstream/index.ts";
+import { createChangeEvents, createWrites } from "../src/writes/index.ts";
 
 const config = loadConfig();
 const upstream = config.upstream;
@@ -20,7 +21,9 @@ const budget = new SharedBudget({ ...config.budget, accountId: upstream.accountI
 const transport = new Transport({ baseUrl: upstream.baseUrl, budget, ...config.http });
 const settings = resolverSettings(config);
 const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
-const live = createLive(config.live, config.redisUrl);
+const live = createLive(config.live, { redisUrl: config.redisUrl });
+const writes = createWrites(createChangeEvents((error) => console.error(error)));
+writes.events.on(live.onImageChange);
 const viewer = { name: "floor", scopes: ALL_SCOPES };
 
 const yoga = createYoga<object, Context>({
@@ -34,6 +37,7 @@ const yoga = createYoga<object, Context>({
       loaderConcurrency: config.loaderConcurrency,
       pagination,
       live,
+      writes,
     }),
   landingPage: false,
   graphiql: false,
