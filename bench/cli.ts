@@ -17,6 +17,10 @@ const USAGE = `Usage: npm run bench [-- <scenario> [options]]
                          default budget while some write (1/s), 1 process and 3 replicas + Redis, CACHE=on
                          and off: share answered without RATE_LIMITED (goal >= 99 %), upstream calls, stale
                          reads (goal 0), p50/p99
+  bulk [--items <n>] [--readers <n>]
+                         bulk jobs of n images (default 2,000) on the emulator's real limits: items/s for a
+                         delete by filter, an update and an import by URL, upstream 429s (goal 0), and
+                         interactive read p99 during each job vs idle (goal: within 2x)
 `;
 
 const SCENARIOS: Record<string, string> = {
@@ -26,6 +30,7 @@ const SCENARIOS: Record<string, string> = {
   fuzz: "./fuzz.ts",
   capacity: "./capacity.ts",
   frontend: "./frontend.ts",
+  bulk: "./bulk.ts",
 };
 
 const [scenario, ...options] = process.argv.slice(2);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Scope } from "./auth/index.ts";
 import type { Config } from "./config/index.ts";
+import type { BulkJobs } from "./jobs/index.ts";
 import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
 import type { CursorCodec } from "./pagination/cursor.ts";
@@ -54,6 +55,8 @@ export interface Context {
   readonly live: Live;
   /** The app's one write path, which every mutation writes through (one per app, like `live`). */
   readonly writes: Writes;
+  /** Bulk jobs: made by the bulk mutations, run in the background (one per app). */
+  readonly jobs: BulkJobs;
 }
 
 export interface ContextInput {
@@ -67,11 +70,12 @@ export interface ContextInput {
   pagination: PaginationSupport;
   live: Live;
   writes: Writes;
+  jobs: BulkJobs;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
 export function createContext(input: ContextInput): Context {
-  const { api, settings, viewer, pagination, live, writes, onLoaderCacheHit } = input;
+  const { api, settings, viewer, pagination, live, writes, jobs, onLoaderCacheHit } = input;
   return Object.freeze({
     api,
     settings,
@@ -80,6 +84,7 @@ export function createContext(input: ContextInput): Context {
     upstreamKey: upstreamKeyOf(input.upstreamToken),
     live,
     writes,
+    jobs,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });
 }
