@@ -6,9 +6,13 @@ import type { AddressInfo } from "node:net";
 import { createYoga } from "graphql-yoga";
 import { ALL_SCOPES } from "../src/auth/index.ts";
 import { InMemoryTokenChainMemo } from "../src/cache/token-chain.ts";
+import { Catalogue } from "../src/catalogue/catalogue.ts";
+import { createChangeEvents } from "../src/catalogue/change-events-stub.ts";
+import { createKeysetCursorCodec } from "../src/catalogue/keyset-cursor.ts";
 import { loadConfig } from "../src/config.ts";
 import { type Context, createContext, resolverSettings } from "../src/context.ts";
 import { createLive } from "../src/live/index.ts";
+import { createLogger } from "../src/logger.ts";
 import { createCursorCodec } from "../src/schema/cursor.ts";
 import { clientSchema } from "../src/schema/index.ts";
 import { createImagesApi, SharedBudget, Transport } from "../src/upstream/index.ts";
@@ -22,6 +26,18 @@ const settings = resolverSettings(config);
 const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
 const live = createLive(config.live);
 const viewer = { name: "floor", scopes: ALL_SCOPES };
+const changes = createChangeEvents();
+// The floor serves what the upstream list can: no catalogue.
+const catalogue = {
+  catalogue: new Catalogue({
+    config: { ...config.catalogue, enabled: false },
+    api: createImagesApi(transport, upstream.accountId, upstream.token),
+    forwardMode: false,
+    logger: createLogger("silent"),
+    changes,
+  }),
+  cursors: createKeysetCursorCodec(upstream.token),
+};
 
 const yoga = createYoga<object, Context>({
   schema: clientSchema,
@@ -34,6 +50,8 @@ const yoga = createYoga<object, Context>({
       loaderConcurrency: config.loaderConcurrency,
       pagination,
       live,
+      catalogue,
+      changes,
     }),
   landingPage: false,
   graphiql: false,

@@ -25,6 +25,8 @@ export function serverEnv(emulator: Upstream): NodeJS.ProcessEnv {
     CLOUDFLARE_BATCH_BASE_URL: emulator.batchBaseUrl,
     // The facade-vs-REST comparison calls the global API on both sides; `bench capacity` measures the batch host.
     UPSTREAM_BATCH: "off",
+    // Its sweeps would add upstream calls to every scenario; `bench catalogue` turns it on.
+    CATALOGUE: "off",
     PORT: "0",
     HOST: "127.0.0.1",
     // Real credentials open the ops listener, by default on 9464: processes started side by side would collide.

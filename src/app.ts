@@ -7,6 +7,10 @@ import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/inde
 import { createEntityCache, type EntityCacheLayer } from "./cache/index.ts";
 import { SharedTokenChainMemo } from "./cache/shared-token-chain.ts";
 import { InMemoryTokenChainMemo } from "./cache/token-chain.ts";
+import { Catalogue } from "./catalogue/catalogue.ts";
+import { createChangeEvents } from "./catalogue/change-events-stub.ts";
+import { createKeysetCursorCodec } from "./catalogue/keyset-cursor.ts";
+import { catalogueMetrics } from "./catalogue/metrics.ts";
 import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
@@ -52,6 +56,8 @@ export interface App {
   cache: EntityCacheLayer | undefined;
   /** Absent when `METRICS=false`. */
   metrics: Metrics | undefined;
+  /** The account's index (status `OFF` with `CATALOGUE=off`). */
+  catalogue: Catalogue;
   /** Completes open subscriptions, whose answers would otherwise keep the server from closing. */
   endSubscriptions(): void;
   /** `force`: upstream calls still running are cut instead of awaited. */
@@ -117,6 +123,20 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     : new InMemoryTokenChainMemo();
   const pagination = { cursors: createCursorCodec(upstream.token), memo };
   const live = createLive(config.live);
+  const changes = createChangeEvents();
+  let catalogue: Catalogue | undefined;
+  const catalogueEvents = observability.metrics && catalogueMetrics(observability.metrics.registry, () => catalogue);
+  catalogue = new Catalogue({
+    config: config.catalogue,
+    // The server's own calls: past the entity cache, and charged to no caller.
+    api: serverApi,
+    forwardMode: config.auth.mode === "forward",
+    logger,
+    changes,
+    events: catalogueEvents,
+  });
+  catalogue.start();
+  const catalogueSource = { catalogue, cursors: createKeysetCursorCodec(upstream.token) };
   const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema() : clientSchema),
     context: (initial) => {
@@ -139,6 +159,8 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         loaderConcurrency: config.loaderConcurrency,
         pagination,
         live,
+        catalogue: catalogueSource,
+        changes,
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
     },
@@ -185,9 +207,11 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     transport,
     cache,
     metrics: observability.metrics,
+    catalogue,
     endSubscriptions: () => live.endStreams(),
     close: async ({ force = false } = {}) => {
       await live.close();
+      await catalogue.close();
       await transport.close({ force });
       await budget.close();
       cache?.close();

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Scope } from "./auth/index.ts";
 import type { TokenChainMemo } from "./cache/token-chain.ts";
+import type { ChangeEvents } from "./catalogue/change-events-stub.ts";
+import type { CatalogueSource } from "./catalogue/connection.ts";
 import type { Config } from "./config.ts";
 import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
@@ -51,6 +53,10 @@ export interface Context {
   readonly upstreamKey: string;
   /** Subscriptions' shared state: image events and draft watches. */
   readonly live: Live;
+  /** The account's index for search, sort and counts, and its cursors. */
+  readonly catalogue: CatalogueSource;
+  /** Every image write of ours is told here, and its listeners (the catalogue) awaited, before the mutation answers. */
+  readonly changes: ChangeEvents;
 }
 
 export interface ContextInput {
@@ -63,11 +69,13 @@ export interface ContextInput {
   loaderConcurrency: number;
   pagination: PaginationSupport;
   live: Live;
+  catalogue: CatalogueSource;
+  changes: ChangeEvents;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
 export function createContext(input: ContextInput): Context {
-  const { api, settings, viewer, pagination, live, onLoaderCacheHit } = input;
+  const { api, settings, viewer, pagination, live, catalogue, changes, onLoaderCacheHit } = input;
   return Object.freeze({
     api,
     settings,
@@ -75,6 +83,8 @@ export function createContext(input: ContextInput): Context {
     pagination,
     upstreamKey: upstreamKeyOf(input.upstreamToken),
     live,
+    catalogue,
+    changes,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });
 }

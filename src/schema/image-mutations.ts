@@ -83,6 +83,14 @@ builder.mutationFields((t) => ({
           ctx.live.events.publishChanged(imageId, updated);
         },
       );
+      // The catalogue applies it before this answer (until the writes module's one write path emits it).
+      await ctx.changes.emit({
+        kind: "updated",
+        imageId: image.id,
+        ...(image.id === imageId ? {} : { previousImageId: imageId }),
+        image,
+        tenant: ctx.upstreamKey,
+      });
       return { image, previousImageId: image.id === imageId ? null : imageId };
     },
   }),
@@ -101,6 +109,7 @@ builder.mutationFields((t) => ({
           ctx.live.events.publishChanged(imageId, null);
         },
       );
+      await ctx.changes.emit({ kind: "deleted", imageId, tenant: ctx.upstreamKey });
       return { imageId };
     },
   }),

@@ -66,6 +66,7 @@ builder.mutationField("uploadImage", (t) =>
         (api) => (file ? uploadFile(file, fields, ctx) : api.images.upload({ ...fields, url: url ?? "" })),
         (uploaded, loaders) => loaders.primeImages([uploaded]),
       );
+      await ctx.changes.emit({ kind: "created", imageId: image.id, image, tenant: ctx.upstreamKey });
       return { image };
     },
   }),

@@ -24,7 +24,7 @@ export async function startReplicas(
   count: number,
   env: Record<string, string> = {},
 ): Promise<Replica[]> {
-  const config = loadConfig({ UPSTREAM_RETRY_BASE_DELAY_MS: "1", CACHE: "off", ...env });
+  const config = loadConfig({ UPSTREAM_RETRY_BASE_DELAY_MS: "1", CACHE: "off", CATALOGUE: "off", ...env });
   const upstream = {
     baseUrl: emulator.baseUrl,
     batchBaseUrl: emulator.batchBaseUrl,

@@ -40,6 +40,8 @@ export async function startServerProcess(
       UPSTREAM_BATCH: "off",
       // And the upstream calls each request costs: a test about the entity cache turns it on.
       CACHE: "off",
+      // And the catalogue's sweeps would add calls of their own: a test about it turns it on.
+      CATALOGUE: "off",
       AUTH_MODE: "none",
       ALLOW_UNAUTHENTICATED: "true",
       UPSTREAM_BUDGET: "1000000",

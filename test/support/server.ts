@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { createApp } from "../../src/app.ts";
+import { type App, createApp } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { EmulatorOptions } from "../../src/emulator/index.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
@@ -17,6 +17,8 @@ export interface GraphQLAnswer<T = Record<string, unknown>> {
 export interface TestStack {
   emulator: TestEmulator;
   server: RunningServer;
+  /** The app the server runs (its catalogue, cache, transport), for tests that drive it directly. */
+  app: App;
   config: Config;
   /**
    * POSTs a GraphQL document to the real server at /graphql (with extra headers, e.g. Authorization);
@@ -71,8 +73,14 @@ export function useTestStack(options: SharedStackOptions | (() => SharedStackOpt
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const emulator = await startTestEmulator(options.emulator);
   // The batch host is off unless a test turns it on: most tests count calls to the global API's routes.
-  // The entity cache is off unless a test turns it on: most tests count upstream calls per request.
-  const config = loadConfig({ UPSTREAM_RETRY_BASE_DELAY_MS: "1", UPSTREAM_BATCH: "off", CACHE: "off", ...options.env });
+  // The entity cache and the catalogue are off unless a test turns them on: most tests count upstream calls per request.
+  const config = loadConfig({
+    UPSTREAM_RETRY_BASE_DELAY_MS: "1",
+    UPSTREAM_BATCH: "off",
+    CACHE: "off",
+    CATALOGUE: "off",
+    ...options.env,
+  });
   const app = createApp(
     config,
     {
@@ -89,6 +97,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   return {
     emulator,
     server,
+    app,
     config,
     gql: (query, variables, headers, path) =>
       postGraphQL(new URL(path ?? "/graphql", server.url), query, variables, headers),
