@@ -15,6 +15,8 @@ export type CatalogueStatus = "OFF" | "SYNCING" | "READY";
 const SERVER_TENANT: Tenant = "";
 /** While the index is not ready, or its store is out of reach: how soon to look again. */
 const RETRY_SECONDS = 5;
+/** While not ready: how often to look whether another replica completed the index, or the store is back. */
+const CHECK_MS = 1000;
 const DELTA_PAGE = 100;
 const DELTA_MAX_PAGES = 20;
 
@@ -92,7 +94,7 @@ export class Catalogue {
     this.#every(sweepMinutes * 60_000, () => this.#tick("sweep"));
     if (deltaSeconds > 0) this.#every(deltaSeconds * 1000, () => this.#tick("delta"));
     // Until the index is ready (another replica may be sweeping it), or while its store is unreachable.
-    this.#every(RETRY_SECONDS * 1000, () => (this.status() === "READY" ? undefined : this.#tick("check")));
+    this.#every(CHECK_MS, () => (this.status() === "READY" ? undefined : this.#tick("check")));
   }
 
   /** Sweeps now, however recent the last sweep (tests and the bench), after a step already running. */
@@ -188,7 +190,10 @@ export class Catalogue {
 
   #unreachable(error: unknown): void {
     if (this.#reachable) {
-      this.#options.logger.warn({ err: (error as Error).message }, "catalogue: its store cannot be reached");
+      this.#options.logger.warn(
+        { err: (error as Error).message },
+        "catalogue: its store cannot be reached; retried every second",
+      );
     }
     this.#reachable = false;
   }
@@ -245,8 +250,10 @@ export class Catalogue {
       this.#state = await store.syncState(SERVER_TENANT);
       return result;
     } catch (error) {
-      logger.warn({ err: (error as Error).message, step: kind }, "catalogue: sync step failed; retried later");
-      if (!isUpstreamError(error)) this.#unreachable(error);
+      // The store's failures are logged once until it answers again (see #unreachable); the upstream's each time.
+      if (isUpstreamError(error)) {
+        logger.warn({ err: (error as Error).message, step: kind }, "catalogue: sync step failed; retried later");
+      } else this.#unreachable(error);
       return undefined;
     }
   }

@@ -82,10 +82,11 @@ builder.queryFields((t) => ({
         sortOrder: t.arg({ type: SortOrderEnum, defaultValue: "desc" }),
         orderBy: t.arg({ type: ImageOrderInput, description: "Overrides `sortOrder`." }),
       },
-      // One upstream call per page of the list, and the selection once per edge asked for.
+      // One upstream call per page of the list (none from the catalogue), and the selection once per edge asked for.
       complexity: (args, ctx) => {
         const edges = Math.max(0, args.first ?? args.last ?? DEFAULT_PAGE_EDGES);
-        return { field: UPSTREAM_CALL_COST * pagesOf(edges, ctx.settings.upstreamPageSize), multiplier: edges };
+        const field = needsCatalogue(args) ? 1 : UPSTREAM_CALL_COST * pagesOf(edges, ctx.settings.upstreamPageSize);
+        return { field, multiplier: edges };
       },
       extensions: {
         // A cursor in the middle of a page refetches that page first.
