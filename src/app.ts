@@ -133,7 +133,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     forwardMode: config.auth.mode === "forward",
     logger,
     changes,
-    events: catalogueEvents,
+    events: { ...catalogueEvents, onQuery: observability.onCatalogueQuery },
   });
   catalogue.start();
   const catalogueSource = { catalogue, cursors: createKeysetCursorCodec(upstream.token) };

@@ -24,6 +24,8 @@ export interface CatalogueEvents {
   onSweep?(result: SweepResult): void;
   onDelta?(result: DeltaResult, durationMs: number): void;
   onWriteApplied?(durationMs: number): void;
+  /** A query answered from the index (for the request log). */
+  onQuery?(): void;
 }
 
 export interface CatalogueOptions {
@@ -122,11 +124,13 @@ export class Catalogue {
 
   async page(request: PageRequest): Promise<Image[]> {
     const store = this.#ready();
+    this.#options.events?.onQuery?.();
     return this.#guard(() => store.page(SERVER_TENANT, request));
   }
 
   async count(filter: CatalogueFilter): Promise<number> {
     const store = this.#ready();
+    this.#options.events?.onQuery?.();
     return this.#guard(() => store.count(SERVER_TENANT, filter));
   }
 
