@@ -34,14 +34,17 @@ export const MIGRATIONS: readonly Migration[] = [
         deleted INTEGER NOT NULL DEFAULT 0,
         UNIQUE (tenant, id)
       )`,
-      "CREATE INDEX images_by_uploaded ON images (tenant, uploaded, id)",
-      "CREATE INDEX images_by_filename ON images (tenant, sort_filename, id)",
-      "CREATE VIRTUAL TABLE image_search USING fts5(text, tokenize = 'trigram')",
+      // `deleted` leads each index after the tenant: pages and counts read live rows from the index alone.
+      "CREATE INDEX images_by_uploaded ON images (tenant, deleted, uploaded, id)",
+      "CREATE INDEX images_by_filename ON images (tenant, deleted, sort_filename, id)",
+      "CREATE INDEX images_by_id ON images (tenant, deleted, id)",
+      "CREATE INDEX images_by_creator ON images (tenant, deleted, creator, uploaded, id)",
+      "CREATE VIRTUAL TABLE image_search USING fts5(filename, text, tokenize = 'trigram')",
       `CREATE TRIGGER images_search_insert AFTER INSERT ON images BEGIN
-        INSERT INTO image_search (rowid, text) VALUES (new.row, new.search_text);
+        INSERT INTO image_search (rowid, filename, text) VALUES (new.row, new.sort_filename, new.search_text);
       END`,
-      `CREATE TRIGGER images_search_update AFTER UPDATE OF search_text ON images BEGIN
-        UPDATE image_search SET text = new.search_text WHERE rowid = new.row;
+      `CREATE TRIGGER images_search_update AFTER UPDATE OF search_text, sort_filename ON images BEGIN
+        UPDATE image_search SET filename = new.sort_filename, text = new.search_text WHERE rowid = new.row;
       END`,
       `CREATE TRIGGER images_search_delete AFTER DELETE ON images BEGIN
         DELETE FROM image_search WHERE rowid = old.row;
@@ -74,10 +77,12 @@ export const MIGRATIONS: readonly Migration[] = [
         deleted BOOLEAN NOT NULL DEFAULT FALSE,
         PRIMARY KEY (tenant, id)
       )`,
-      'CREATE INDEX images_by_uploaded ON images (tenant, uploaded, id COLLATE "C")',
-      'CREATE INDEX images_by_filename ON images (tenant, sort_filename COLLATE "C", id COLLATE "C")',
-      'CREATE INDEX images_by_id ON images (tenant, id COLLATE "C")',
+      'CREATE INDEX images_by_uploaded ON images (tenant, deleted, uploaded, id COLLATE "C")',
+      'CREATE INDEX images_by_filename ON images (tenant, deleted, sort_filename COLLATE "C", id COLLATE "C")',
+      'CREATE INDEX images_by_id ON images (tenant, deleted, id COLLATE "C")',
+      'CREATE INDEX images_by_creator ON images (tenant, deleted, creator, uploaded, id COLLATE "C")',
       "CREATE INDEX images_search ON images USING gin (search_text gin_trgm_ops)",
+      "CREATE INDEX images_filename_search ON images USING gin (sort_filename gin_trgm_ops)",
       `CREATE TABLE catalogue_sync (
         tenant TEXT PRIMARY KEY,
         complete BOOLEAN NOT NULL DEFAULT FALSE,

@@ -22,6 +22,7 @@ const dialect: Dialect = {
     jsonAt(path, "CASE WHEN jsonb_typeof(meta #> ?::text[]) = 'boolean' THEN meta #>> ?::text[] END"),
   // pg_trgm's GIN index serves LIKE '%term%' for terms of three characters and more.
   search: (term) => ({ sql: "search_text LIKE ? ESCAPE '\\'", params: [likeContaining(term)] }),
+  filename: (term) => ({ sql: "sort_filename LIKE ? ESCAPE '\\'", params: [likeContaining(term)] }),
   collate: ' COLLATE "C"',
 };
 

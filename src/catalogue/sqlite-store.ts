@@ -24,15 +24,19 @@ const dialect: Dialect = {
   metaNumber: (path) =>
     jsonAt(path, (p) => `(CASE WHEN json_type(meta, ${p}) IN ('integer', 'real') THEN json_extract(meta, ${p}) END)`),
   metaBoolean: (path) => jsonAt(path, (p) => `json_type(meta, ${p})`),
-  search: (term) =>
-    [...term].length >= TRIGRAM
-      ? {
-          sql: "row IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)",
-          params: [`"${term.replaceAll('"', '""')}"`],
-        }
-      : { sql: "search_text LIKE ? ESCAPE '\\'", params: [likeContaining(term)] },
+  search: (term) => trigramOr("text", "search_text", term),
+  filename: (term) => trigramOr("filename", "sort_filename", term),
   collate: "",
 };
+
+/** Through the trigram index for terms of three characters and more; shorter ones by LIKE on the column. */
+function trigramOr(ftsColumn: string, column: string, term: string): Fragment {
+  if ([...term].length < TRIGRAM) return { sql: `${column} LIKE ? ESCAPE '\\'`, params: [likeContaining(term)] };
+  return {
+    sql: "row IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)",
+    params: [`${ftsColumn} : "${term.replaceAll('"', '""')}"`],
+  };
+}
 
 /**
  * A JSON path of quoted keys (`$."album"."name"`), passed as a parameter. SQLite's paths cannot

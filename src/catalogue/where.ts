@@ -16,6 +16,8 @@ export interface Dialect {
   metaBoolean(path: readonly string[]): Fragment;
   /** Rows whose search text holds `term` (lower case). */
   search(term: string): Fragment;
+  /** Rows whose filename holds `term` (lower case). */
+  filename(term: string): Fragment;
   /** Applied to text columns compared or ordered, so both stores order by the same bytes. */
   readonly collate: string;
 }
@@ -36,7 +38,7 @@ export function whereOf(tenant: string, filter: CatalogueFilter, dialect: Dialec
     );
   }
   if (filter.filename !== undefined) {
-    parts.push({ sql: "sort_filename LIKE ? ESCAPE '\\'", params: [likeContaining(filter.filename.toLowerCase())] });
+    parts.push(dialect.filename(filter.filename.toLowerCase()));
   }
   if (filter.uploadedAfter) parts.push({ sql: "uploaded > ?", params: [filter.uploadedAfter.getTime()] });
   if (filter.uploadedBefore) parts.push({ sql: "uploaded < ?", params: [filter.uploadedBefore.getTime()] });
