@@ -134,6 +134,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     logger,
     changes,
     events: { ...catalogueEvents, onQuery: observability.onCatalogueQuery },
+    relay: config.budget.redisUrl ? { redisUrl: config.budget.redisUrl, accountId: upstream.accountId } : undefined,
   });
   catalogue.start();
   const catalogueSource = { catalogue, cursors: createKeysetCursorCodec(upstream.token) };

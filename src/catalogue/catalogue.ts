@@ -4,6 +4,7 @@ import { type CloudflareImagesApi, type Image, UpstreamError } from "../upstream
 import type { ChangeEvents, ImageChangeEvent } from "./change-events-stub.ts";
 import type { CatalogueFilter, PageRequest, SyncState, Tenant } from "./model.ts";
 import { PostgresCatalogueStore } from "./postgres-store.ts";
+import { type ChangeRelay, createChangeRelay } from "./redis-relay.ts";
 import type { CatalogueConfig } from "./settings.ts";
 import { SqliteCatalogueStore } from "./sqlite-store.ts";
 import type { CatalogueStore } from "./store.ts";
@@ -37,6 +38,8 @@ export interface CatalogueOptions {
   logger: Logger;
   changes: ChangeEvents;
   events?: CatalogueEvents;
+  /** With the embedded store: replicas on this Redis apply each other's writes (see redis-relay.ts). */
+  relay?: { redisUrl: string; accountId: string };
 }
 
 /**
@@ -58,6 +61,7 @@ export class Catalogue {
   #running: Promise<unknown> | undefined;
   #closed = false;
   #unsubscribe: (() => void) | undefined;
+  #relay: ChangeRelay | undefined;
 
   constructor(options: CatalogueOptions) {
     this.#options = options;
@@ -68,7 +72,15 @@ export class Catalogue {
           onError: (error) => options.logger.warn({ err: error.message }, "catalogue: PostgreSQL connection lost"),
         })
       : new SqliteCatalogueStore(config.dir);
-    this.#unsubscribe = options.changes.on((event) => this.apply(event));
+    if (options.relay && !config.databaseUrl) {
+      this.#relay = createChangeRelay(options.relay.redisUrl, options.relay.accountId, (event) =>
+        this.#applyLocally(event),
+      );
+    }
+    this.#unsubscribe = options.changes.on(async (event) => {
+      await this.#applyLocally(event);
+      if (event.tenant === SERVER_TENANT) this.#relay?.publish(event);
+    });
   }
 
   get store(): CatalogueStore | undefined {
@@ -105,8 +117,8 @@ export class Catalogue {
     return (await this.#tick("sweep-now")) as SweepResult | undefined;
   }
 
-  /** A write of ours, applied before the mutation answers. */
-  async apply(event: ImageChangeEvent): Promise<void> {
+  /** A write of ours (or, through Redis, another replica's), applied before the mutation answers. */
+  async #applyLocally(event: ImageChangeEvent): Promise<void> {
     const store = this.#store;
     if (!store || event.tenant !== SERVER_TENANT) return;
     const started = performance.now();
@@ -152,6 +164,7 @@ export class Catalogue {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
     this.#unsubscribe?.();
+    this.#relay?.close();
     await this.#running?.catch(() => undefined);
     await this.#store?.close();
   }
