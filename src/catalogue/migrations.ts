@@ -34,20 +34,25 @@ export const MIGRATIONS: readonly Migration[] = [
         deleted INTEGER NOT NULL DEFAULT 0,
         UNIQUE (tenant, id)
       )`,
-      // `deleted` leads each index after the tenant: pages and counts read live rows from the index alone.
+      // `deleted` leads each index after the tenant: pages and counts read live rows from the index alone
+      // (the order by id reads the UNIQUE index).
       "CREATE INDEX images_by_uploaded ON images (tenant, deleted, uploaded, id)",
       "CREATE INDEX images_by_filename ON images (tenant, deleted, sort_filename, id)",
-      "CREATE INDEX images_by_id ON images (tenant, deleted, id)",
       "CREATE INDEX images_by_creator ON images (tenant, deleted, creator, uploaded, id)",
-      "CREATE VIRTUAL TABLE image_search USING fts5(filename, text, tokenize = 'trigram')",
+      // Trigrams of the filename and of the rest, over the rows' own text (external content: no second copy).
+      `CREATE VIRTUAL TABLE image_search USING fts5(sort_filename, search_text, content = 'images',
+        content_rowid = 'row', tokenize = 'trigram')`,
       `CREATE TRIGGER images_search_insert AFTER INSERT ON images BEGIN
-        INSERT INTO image_search (rowid, filename, text) VALUES (new.row, new.sort_filename, new.search_text);
+        INSERT INTO image_search (rowid, sort_filename, search_text) VALUES (new.row, new.sort_filename, new.search_text);
       END`,
       `CREATE TRIGGER images_search_update AFTER UPDATE OF search_text, sort_filename ON images BEGIN
-        UPDATE image_search SET filename = new.sort_filename, text = new.search_text WHERE rowid = new.row;
+        INSERT INTO image_search (image_search, rowid, sort_filename, search_text)
+          VALUES ('delete', old.row, old.sort_filename, old.search_text);
+        INSERT INTO image_search (rowid, sort_filename, search_text) VALUES (new.row, new.sort_filename, new.search_text);
       END`,
       `CREATE TRIGGER images_search_delete AFTER DELETE ON images BEGIN
-        DELETE FROM image_search WHERE rowid = old.row;
+        INSERT INTO image_search (image_search, rowid, sort_filename, search_text)
+          VALUES ('delete', old.row, old.sort_filename, old.search_text);
       END`,
       `CREATE TABLE catalogue_sync (
         tenant TEXT PRIMARY KEY,

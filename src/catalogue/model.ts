@@ -64,9 +64,9 @@ export function sortableFilename(filename: string | null): string {
   return (filename ?? "").toLowerCase();
 }
 
-/** What `search` looks in: filename, creator and metadata values, lower-cased, one per line. */
+/** What `search` looks in besides the filename: the creator and metadata values, lower-cased, one per line. */
 export function searchTextOf(image: Image): string {
-  const parts: string[] = [image.filename ?? "", image.creator ?? ""];
+  const parts: string[] = [image.creator ?? ""];
   const visit = (value: unknown) => {
     if (value === null || value === undefined) return;
     if (typeof value === "object") for (const inner of Object.values(value)) visit(inner);

@@ -21,7 +21,10 @@ const dialect: Dialect = {
   metaBoolean: (path) =>
     jsonAt(path, "CASE WHEN jsonb_typeof(meta #> ?::text[]) = 'boolean' THEN meta #>> ?::text[] END"),
   // pg_trgm's GIN index serves LIKE '%term%' for terms of three characters and more.
-  search: (term) => ({ sql: "search_text LIKE ? ESCAPE '\\'", params: [likeContaining(term)] }),
+  search: (term) => ({
+    sql: "(sort_filename LIKE ? ESCAPE '\\' OR search_text LIKE ? ESCAPE '\\')",
+    params: [likeContaining(term), likeContaining(term)],
+  }),
   filename: (term) => ({ sql: "sort_filename LIKE ? ESCAPE '\\'", params: [likeContaining(term)] }),
   collate: ' COLLATE "C"',
 };

@@ -24,18 +24,26 @@ const dialect: Dialect = {
   metaNumber: (path) =>
     jsonAt(path, (p) => `(CASE WHEN json_type(meta, ${p}) IN ('integer', 'real') THEN json_extract(meta, ${p}) END)`),
   metaBoolean: (path) => jsonAt(path, (p) => `json_type(meta, ${p})`),
-  search: (term) => trigramOr("text", "search_text", term),
-  filename: (term) => trigramOr("filename", "sort_filename", term),
+  search: (term) =>
+    [...term].length < TRIGRAM
+      ? {
+          sql: "(sort_filename LIKE ? ESCAPE '\\' OR search_text LIKE ? ESCAPE '\\')",
+          params: [likeContaining(term), likeContaining(term)],
+        }
+      : { sql: "row IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)", params: [phrase(term)] },
+  filename: (term) =>
+    [...term].length < TRIGRAM
+      ? { sql: "sort_filename LIKE ? ESCAPE '\\'", params: [likeContaining(term)] }
+      : {
+          sql: "row IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)",
+          params: [`sort_filename : ${phrase(term)}`],
+        },
   collate: "",
 };
 
-/** Through the trigram index for terms of three characters and more; shorter ones by LIKE on the column. */
-function trigramOr(ftsColumn: string, column: string, term: string): Fragment {
-  if ([...term].length < TRIGRAM) return { sql: `${column} LIKE ? ESCAPE '\\'`, params: [likeContaining(term)] };
-  return {
-    sql: "row IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)",
-    params: [`${ftsColumn} : "${term.replaceAll('"', '""')}"`],
-  };
+/** FTS5's trigram index finds a quoted phrase as a substring of a column; `"` is doubled inside it. */
+function phrase(term: string): string {
+  return `"${term.replaceAll('"', '""')}"`;
 }
 
 /**
