@@ -21,7 +21,6 @@ const { values } = parseArgs({
 const images = Number(values.images);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
-const BULK = 10_000;
 const PAGE = 50;
 
 async function admin(emulator: EmulatorProcess, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -34,14 +33,21 @@ async function admin(emulator: EmulatorProcess, method: string, path: string, bo
   return response.json();
 }
 
-/** Batches of 10,000 with their own creator and metadata, so filters and searches select a share of them. */
+/** Words of the images' titles: each in about one image in a hundred, as a search term would be. */
+const WORDS = Array.from(
+  { length: 100 },
+  (_, i) =>
+    `${["red", "blue", "sea", "city", "dog", "cat", "tree", "sky", "road", "snow"][i % 10]}${Math.floor(i / 10)}`,
+);
+const CHUNK = 100;
+
+/** Chunks of 100 with their own creator and metadata, so searches and filters select a share of them. */
 async function seed(emulator: EmulatorProcess): Promise<void> {
-  for (let done = 0, batch = 0; done < images; done += BULK, batch++) {
-    const count = Math.min(BULK, images - done);
+  for (let done = 0, chunk = 0; done < images; done += CHUNK, chunk++) {
     await admin(emulator, "POST", "/images", {
-      count,
-      creator: `user-${batch % 7}`,
-      meta: { album: `album-${batch}`, batch, rating: batch % 5 },
+      count: Math.min(CHUNK, images - done),
+      creator: `user-${chunk % 50}`,
+      meta: { title: `${WORDS[chunk % WORDS.length]} ${WORDS[(chunk * 7 + 3) % WORDS.length]}`, rating: chunk % 5 },
     });
   }
   await admin(emulator, "POST", "/reset");
@@ -77,11 +83,11 @@ const SELECTION = "totalCount edges { node { imageId filename creator uploaded }
 const QUERIES: Record<string, (i: number) => { query: string; variables: Record<string, unknown> }> = {
   search: (i) => ({
     query: `query($s: String) { images(search: $s, first: ${PAGE}) { ${SELECTION} } }`,
-    variables: { s: `bulk-${(i % 997) + 1}` },
+    variables: { s: WORDS[i % WORDS.length] },
   }),
   filter: (i) => ({
     query: `query($c: String, $f: String) { images(filter: { creator: $c, filename: $f, requireSignedURLs: false }, first: ${PAGE}) { ${SELECTION} } }`,
-    variables: { c: `user-${i % 7}`, f: `-${(i % 89) + 10}` },
+    variables: { c: `user-${i % 50}`, f: `-${(i % 89) + 10}` },
   }),
   sort: (i) => ({
     query: `query($d: SortOrder) { images(orderBy: { field: FILENAME, direction: $d }, first: ${PAGE}) { ${SELECTION} } }`,
