@@ -15,6 +15,7 @@ import {
 import { type CatalogueStore, type ImageRow, imageOf, rowOf, type StoredImage } from "./store.ts";
 import { countQuery, type Dialect, type Fragment, likeContaining, pageQuery } from "./where.ts";
 
+const MAX_COUNTS = 1000;
 /** FTS5's trigram tokenizer indexes runs of three characters: shorter terms are looked up by LIKE. */
 const TRIGRAM = 3;
 
@@ -64,6 +65,8 @@ export class SqliteCatalogueStore implements CatalogueStore {
   readonly #statements = new Map<string, StatementSync>();
   #version = 0;
   readonly #sweeping = new Set<Tenant>();
+  /** Counts of recent queries (a search paged through asks the same one on each page), by index version. */
+  readonly #counts = new Map<string, { version: number; n: number }>();
 
   constructor(dir?: string) {
     if (dir !== undefined) mkdirSync(dir, { recursive: true });
@@ -122,12 +125,14 @@ export class SqliteCatalogueStore implements CatalogueStore {
   }
 
   async sweepPage(tenant: Tenant, mark: SweepMark, images: readonly Image[]): Promise<void> {
+    this.#changed();
     this.#transaction(() => {
       for (const image of images) this.#upsert(tenant, image, mark.version, mark.version, "unless-newer");
     });
   }
 
   async finishSweep(tenant: Tenant, mark: SweepMark, images: number): Promise<void> {
+    this.#changed();
     const now = Date.now();
     this.#transaction(() => {
       this.#run("DELETE FROM images WHERE tenant = ? AND version <= ? AND swept < ?", [
@@ -161,7 +166,14 @@ export class SqliteCatalogueStore implements CatalogueStore {
 
   async count(tenant: Tenant, filter: CatalogueFilter): Promise<number> {
     const query = countQuery(tenant, filter, dialect);
-    return Number((this.#get(query.sql, query.params) as { n: number }).n);
+    // Every change of the index goes through this process and bumps the version: a count is exact until then.
+    const key = JSON.stringify([query.sql, query.params]);
+    const known = this.#counts.get(key);
+    if (known && known.version === this.#version) return known.n;
+    const n = Number((this.#get(query.sql, query.params) as { n: number }).n);
+    if (this.#counts.size >= MAX_COUNTS) this.#counts.delete(this.#counts.keys().next().value as string);
+    this.#counts.set(key, { version: this.#version, n });
+    return n;
   }
 
   async syncState(tenant: Tenant): Promise<SyncState> {
@@ -196,6 +208,11 @@ export class SqliteCatalogueStore implements CatalogueStore {
 
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
+  }
+
+  /** Rows written under an older version (a sweep's mark): cached counts must not outlive it. */
+  #changed(): void {
+    this.#counts.clear();
   }
 
   #tombstone(tenant: Tenant, imageId: string): void {

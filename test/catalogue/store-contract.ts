@@ -176,7 +176,9 @@ export function storeContract(name: string, open: () => Promise<CatalogueStore>)
 
     it("forgets a deleted image, and moves an image to its new id", async () => {
       await fixture();
+      expect(await store.count(T, { terms: ["hero"] })).toBe(2);
       await store.remove(T, "a1");
+      expect(await store.count(T, { terms: ["hero"] })).toBe(1);
       await store.write(T, image("b2-new", { filename: "hero_small.png" }), "b2");
       expect(await ids({ terms: ["hero"] })).toEqual(["b2-new"]);
       expect(await store.count(T, {})).toBe(4);
@@ -198,8 +200,11 @@ export function storeContract(name: string, open: () => Promise<CatalogueStore>)
       await store.write(T, image("old"));
       await store.write(T, image("kept", { filename: "before.png" }));
       const mark = await store.beginSweep(T);
+      expect(await store.count(T, {})).toBe(2);
       await store.sweepPage(T, mark, [image("kept", { filename: "after.png" }), image("new")]);
+      expect(await store.count(T, {})).toBe(3);
       await store.finishSweep(T, mark, 2);
+      expect(await store.count(T, {})).toBe(2);
       expect(await ids()).toEqual(["kept", "new"]);
       expect(await ids({ filename: "after" })).toEqual(["kept"]);
       const state = await store.syncState(T);
