@@ -123,6 +123,7 @@ async function measure(label: string, emulator: EmulatorProcess, env: NodeJS.Pro
     const listCalls = Object.entries(counts)
       .filter(([route]) => route.endsWith("/images/v2"))
       .reduce((sum, [, n]) => sum + n, 0);
+    const rssReady = await rssMb(server.pid);
     console.log(
       `${label}: first sweep ${state.lastSweep?.durationMs} ms for ${state.lastSweep?.images} images (READY ${untilReady} ms after spawn), ${listCalls} upstream list calls; index holds ${state.images}`,
     );
@@ -133,8 +134,8 @@ async function measure(label: string, emulator: EmulatorProcess, env: NodeJS.Pro
       );
     }
     const rss = await rssMb(server.pid);
-    console.log(`  RSS after the load: ${rss} MB`);
-    return rss;
+    console.log(`  RSS once READY: ${rssReady} MB; after the load: ${rss} MB`);
+    return rssReady;
   } finally {
     server.process.kill("SIGTERM");
   }
@@ -161,7 +162,7 @@ try {
   const off = await rssOff(emulator);
   console.log(`catalogue off: RSS ${off} MB after 50 plain pages`);
   const embedded = await measure("embedded (node:sqlite, in memory)", emulator, {});
-  console.log(`  RSS with the catalogue on vs off: +${embedded - off} MB`);
+  console.log(`  RSS with the catalogue on (once READY) vs off: +${embedded - off} MB`);
   if (!values["no-postgres"]) {
     postgres = await startTestPostgres();
     const url = await postgres.createDatabase();

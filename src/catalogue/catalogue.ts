@@ -248,6 +248,7 @@ export class Catalogue {
           perPage: config.sweepPageSize,
           // Another replica's sweep within most of the interval counts as this one's.
           skipIfSweptWithinMs: kind === "sweep" && this.#state.complete ? config.sweepMinutes * 45_000 : 0,
+          stopped: () => this.#closed,
         });
         if (swept) {
           logger.info({ catalogue: swept }, "catalogue: sweep done");

@@ -18,7 +18,7 @@ export async function sweep(
   store: CatalogueStore,
   api: CloudflareImagesApi,
   tenant: Tenant,
-  options: { perPage: number; skipIfSweptWithinMs: number },
+  options: { perPage: number; skipIfSweptWithinMs: number; stopped: () => boolean },
 ): Promise<SweepResult | undefined> {
   return store.exclusively(tenant, async () => {
     // Replicas sharing the store take turns: one that just finished spares the others a sweep.
@@ -35,6 +35,8 @@ export async function sweep(
     let images = 0;
     let calls = 0;
     do {
+      // Shutting down: a sweep left unfinished is harmless (the next one completes the index).
+      if (options.stopped()) return undefined;
       const page = await api.images.list({ continuationToken: token, perPage: options.perPage, sortOrder: "asc" });
       calls += 1;
       await store.sweepPage(tenant, mark, page.images);
