@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import type { RunningEmulator } from "../src/emulator/index.ts";
+import type { RunningEmulator } from "../../src/emulator/index.ts";
 
 export interface BenchServer {
   process: ChildProcess;

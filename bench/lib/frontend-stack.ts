@@ -3,7 +3,7 @@
 // every other setting (budget, batch host, caller share) is the default a new user gets.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { startTestEmulator, type TestEmulator } from "../test/support/emulator.ts";
+import { startTestEmulator, type TestEmulator } from "../../test/support/emulator.ts";
 import { startLine } from "./server-process.ts";
 
 /** A network's worth of latency on every upstream call. */
