@@ -5,6 +5,7 @@ import { type Config, loadConfig } from "../../src/config.ts";
 import type { EmulatorOptions } from "../../src/emulator/index.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import { startTestEmulator, type TestEmulator } from "./emulator.ts";
+import { TEST_ENV } from "./spawn.ts";
 
 export interface GraphQLAnswer<T = Record<string, unknown>> {
   status: number;
@@ -70,9 +71,7 @@ export function useTestStack(options: SharedStackOptions | (() => SharedStackOpt
 /** A real emulator and a real server on 127.0.0.1 random ports, the server pointed at the emulator. */
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const emulator = await startTestEmulator(options.emulator);
-  // The batch host is off unless a test turns it on: most tests count calls to the global API's routes.
-  // The entity cache is off unless a test turns it on: most tests count upstream calls per request.
-  const config = loadConfig({ UPSTREAM_RETRY_BASE_DELAY_MS: "1", UPSTREAM_BATCH: "off", CACHE: "off", ...options.env });
+  const config = loadConfig({ ...TEST_ENV, ...options.env });
   const app = createApp(
     config,
     {
