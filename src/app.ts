@@ -30,6 +30,7 @@ import { useVaryOrigin } from "./plugins/use-vary-origin.ts";
 import { createCursorCodec } from "./schema/cursor.ts";
 import { clientSchema, subgraphSchema } from "./schema/index.ts";
 import { type CallBinding, createImagesApi, SharedBudget, Transport, type TransportEvent } from "./upstream/index.ts";
+import { createChangeEvents, createWrites, type Writes } from "./writes/index.ts";
 
 /** Where ordinary clients call: the client API of `schema/schema.graphql`, nothing of federation. */
 export const CLIENT_PATH = "/graphql";
@@ -53,6 +54,8 @@ export interface App {
   cache: EntityCacheLayer | undefined;
   /** Absent when `METRICS=false`. */
   metrics: Metrics | undefined;
+  /** The one write path; `writes.events.on` hears every image change made through it. */
+  writes: Writes;
   /** Completes open subscriptions, whose answers would otherwise keep the server from closing. */
   endSubscriptions(): void;
   /** `force`: upstream calls still running are cut instead of awaited. */
@@ -120,7 +123,17 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     ? new SharedTokenChainMemo(config.budget.redisUrl, upstream.accountId)
     : new InMemoryTokenChainMemo();
   const pagination = { cursors: createCursorCodec(upstream.token), memo };
-  const live = createLive(config.live);
+  const writes = createWrites(
+    createChangeEvents((error, event) =>
+      logger.error({ err: error, change: event.kind, imageId: event.imageId }, "A change event's listener failed."),
+    ),
+  );
+  // A direct upload becomes an image when its file arrives, which only a draft watch sees.
+  const live = createLive(config.live, {
+    onDraftReady: (tenant, image) => writes.events.emit({ kind: "created", imageId: image.id, image, tenant }),
+  });
+  // Listeners run in the order registered: one that subscribers' reads depend on (the catalogue) goes above.
+  writes.events.on(live.onImageChange);
   const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema() : clientSchema),
     context: (initial) => {
@@ -143,6 +156,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         loaderConcurrency: config.loaderConcurrency,
         pagination,
         live,
+        writes,
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
     },
@@ -189,6 +203,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     transport,
     cache,
     metrics: observability.metrics,
+    writes,
     endSubscriptions: () => live.endStreams(),
     close: async ({ force = false } = {}) => {
       await live.close();

@@ -6,6 +6,7 @@ import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
 import type { CursorCodec } from "./schema/cursor.ts";
 import type { CloudflareImagesApi } from "./upstream/index.ts";
+import type { Writes } from "./writes/index.ts";
 
 /** Made once per app: cursors signed with one key, and the way back through token chains. */
 export interface PaginationSupport {
@@ -51,6 +52,8 @@ export interface Context {
   readonly upstreamKey: string;
   /** Subscriptions' shared state: image events and draft watches. */
   readonly live: Live;
+  /** The app's one write path, which every mutation writes through (one per app, like `live`). */
+  readonly writes: Writes;
 }
 
 export interface ContextInput {
@@ -63,11 +66,12 @@ export interface ContextInput {
   loaderConcurrency: number;
   pagination: PaginationSupport;
   live: Live;
+  writes: Writes;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
 export function createContext(input: ContextInput): Context {
-  const { api, settings, viewer, pagination, live, onLoaderCacheHit } = input;
+  const { api, settings, viewer, pagination, live, writes, onLoaderCacheHit } = input;
   return Object.freeze({
     api,
     settings,
@@ -75,6 +79,7 @@ export function createContext(input: ContextInput): Context {
     pagination,
     upstreamKey: upstreamKeyOf(input.upstreamToken),
     live,
+    writes,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });
 }

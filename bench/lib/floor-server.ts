@@ -12,6 +12,7 @@ import { createLive } from "../../src/live/index.ts";
 import { createCursorCodec } from "../../src/schema/cursor.ts";
 import { clientSchema } from "../../src/schema/index.ts";
 import { createImagesApi, SharedBudget, Transport } from "../../src/upstream/index.ts";
+import { createChangeEvents, createWrites } from "../../src/writes/index.ts";
 
 const config = loadConfig();
 const upstream = config.upstream;
@@ -21,6 +22,8 @@ const transport = new Transport({ baseUrl: upstream.baseUrl, budget, ...config.h
 const settings = resolverSettings(config);
 const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
 const live = createLive(config.live);
+const writes = createWrites(createChangeEvents((error) => console.error(error)));
+writes.events.on(live.onImageChange);
 const viewer = { name: "floor", scopes: ALL_SCOPES };
 
 const yoga = createYoga<object, Context>({
@@ -34,6 +37,7 @@ const yoga = createYoga<object, Context>({
       loaderConcurrency: config.loaderConcurrency,
       pagination,
       live,
+      writes,
     }),
   landingPage: false,
   graphiql: false,
