@@ -6,15 +6,16 @@ import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
 import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
 import { createEntityCache, type EntityCacheLayer } from "./cache/index.ts";
-import { SharedTokenChainMemo } from "./cache/shared-token-chain.ts";
-import { InMemoryTokenChainMemo } from "./cache/token-chain.ts";
-import type { Config, UpstreamConfig } from "./config.ts";
+import type { Config, UpstreamConfig } from "./config/index.ts";
 import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
 import { maskError } from "./errors.ts";
 import { graphiqlOptions } from "./graphiql.ts";
 import { createLive } from "./live/index.ts";
 import { createLogger, yogaLogger } from "./logger.ts";
+import { createCursorCodec } from "./pagination/cursor.ts";
+import { SharedTokenChainMemo } from "./pagination/shared-token-chain.ts";
+import { InMemoryTokenChainMemo } from "./pagination/token-chain.ts";
 import { limitPlugins } from "./plugins/limits/index.ts";
 import { createObservability } from "./plugins/observability/index.ts";
 import type { Metrics } from "./plugins/observability/use-metrics.ts";
@@ -27,7 +28,6 @@ import { type OpsServerContext, useOpsAccess } from "./plugins/use-ops-access.ts
 import { useReadiness } from "./plugins/use-readiness.ts";
 import { useStreamingUploads } from "./plugins/use-streaming-uploads.ts";
 import { useVaryOrigin } from "./plugins/use-vary-origin.ts";
-import { createCursorCodec } from "./schema/cursor.ts";
 import { clientSchema, subgraphSchema } from "./schema/index.ts";
 import { type CallBinding, createImagesApi, SharedBudget, Transport, type TransportEvent } from "./upstream/index.ts";
 import { createChangeEvents, createWrites, type Writes } from "./writes/index.ts";
@@ -75,11 +75,12 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const logger = options.logger ?? createLogger("silent");
   const budget = new SharedBudget({
     ...config.budget,
+    redisUrl: config.redisUrl,
     accountId: upstream.accountId,
     onDegraded: (degraded) =>
       degraded
         ? logger.warn(
-            "Redis is out of reach: this replica keeps to its share of the upstream budget (UPSTREAM_REPLICAS).",
+            "Redis is out of reach (REDIS_URL): this replica keeps to its share of the upstream budget (UPSTREAM_REPLICAS).",
           )
         : logger.info("Redis is back: the upstream budget is shared again."),
   });
@@ -103,14 +104,14 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     createImagesApi(transport, upstream.accountId, token ?? upstream.token, binding);
   const serverApi = apiFor();
   const cache = createEntityCache(config.cache, {
-    redisUrl: config.budget.redisUrl,
+    redisUrl: config.redisUrl,
     accountId: upstream.accountId,
     onEvent: observability.onCacheEvent,
     onSharedLevel: (reachable) =>
       reachable
         ? logger.info("Redis is back: the entity cache is shared again.")
         : logger.warn(
-            "Redis is out of reach: the entity cache serves only what this replica checked in the last CACHE_OFFLINE_TTL_SECONDS.",
+            "Redis is out of reach (REDIS_URL): the entity cache serves only what this replica checked in the last CACHE_OFFLINE_TTL_SECONDS.",
           ),
   });
   if (cache) observability.metrics?.watchCacheSize(() => cache.size());
@@ -119,8 +120,8 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const settings = resolverSettings(config);
   const errorPolicy = { forward: config.auth.mode === "forward" };
   // Keyed by the server's own upstream token, so every replica of one deployment reads the others' cursors.
-  const memo = config.budget.redisUrl
-    ? new SharedTokenChainMemo(config.budget.redisUrl, upstream.accountId)
+  const memo = config.redisUrl
+    ? new SharedTokenChainMemo(config.redisUrl, upstream.accountId)
     : new InMemoryTokenChainMemo();
   const pagination = { cursors: createCursorCodec(upstream.token), memo };
   const writes = createWrites(
@@ -130,6 +131,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   );
   // A direct upload becomes an image when its file arrives, which only a draft watch sees.
   const live = createLive(config.live, {
+    redisUrl: config.redisUrl,
     onDraftReady: (tenant, image) => writes.events.emit({ kind: "created", imageId: image.id, image, tenant }),
   });
   // Listeners run in the order registered: one that subscribers' reads depend on (the catalogue) goes above.

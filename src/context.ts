@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import type { Scope } from "./auth/index.ts";
-import type { TokenChainMemo } from "./cache/token-chain.ts";
-import type { Config } from "./config.ts";
+import type { Config } from "./config/index.ts";
 import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
-import type { CursorCodec } from "./schema/cursor.ts";
+import type { CursorCodec } from "./pagination/cursor.ts";
+import type { TokenChainMemo } from "./pagination/token-chain.ts";
 import type { CloudflareImagesApi } from "./upstream/index.ts";
 import type { Writes } from "./writes/index.ts";
 

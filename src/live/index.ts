@@ -1,4 +1,4 @@
-import type { LiveConfig } from "../config.ts";
+import type { LiveConfig } from "../config/index.ts";
 import type { Image } from "../upstream/index.ts";
 import type { ChangeListener } from "../writes/index.ts";
 import { DraftWatch } from "./draft-watch.ts";
@@ -21,12 +21,18 @@ export interface Live {
   close(): Promise<void>;
 }
 
-/** `onDraftReady`: a watched draft got its file (the app emits it as a "created" change event). */
+/**
+ * `redisUrl`: events reach every replica on this Redis (absent: they stay in the process).
+ * `onDraftReady`: a watched draft got its file (the app emits it as a "created" change event).
+ */
 export function createLive(
   config: LiveConfig,
-  options: { onDraftReady?: (tenant: string, image: Image) => void | Promise<void> } = {},
+  options: {
+    redisUrl?: string | undefined;
+    onDraftReady?: (tenant: string, image: Image) => void | Promise<void>;
+  } = {},
 ): Live {
-  const events = createImageEvents(config.redisUrl);
+  const events = createImageEvents(options.redisUrl);
   const drafts = new DraftWatch({
     intervalMs: config.readyPollIntervalMs,
     maxIntervalMs: config.readyPollMaxIntervalMs,

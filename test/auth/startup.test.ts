@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.ts";
+import { ConfigError, loadConfig } from "../../src/config/index.ts";
 import { spawnServer } from "../support/spawn.ts";
 
 const REAL = { CLOUDFLARE_API_TOKEN: "real-token-value", CLOUDFLARE_ACCOUNT_ID: "0123456789abcdef0123456789abcdef" };

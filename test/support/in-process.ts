@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { type App, createApp } from "../../src/app.ts";
-import { type Config, loadConfig } from "../../src/config.ts";
+import { type Config, loadConfig } from "../../src/config/index.ts";
 import type { EmulatorOptions } from "../../src/emulator/index.ts";
 import type { TransportEvent } from "../../src/upstream/index.ts";
 import { createInProcessTestEmulator, type TestEmulator } from "./emulator.ts";

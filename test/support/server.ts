@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { type App, createApp } from "../../src/app.ts";
-import { type Config, loadConfig } from "../../src/config.ts";
+import { type Config, loadConfig } from "../../src/config/index.ts";
 import type { EmulatorOptions } from "../../src/emulator/index.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import { startTestEmulator, type TestEmulator } from "./emulator.ts";
