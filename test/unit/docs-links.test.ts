@@ -51,4 +51,15 @@ describe("the documentation's links", () => {
     }
     expect(broken).toEqual([]);
   });
+
+  it.each(PAGES)("%s: every source file it names in code (`src/…`, `test/…`, `bench/…`) exists", (page) => {
+    const named = [
+      ...readFileSync(join(ROOT, page), "utf8").matchAll(/`((?:src|test|bench|scripts|examples)\/[\w./-]+)`/g),
+    ];
+    // Files a run writes (bench/results/…) are not committed.
+    const missing = named
+      .map((m) => m[1] as string)
+      .filter((path) => !path.startsWith("bench/results/") && !existsSync(join(ROOT, path)));
+    expect(missing).toEqual([]);
+  });
 });
