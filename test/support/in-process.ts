@@ -1,11 +1,11 @@
 import type { Logger } from "pino";
-import { type App, createApp } from "../../src/app.ts";
-import { type Config, loadConfig } from "../../src/config/index.ts";
+import { createApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config/index.ts";
 import type { EmulatorOptions } from "../../src/emulator/index.ts";
 import type { TransportEvent } from "../../src/upstream/index.ts";
-import { createInProcessTestEmulator, type TestEmulator } from "./emulator.ts";
+import { createInProcessTestEmulator } from "./emulator.ts";
 import { InProcessDispatcher } from "./in-process-dispatcher.ts";
-import { type GraphQLAnswer, graphQLPost, readGraphQL, useStack } from "./server.ts";
+import { graphQLPost, readGraphQL, type StackClient, useStack } from "./server.ts";
 import { TEST_ENV } from "./spawn.ts";
 
 /**
@@ -14,21 +14,7 @@ import { TEST_ENV } from "./spawn.ts";
  * through an undici dispatcher instead of a socket. For tests of the schema; what is about HTTP
  * connections, processes, replicas or shutdown uses `useTestStack` or `startServerProcess`.
  */
-export interface InProcessStack {
-  emulator: TestEmulator;
-  app: App;
-  config: Config;
-  /** Sends a GraphQL document to `/graphql` (or `path`, e.g. `/subgraph`) as a frontend would. */
-  gql<T = Record<string, unknown>>(
-    query: string,
-    variables?: Record<string, unknown>,
-    headers?: Record<string, string>,
-    path?: string,
-  ): Promise<GraphQLAnswer<T>>;
-  /** Sends any HTTP request to `yoga.fetch`, at `path`. */
-  fetch(path: string, init?: RequestInit): Promise<Response>;
-  close(): Promise<void>;
-}
+export type InProcessStack = StackClient;
 
 export interface InProcessStackOptions {
   emulator?: EmulatorOptions;

@@ -15,15 +15,15 @@ export interface GraphQLAnswer<T = Record<string, unknown>> {
   text: string;
 }
 
-export interface TestStack {
+/** What a test talks to, in process or over a socket: the emulator, the app and a GraphQL client. */
+export interface StackClient {
   emulator: TestEmulator;
-  server: RunningServer;
   /** The app the server runs, for what a test must reach inside it (its change events). */
   app: App;
   config: Config;
   /**
-   * POSTs a GraphQL document to the real server at /graphql (with extra headers, e.g. Authorization);
-   * `path: "/subgraph"` for what a federation gateway sends.
+   * Sends a GraphQL document to /graphql (with extra headers, e.g. Authorization); `path: "/subgraph"`
+   * for what a federation gateway sends.
    */
   gql<T = Record<string, unknown>>(
     query: string,
@@ -34,6 +34,11 @@ export interface TestStack {
   /** Sends any HTTP request to the server, at `path`. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
+}
+
+/** A real server on a port over a real emulator. */
+export interface TestStack extends StackClient {
+  server: RunningServer;
 }
 
 export interface TestStackOptions {
