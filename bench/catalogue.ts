@@ -4,10 +4,10 @@
 // server's RSS with the catalogue on and off. Targets (issue 22): sweep <= 60 s, p50 <= 10 ms, p99 <= 50 ms.
 import { parseArgs } from "node:util";
 import { startTestPostgres, type TestPostgres } from "../test/support/postgres.ts";
-import { type EmulatorProcess, startEmulatorProcess } from "./emulator-process.ts";
-import { type LoadRequest, runLoad } from "./load.ts";
-import { rssMb } from "./proc.ts";
-import { type BenchServer, startServerProcess } from "./server-process.ts";
+import { type EmulatorProcess, startEmulatorProcess } from "./lib/emulator-process.ts";
+import { type LoadRequest, runLoad } from "./lib/load.ts";
+import { rssMb } from "./lib/proc.ts";
+import { type BenchServer, startServerProcess } from "./lib/server-process.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(3),

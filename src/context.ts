@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import type { Scope } from "./auth/index.ts";
-import type { TokenChainMemo } from "./cache/token-chain.ts";
-import type { ChangeEvents } from "./catalogue/change-events-stub.ts";
 import type { CatalogueSource } from "./catalogue/connection.ts";
-import type { Config } from "./config.ts";
+import type { Config } from "./config/index.ts";
 import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
-import type { CursorCodec } from "./schema/cursor.ts";
+import type { CursorCodec } from "./pagination/cursor.ts";
+import type { TokenChainMemo } from "./pagination/token-chain.ts";
 import type { CloudflareImagesApi } from "./upstream/index.ts";
+import type { Writes } from "./writes/index.ts";
 
 /** Made once per app: cursors signed with one key, and the way back through token chains. */
 export interface PaginationSupport {
@@ -55,8 +55,8 @@ export interface Context {
   readonly live: Live;
   /** The account's index for search, sort and counts, and its cursors. */
   readonly catalogue: CatalogueSource;
-  /** Every image write of ours is told here, and its listeners (the catalogue) awaited, before the mutation answers. */
-  readonly changes: ChangeEvents;
+  /** The app's one write path, which every mutation writes through (one per app, like `live`). */
+  readonly writes: Writes;
 }
 
 export interface ContextInput {
@@ -70,12 +70,12 @@ export interface ContextInput {
   pagination: PaginationSupport;
   live: Live;
   catalogue: CatalogueSource;
-  changes: ChangeEvents;
+  writes: Writes;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
 export function createContext(input: ContextInput): Context {
-  const { api, settings, viewer, pagination, live, catalogue, changes, onLoaderCacheHit } = input;
+  const { api, settings, viewer, pagination, live, catalogue, writes, onLoaderCacheHit } = input;
   return Object.freeze({
     api,
     settings,
@@ -84,7 +84,7 @@ export function createContext(input: ContextInput): Context {
     upstreamKey: upstreamKeyOf(input.upstreamToken),
     live,
     catalogue,
-    changes,
+    writes,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });
 }

@@ -1,11 +1,11 @@
 import type { Logger } from "pino";
+import type { CatalogueConfig } from "../config/index.ts";
 import { policyError } from "../errors.ts";
 import { type CloudflareImagesApi, type Image, UpstreamError } from "../upstream/index.ts";
-import type { ChangeEvents, ImageChangeEvent } from "./change-events-stub.ts";
+import type { ChangeEvents, ImageChangeEvent } from "../writes/change-events.ts";
 import type { CatalogueFilter, PageRequest, SyncState, Tenant } from "./model.ts";
 import { PostgresCatalogueStore } from "./postgres-store.ts";
 import { type ChangeRelay, createChangeRelay } from "./redis-relay.ts";
-import type { CatalogueConfig } from "./settings.ts";
 import { SqliteCatalogueStore } from "./sqlite-store.ts";
 import type { CatalogueStore } from "./store.ts";
 import { type DeltaResult, delta, type SweepResult, sweep } from "./sync.ts";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Image } from "../upstream/index.ts";
-import type { ImageChangeEvent } from "./change-events-stub.ts";
+import type { ImageChangeEvent } from "../writes/change-events.ts";
 
 /** An event as it travels: JSON turns the upload time into text, revived on arrival. */
 interface Relayed {

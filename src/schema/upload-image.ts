@@ -1,4 +1,3 @@
-import type { Context } from "../context.ts";
 import { type ArrivedFile, type IncomingUpload, UploadUnavailableError } from "../uploads/incoming-upload.ts";
 import { sizeLimited } from "../uploads/size-limit.ts";
 import type { Image, ImageUpload, NewImageFields } from "../upstream/index.ts";
@@ -60,19 +59,22 @@ builder.mutationField("uploadImage", (t) =>
       } as const;
       const file = input.file;
       const url = file ? undefined : checkHttpUrl(input.url ?? "", ["input", "url"]);
-      const image = await runMutation(
-        ctx,
-        target,
-        (api) => (file ? uploadFile(file, fields, ctx) : api.images.upload({ ...fields, url: url ?? "" })),
-        (uploaded, loaders) => loaders.primeImages([uploaded]),
-      );
-      await ctx.changes.emit({ kind: "created", imageId: image.id, image, tenant: ctx.upstreamKey });
+      const image = await runMutation(ctx, target, (writes, scope) => {
+        const send = (upload: ImageUpload) => writes.uploadImage(scope, upload);
+        return file ? uploadFile(file, fields, ctx.settings.maxUploadBytes, send) : send({ ...fields, url: url ?? "" });
+      });
       return { image };
     },
   }),
 );
 
-async function uploadFile(upload: IncomingUpload, fields: NewImageFields, ctx: Context): Promise<Image> {
+/** Streams the request's file to `send`, cut off past `maxBytes`. */
+async function uploadFile(
+  upload: IncomingUpload,
+  fields: NewImageFields,
+  maxBytes: number,
+  send: (request: ImageUpload) => Promise<Image>,
+): Promise<Image> {
   let file: ArrivedFile;
   try {
     file = await upload.claim();
@@ -80,14 +82,13 @@ async function uploadFile(upload: IncomingUpload, fields: NewImageFields, ctx: C
     if (error instanceof UploadUnavailableError) throw new ValidationError(error.message, ["input", "file"]);
     throw error;
   }
-  const maxBytes = ctx.settings.maxUploadBytes;
   const limited = sizeLimited(file.stream, maxBytes);
   const request: ImageUpload = {
     ...fields,
     file: { filename: file.filename || "upload", contentType: file.mimeType, stream: limited.stream },
   };
   try {
-    return await ctx.api.images.upload(request);
+    return await send(request);
   } catch (error) {
     // Cut off mid-file (by the size limit, or a broken request): the upstream stored nothing.
     if (limited.exceeded) throw fileTooLarge(maxBytes);

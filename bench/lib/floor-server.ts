@@ -4,18 +4,18 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createYoga } from "graphql-yoga";
-import { ALL_SCOPES } from "../src/auth/index.ts";
-import { InMemoryTokenChainMemo } from "../src/cache/token-chain.ts";
-import { Catalogue } from "../src/catalogue/catalogue.ts";
-import { createChangeEvents } from "../src/catalogue/change-events-stub.ts";
-import { createKeysetCursorCodec } from "../src/catalogue/keyset-cursor.ts";
-import { loadConfig } from "../src/config.ts";
-import { type Context, createContext, resolverSettings } from "../src/context.ts";
-import { createLive } from "../src/live/index.ts";
-import { createLogger } from "../src/logger.ts";
-import { createCursorCodec } from "../src/schema/cursor.ts";
-import { clientSchema } from "../src/schema/index.ts";
-import { createImagesApi, SharedBudget, Transport } from "../src/upstream/index.ts";
+import { ALL_SCOPES } from "../../src/auth/index.ts";
+import { Catalogue } from "../../src/catalogue/catalogue.ts";
+import { createKeysetCursorCodec } from "../../src/catalogue/keyset-cursor.ts";
+import { loadConfig } from "../../src/config/index.ts";
+import { type Context, createContext, resolverSettings } from "../../src/context.ts";
+import { createLive } from "../../src/live/index.ts";
+import { createLogger } from "../../src/logger.ts";
+import { createCursorCodec } from "../../src/pagination/cursor.ts";
+import { InMemoryTokenChainMemo } from "../../src/pagination/token-chain.ts";
+import { clientSchema } from "../../src/schema/index.ts";
+import { createImagesApi, SharedBudget, Transport } from "../../src/upstream/index.ts";
+import { createChangeEvents, createWrites } from "../../src/writes/index.ts";
 
 const config = loadConfig();
 const upstream = config.upstream;
@@ -24,9 +24,11 @@ const budget = new SharedBudget({ ...config.budget, accountId: upstream.accountI
 const transport = new Transport({ baseUrl: upstream.baseUrl, budget, ...config.http });
 const settings = resolverSettings(config);
 const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
-const live = createLive(config.live);
+const live = createLive(config.live, { redisUrl: config.redisUrl });
+const writes = createWrites(createChangeEvents((error) => console.error(error)));
+writes.events.on(live.onImageChange);
 const viewer = { name: "floor", scopes: ALL_SCOPES };
-const changes = createChangeEvents();
+
 // The floor serves what the upstream list can: no catalogue.
 const catalogue = {
   catalogue: new Catalogue({
@@ -34,7 +36,7 @@ const catalogue = {
     api: createImagesApi(transport, upstream.accountId, upstream.token),
     forwardMode: false,
     logger: createLogger("silent"),
-    changes,
+    changes: writes.events,
   }),
   cursors: createKeysetCursorCodec(upstream.token),
 };
@@ -51,7 +53,7 @@ const yoga = createYoga<object, Context>({
       pagination,
       live,
       catalogue,
-      changes,
+      writes,
     }),
   landingPage: false,
   graphiql: false,
@@ -63,7 +65,7 @@ const yoga = createYoga<object, Context>({
 const server = createServer(yoga);
 server.listen(0, "127.0.0.1", () => {
   const { port } = server.address() as AddressInfo;
-  // The line bench/server-process.ts waits for.
+  // The line bench/lib/server-process.ts waits for.
   console.log(`GraphiQL: http://127.0.0.1:${port}/graphql`);
 });
 process.once("SIGTERM", () => {
