@@ -3,8 +3,12 @@ import type { IncomingMessage } from "node:http";
 import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
+import type { Dispatcher } from "undici";
 import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
 import { createEntityCache, type EntityCacheLayer } from "./cache/index.ts";
+import { Catalogue } from "./catalogue/catalogue.ts";
+import { createKeysetCursorCodec } from "./catalogue/keyset-cursor.ts";
+import { catalogueMetrics } from "./catalogue/metrics.ts";
 import type { Config, UpstreamConfig } from "./config/index.ts";
 import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
@@ -53,6 +57,8 @@ export interface App {
   cache: EntityCacheLayer | undefined;
   /** Absent when `METRICS=false`. */
   metrics: Metrics | undefined;
+  /** The account's index (status `OFF` with `CATALOGUE=off`). */
+  catalogue: Catalogue;
   /** The one write path; `writes.events.on` hears every image change made through it. */
   writes: Writes;
   /** Completes open subscriptions, whose answers would otherwise keep the server from closing. */
@@ -65,6 +71,8 @@ export interface AppOptions {
   onUpstreamEvent?: (e: TransportEvent) => void;
   /** Request logs and yoga's own messages; none when absent. */
   logger?: Logger;
+  /** Where upstream calls go instead of a pool per upstream host (tests: an emulator in this process). */
+  upstreamDispatcher?: (origin: string) => Dispatcher;
 }
 
 /** The GraphQL application, with no side effects: tests can call `yoga.fetch` without a port. */
@@ -90,6 +98,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         ? { baseUrl: upstream.batchBaseUrl, accountId: upstream.accountId, token: upstream.token }
         : undefined,
     ...config.http,
+    dispatcherFor: options.upstreamDispatcher,
     onEvent: (event) => {
       observability.onUpstreamEvent(event);
       options.onUpstreamEvent?.(event);
@@ -130,7 +139,22 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     redisUrl: config.redisUrl,
     onDraftReady: (tenant, image) => writes.events.emit({ kind: "created", imageId: image.id, image, tenant }),
   });
-  // Listeners run in the order registered: one that subscribers' reads depend on (the catalogue) goes above.
+  let catalogue: Catalogue | undefined;
+  const catalogueEvents = observability.metrics && catalogueMetrics(observability.metrics.registry, () => catalogue);
+  catalogue = new Catalogue({
+    config: config.catalogue,
+    // The server's own calls: past the entity cache, and charged to no caller.
+    api: serverApi,
+    forwardMode: config.auth.mode === "forward",
+    logger,
+    changes: writes.events,
+    events: { ...catalogueEvents, onQuery: observability.onCatalogueQuery },
+    relay: config.redisUrl ? { redisUrl: config.redisUrl, accountId: upstream.accountId } : undefined,
+  });
+  catalogue.start();
+  const catalogueSource = { catalogue, cursors: createKeysetCursorCodec(upstream.token) };
+  // Listeners run in the order registered: one that subscribers' reads depend on (the catalogue, registered
+  // by its constructor above) goes first.
   writes.events.on(live.onImageChange);
   const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema() : clientSchema),
@@ -154,6 +178,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         loaderConcurrency: config.loaderConcurrency,
         pagination,
         live,
+        catalogue: catalogueSource,
         writes,
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
@@ -201,10 +226,12 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     transport,
     cache,
     metrics: observability.metrics,
+    catalogue,
     writes,
     endSubscriptions: () => live.endStreams(),
     close: async ({ force = false } = {}) => {
       await live.close();
+      await catalogue.close();
       await transport.close({ force });
       await budget.close();
       cache?.close();

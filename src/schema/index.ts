@@ -2,6 +2,7 @@ import { GraphQLDeferDirective, GraphQLStreamDirective } from "@graphql-tools/ut
 import { GraphQLSchema, specifiedDirectives } from "graphql";
 import { builder } from "./builder.ts";
 import { withCostedFederationFields } from "./federation-cost.ts";
+import "./catalogue.ts";
 import "./image.ts";
 import "./images-connection.ts";
 import "./signing-key.ts";
