@@ -14,6 +14,7 @@ import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./
 import { corsPolicy } from "./cors.ts";
 import { maskError } from "./errors.ts";
 import { graphiqlOptions } from "./graphiql.ts";
+import { BulkJobs } from "./jobs/index.ts";
 import { createLive } from "./live/index.ts";
 import { createLogger, yogaLogger } from "./logger.ts";
 import { createCursorCodec } from "./pagination/cursor.ts";
@@ -156,6 +157,21 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   // Listeners run in the order registered: one that subscribers' reads depend on (the catalogue, registered
   // by its constructor above) goes first.
   writes.events.on(live.onImageChange);
+  const jobs = new BulkJobs({
+    config: config.jobs,
+    catalogue,
+    durable: { dir: config.catalogue.dir, databaseUrl: config.catalogue.databaseUrl },
+    forwardMode: config.auth.mode === "forward",
+    writes,
+    // The server's token, on the batch host where it serves, through the entity cache so each item's
+    // write ends its entries; global-API calls are charged to the job's tenant's share of the budget.
+    apiFor: (tenant, signal) => {
+      const api = apiFor(undefined, { signal, caller: `bulk:${tenant}` });
+      return cache ? cache.bind(api, { tenant: "server", readThrough: true }) : api;
+    },
+    logger,
+  });
+  jobs.start();
   const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema() : clientSchema),
     context: (initial) => {
@@ -180,6 +196,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         live,
         catalogue: catalogueSource,
         writes,
+        jobs,
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
     },
@@ -231,6 +248,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     endSubscriptions: () => live.endStreams(),
     close: async ({ force = false } = {}) => {
       await live.close();
+      await jobs.close();
       await catalogue.close();
       await transport.close({ force });
       await budget.close();

@@ -12,7 +12,13 @@ beforeAll(async () => {
   // Deletions slowed to a few a second, so the progress bar is seen moving.
   stack = await startTestStack({
     emulator: { seed: true },
-    env: { CATALOGUE_DIR: dir.path, CATALOGUE_DELTA_SECONDS: "0", BULK_CALLS_PER_SECOND: "4", BULK_POLL_MS: "50" },
+    env: {
+      CATALOGUE: "on",
+      CATALOGUE_DIR: dir.path,
+      CATALOGUE_DELTA_SECONDS: "0",
+      BULK_CALLS_PER_SECOND: "4",
+      BULK_POLL_MS: "50",
+    },
   });
   await waitFor(
     async () => (await stack.gql<{ catalogue: { status: string } }>("{ catalogue { status } }")).data?.catalogue.status,

@@ -46,12 +46,12 @@ export function tempDir(): { path: string; remove(): void } {
 export function startJobServer(emulator: TestEmulator, env: Record<string, string>): Promise<ServerProcess> {
   return startServerProcess(emulator, {
     UPSTREAM_BATCH: "auto",
+    CATALOGUE: "on",
     CATALOGUE_DELTA_SECONDS: "0",
     BULK_LEASE_SECONDS: "2",
     BULK_HEARTBEAT_SECONDS: "1",
     BULK_POLL_MS: "100",
     BULK_RETRY_BASE_DELAY_MS: "50",
-    LOG_LEVEL: "warn",
     ...env,
   });
 }

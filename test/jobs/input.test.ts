@@ -25,6 +25,7 @@ beforeAll(async () => {
   stack = await startTestStack({
     emulator: { seed: true },
     env: {
+      CATALOGUE: "on",
       CATALOGUE_DIR: dir.path,
       CATALOGUE_DELTA_SECONDS: "0",
       BULK_MAX_ITEMS: "5",
@@ -140,7 +141,10 @@ describe("jobs per tenant", () => {
 
 describe("without a durable store", () => {
   it("refuses bulk mutations, naming CATALOGUE_DIR and DATABASE_URL", async () => {
-    const memory = await startTestStack({ emulator: { seed: true }, env: { CATALOGUE_DELTA_SECONDS: "0" } });
+    const memory = await startTestStack({
+      emulator: { seed: true },
+      env: { CATALOGUE: "on", CATALOGUE_DELTA_SECONDS: "0" },
+    });
     try {
       const answer = await memory.gql(DELETE_IMAGES, { input: { imageIds: ["a"] } });
       expect(codeOf(answer)).toBe("BAD_USER_INPUT");

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JOBS_MIGRATION } from "../../src/jobs/migrations.ts";
+import { SqliteCatalogueStore } from "../../src/catalogue/sqlite-store.ts";
 import { JobRunner } from "../../src/jobs/runner.ts";
 import { SqliteJobStore } from "../../src/jobs/sqlite-job-store.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -27,11 +26,10 @@ afterAll(async () => {
 describe("the runner", () => {
   it("applies each item through the write path on the batch host, within its pace", async () => {
     const ids = await seed(emulator, { count: 300 });
-    const file = join(dir, "catalogue.sqlite");
-    const db = new DatabaseSync(file);
-    for (const statement of JOBS_MIGRATION.sqlite) db.exec(statement);
-    db.close();
-    const store = new SqliteJobStore(file);
+    // The catalogue's migrations make the jobs' tables in its file.
+    const catalogue = new SqliteCatalogueStore(dir);
+    await catalogue.migrate();
+    const store = new SqliteJobStore(join(dir, "catalogue.sqlite"));
     const transport = new Transport({
       baseUrl: emulator.baseUrl,
       budget: new RequestBudget({ limit: 1000, windowSeconds: 300 }),
@@ -85,6 +83,7 @@ describe("the runner", () => {
     const counts = await emulator.counts();
     expect(counts["DELETE /batch/images/v1/{image_id}"]).toBe(301);
     await store.close();
+    await catalogue.close();
     await transport.close();
   }, 60_000);
 });
