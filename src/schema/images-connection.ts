@@ -14,6 +14,8 @@ import { UPSTREAM_CALLS } from "./upstream-calls.ts";
 // The v2 list takes at most 5 metadata filters, 5 levels deep, and 10 values per `in` (Cloudflare API
 // reference, images v2 list).
 const MAX_META_FILTERS = 5;
+/** The catalogue has no such limit of its own: a bound on the work one query asks of it. */
+const MAX_CATALOGUE_META_FILTERS = 20;
 const MAX_META_DEPTH = 5;
 const MAX_IN_VALUES = 10;
 
@@ -46,7 +48,7 @@ const ImageFilterInput = builder.inputType("ImageFilter", {
     creator: t.string({ description: "Only images with this creator; the empty string selects images without one." }),
     meta: t.field({
       type: [MetaFilterInput],
-      description: `At most ${MAX_META_FILTERS} conditions, all of which must hold.`,
+      description: `At most ${MAX_META_FILTERS} conditions, all of which must hold (${MAX_CATALOGUE_META_FILTERS} in a query the catalogue serves).`,
     }),
     filename: t.string({ description: "Filenames holding this text, case-insensitively. Served by the catalogue." }),
     uploaded: t.field({ type: UploadedRangeInput, description: "Served by the catalogue." }),
@@ -102,7 +104,10 @@ builder.queryFields((t) => ({
       },
       resolve: async (_root, args, ctx) => {
         const creator = args.filter?.creator ?? null;
-        const meta = toMetaFilters(args.filter ?? {});
+        const meta = toMetaFilters(
+          args.filter ?? {},
+          needsCatalogue(args) ? MAX_CATALOGUE_META_FILTERS : MAX_META_FILTERS,
+        );
         const uploadOrder = args.orderBy?.field === "uploaded" ? args.orderBy.direction : undefined;
         const sortOrder: SortOrder = uploadOrder ?? args.sortOrder ?? "desc";
         const { catalogue } = ctx;
@@ -150,10 +155,10 @@ function pagesOf(edges: number, pageSize: number): number {
 }
 
 /** Checks the filters against the upstream's limits before any call, and maps them to its syntax. */
-function toMetaFilters(filter: FilterArg): MetaFilter[] {
+function toMetaFilters(filter: FilterArg, maxFilters: number): MetaFilter[] {
   const conditions = filter.meta ?? [];
-  if (conditions.length > MAX_META_FILTERS) {
-    throw inputError(`At most ${MAX_META_FILTERS} metadata filters are allowed.`, { argument: "filter.meta" });
+  if (conditions.length > maxFilters) {
+    throw inputError(`At most ${maxFilters} metadata filters are allowed.`, { argument: "filter.meta" });
   }
   return conditions.map((condition, index) => {
     const at = `filter.meta[${index}]`;
