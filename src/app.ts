@@ -11,6 +11,7 @@ import type { Config, UpstreamConfig } from "./config.ts";
 import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
 import { maskError } from "./errors.ts";
+import { createFacts, type Facts } from "./facts/index.ts";
 import { graphiqlOptions } from "./graphiql.ts";
 import { createLive } from "./live/index.ts";
 import { createLogger, yogaLogger } from "./logger.ts";
@@ -50,6 +51,8 @@ export interface App {
   transport: Transport;
   /** Absent with `CACHE=off`. */
   cache: EntityCacheLayer | undefined;
+  /** Absent with `FACTS=off`. */
+  facts: Facts | undefined;
   /** Absent when `METRICS=false`. */
   metrics: Metrics | undefined;
   /** Completes open subscriptions, whose answers would otherwise keep the server from closing. */
@@ -117,6 +120,14 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     : new InMemoryTokenChainMemo();
   const pagination = { cursors: createCursorCodec(upstream.token), memo };
   const live = createLive(config.live);
+  const facts = config.facts.enabled
+    ? createFacts(config.facts, {
+        accountId: upstream.accountId,
+        redisUrl: config.budget.redisUrl,
+        budget: config.budget,
+        onKnown: (image) => live.events.publishChanged(image.id, image),
+      })
+    : undefined;
   const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema() : clientSchema),
     context: (initial) => {
@@ -139,6 +150,11 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         loaderConcurrency: config.loaderConcurrency,
         pagination,
         live,
+        // The backfill outlives the request: its downloads carry the caller's credential, not its signal.
+        facts: facts?.forRequest({
+          tenant: upstreamKeyOf(viewer.upstreamToken),
+          download: (imageId) => apiFor(viewer.upstreamToken, { caller: "facts:backfill" }).images.blob(imageId),
+        }),
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
     },
@@ -184,9 +200,11 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     yoga,
     transport,
     cache,
+    facts,
     metrics: observability.metrics,
     endSubscriptions: () => live.endStreams(),
     close: async ({ force = false } = {}) => {
+      await facts?.close();
       await live.close();
       await transport.close({ force });
       await budget.close();

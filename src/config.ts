@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { AUTH_MODES, type AuthSettings, parseApiKeys } from "./auth/index.ts";
 import { type CacheConfig, readCacheConfig } from "./cache/settings.ts";
+import { type FactsConfig, readFactsConfig } from "./facts/settings.ts";
 
 /** Configuration, read from the environment once at start and validated; nothing else reads `process.env`. */
 export interface Config {
@@ -46,6 +47,8 @@ export interface Config {
   readonly cors: CorsConfig;
   /** The entity cache across requests (in Redis too when `REDIS_URL` is set). */
   readonly cache: CacheConfig;
+  /** Image facts (dimensions, hash, placeholder): computed once per image, kept in the store. */
+  readonly facts: FactsConfig;
 }
 
 /** The upstream request budget: the account's window, shared through Redis by every replica. */
@@ -178,6 +181,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     ops: readOps(read, problems, token !== undefined),
     cors: readCors(read, problems, token === undefined),
     cache: readCacheConfig(read),
+    facts: readFactsConfig(read),
   };
   if (config.signedUrls.defaultExpiresIn > config.signedUrls.maxExpiresIn) {
     problems.push("SIGNED_URL_DEFAULT_EXPIRES_IN must not exceed SIGNED_URL_MAX_EXPIRES_IN");

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Scope } from "./auth/index.ts";
 import type { TokenChainMemo } from "./cache/token-chain.ts";
 import type { Config } from "./config.ts";
+import type { RequestFacts } from "./facts/index.ts";
 import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
 import type { CursorCodec } from "./schema/cursor.ts";
@@ -51,6 +52,8 @@ export interface Context {
   readonly upstreamKey: string;
   /** Subscriptions' shared state: image events and draft watches. */
   readonly live: Live;
+  /** Image facts as this request's caller sees them; absent with `FACTS=off`. */
+  readonly facts: RequestFacts | undefined;
 }
 
 export interface ContextInput {
@@ -63,6 +66,7 @@ export interface ContextInput {
   loaderConcurrency: number;
   pagination: PaginationSupport;
   live: Live;
+  facts?: RequestFacts | undefined;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
@@ -75,6 +79,7 @@ export function createContext(input: ContextInput): Context {
     pagination,
     upstreamKey: upstreamKeyOf(input.upstreamToken),
     live,
+    facts: input.facts,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });
 }

@@ -1,4 +1,5 @@
 import type { Context } from "../context.ts";
+import { collectWhilePassing } from "../facts/index.ts";
 import { type ArrivedFile, type IncomingUpload, UploadUnavailableError } from "../uploads/incoming-upload.ts";
 import { sizeLimited } from "../uploads/size-limit.ts";
 import type { Image, ImageUpload, NewImageFields } from "../upstream/index.ts";
@@ -81,12 +82,16 @@ async function uploadFile(upload: IncomingUpload, fields: NewImageFields, ctx: C
   }
   const maxBytes = ctx.settings.maxUploadBytes;
   const limited = sizeLimited(file.stream, maxBytes);
+  // The bytes on their way upstream are hashed and kept (one copy) for the image's facts: no second read.
+  const teed = ctx.facts ? collectWhilePassing(limited.stream, maxBytes) : undefined;
   const request: ImageUpload = {
     ...fields,
-    file: { filename: file.filename || "upload", contentType: file.mimeType, stream: limited.stream },
+    file: { filename: file.filename || "upload", contentType: file.mimeType, stream: teed?.stream ?? limited.stream },
   };
   try {
-    return await ctx.api.images.upload(request);
+    const image = await ctx.api.images.upload(request);
+    if (teed) await ctx.facts?.fromUpload(image, teed.collected);
+    return image;
   } catch (error) {
     // Cut off mid-file (by the size limit, or a broken request): the upstream stored nothing.
     if (limited.exceeded) throw fileTooLarge(maxBytes);

@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import { everyFormat, jpeg, rotatedJpeg, type SampleFile } from "../support/facts-files.ts";
+import { type FilePart, uploaded } from "../support/images.ts";
+import { useTestStack } from "../support/server.ts";
+import { gqlMultipart, UPLOAD_V1 } from "../support/uploads.ts";
+
+const BLOB = "GET /accounts/{account_id}/images/v1/{image_id}/blob";
+const DETAILS = "GET /accounts/{account_id}/images/v1/{image_id}";
+
+const FACTS = `
+  imageId width height aspectRatio byteSize sourceFormat animated hasAlpha contentHash
+  placeholder { thumbhash dataURL dominantColor } factsStatus factsError`;
+
+interface FactsAnswer {
+  imageId: string;
+  width: number | null;
+  height: number | null;
+  aspectRatio: number | null;
+  byteSize: number | null;
+  sourceFormat: string | null;
+  animated: boolean | null;
+  hasAlpha: boolean | null;
+  contentHash: string | null;
+  placeholder: { thumbhash: string; dataURL: string; dominantColor: string } | null;
+  factsStatus: "READY" | "PENDING" | "FAILED";
+  factsError: string | null;
+}
+
+const UPLOAD_WITH_FACTS = `
+  mutation ($input: UploadImageInput!) {
+    uploadImage(input: $input) { __typename ... on UploadImagePayload { image { ${FACTS} } } ... on MutationError { message } }
+  }`;
+
+const stack = useTestStack({ resetEmulatorBeforeEach: true });
+
+const MIME: Record<SampleFile["format"], string> = {
+  JPEG: "image/jpeg",
+  PNG: "image/png",
+  GIF: "image/gif",
+  WEBP: "image/webp",
+  AVIF: "image/avif",
+  HEIC: "image/heic",
+  SVG: "image/svg+xml",
+};
+
+function uploadThroughFacade(file: { bytes: Uint8Array; name: string; type: string }) {
+  return gqlMultipart<{ uploadImage: { __typename: string; image?: FactsAnswer; message?: string } }>(
+    stack,
+    UPLOAD_WITH_FACTS,
+    { input: { file: null } },
+    [{ path: "variables.input.file", bytes: file.bytes, name: file.name, type: file.type }],
+  );
+}
+
+async function readFacts(imageId: string): Promise<FactsAnswer> {
+  const answer = await stack.gql<{ image: FactsAnswer }>(`query ($id: ID!) { image(imageId: $id) { ${FACTS} } }`, {
+    id: imageId,
+  });
+  expect(answer.errors).toBeUndefined();
+  return answer.data?.image as FactsAnswer;
+}
+
+/** Reads until the facts are no longer PENDING, as a frontend polling (or subscribed) would. */
+async function settledFacts(imageId: string): Promise<FactsAnswer> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const facts = await readFacts(imageId);
+    if (facts.factsStatus !== "PENDING") return facts;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`facts of ${imageId} still pending`);
+}
+
+function expectFactsOf(answer: FactsAnswer, file: SampleFile): void {
+  expect(answer).toMatchObject({
+    factsStatus: "READY",
+    factsError: null,
+    width: file.width,
+    height: file.height,
+    sourceFormat: file.format,
+    animated: file.animated,
+    hasAlpha: file.hasAlpha,
+    byteSize: file.bytes.byteLength,
+  });
+  expect(answer.aspectRatio).toBeCloseTo(file.width / file.height, 6);
+  expect(answer.contentHash).toMatch(/^[0-9a-f]{64}$/);
+  if (file.format === "HEIC") expect(answer.placeholder).toBeNull();
+  else expect(answer.placeholder?.dominantColor).toMatch(/^#[0-9a-f]{6}$/);
+}
+
+describe("facts of an upload through the facade", () => {
+  it("are in the upload's own answer for every format, at the cost of exactly the one upload call", async () => {
+    for (const file of await everyFormat()) {
+      await stack.emulator.reset();
+      const answer = await uploadThroughFacade({ bytes: file.bytes, name: file.name, type: MIME[file.format] });
+      expect(answer.errors, file.name).toBeUndefined();
+      const image = answer.data?.uploadImage.image;
+      expect(answer.data?.uploadImage.__typename, `${file.name}: ${answer.data?.uploadImage.message}`).toBe(
+        "UploadImagePayload",
+      );
+      expectFactsOf(image as FactsAnswer, file);
+      expect(await stack.emulator.counts(), file.name).toEqual({ [UPLOAD_V1]: 1 });
+      // Read later: known, with no download of the bytes.
+      expectFactsOf(await readFacts(image?.imageId as string), file);
+      expect(await stack.emulator.counts(), file.name).toEqual({ [UPLOAD_V1]: 1, [DETAILS]: 1 });
+    }
+  });
+
+  it("gives FAILED with a reason for a truncated JPEG, and the image is still served", async () => {
+    const whole = (await jpeg(600, 400)).bytes;
+    const cut = whole.subarray(0, Math.floor(whole.byteLength * 0.5));
+    const answer = await uploadThroughFacade({ bytes: cut, name: "cut.jpg", type: "image/jpeg" });
+    const image = answer.data?.uploadImage.image as FactsAnswer;
+    expect(image).toMatchObject({ factsStatus: "FAILED", width: null, placeholder: null, byteSize: cut.byteLength });
+    expect(image.factsError).toMatch(/could not be decoded/);
+    const blob = await fetch(new URL(`/images/${image.imageId}/blob`, stack.server.url));
+    expect(blob.status).toBe(200);
+    expect(Buffer.from(await blob.arrayBuffer()).equals(Buffer.from(cut))).toBe(true);
+  });
+});
+
+describe("facts of older images", () => {
+  it("are PENDING on the first read, which never waits, then computed once in the background", async () => {
+    const file = await rotatedJpeg();
+    const part: FilePart = { bytes: file.bytes, name: file.name, type: "image/jpeg" };
+    const image = await uploaded(stack.emulator, {}, part);
+    await stack.emulator.reset();
+
+    const first = await readFacts(image.id);
+    expect(first).toMatchObject({ factsStatus: "PENDING", width: null, height: null, placeholder: null });
+    const settled = await settledFacts(image.id);
+    expectFactsOf(settled, file);
+    const counts = await stack.emulator.counts();
+    expect(counts[BLOB]).toBe(1);
+
+    await readFacts(image.id);
+    expect((await stack.emulator.counts())[BLOB]).toBe(1);
+  });
+});
