@@ -6,6 +6,14 @@ import { type FactsStore, keyOf } from "./store.ts";
 /** Redis holds a cache, not the truth: facts not read for this long are computed again. */
 const RECORD_TTL_SECONDS = 30 * 86_400;
 
+/** A claim only while no record exists: a replica that read "unknown" just before another's `put` stops here. */
+const CLAIM = `
+if redis.call('exists', KEYS[1]) == 1 then return 0 end
+if redis.call('set', KEYS[2], '1', 'PX', ARGV[1], 'NX') then return 1 end
+return 0`;
+
+type ClaimingRedis = Redis & { claimFacts(record: string, claim: string, ms: number): Promise<number> };
+
 /**
  * Facts and claims in the Redis every replica shares: a claim is `SET NX` with an expiry, so of
  * five replicas reading one new image, one downloads and decodes it. While Redis is out of reach
@@ -19,6 +27,7 @@ export class RedisFactsStore implements FactsStore {
   constructor(options: { redisUrl: string; accountId: string; claimSeconds: number }) {
     this.#redis = failFastRedis(options.redisUrl, { autoPipelining: true });
     this.#redis.on("error", () => undefined);
+    this.#redis.defineCommand("claimFacts", { numberOfKeys: 2, lua: CLAIM });
     this.#prefix = `cf-images:facts:${options.accountId}`;
     this.#claimMs = options.claimSeconds * 1000;
   }
@@ -41,8 +50,8 @@ export class RedisFactsStore implements FactsStore {
 
   async claim(scope: string, imageId: string): Promise<boolean> {
     try {
-      const set = await this.#redis.set(this.#claim(scope, imageId), "1", "PX", this.#claimMs, "NX");
-      return set === "OK";
+      const redis = this.#redis as ClaimingRedis;
+      return (await redis.claimFacts(this.#record(scope, imageId), this.#claim(scope, imageId), this.#claimMs)) === 1;
     } catch {
       return false;
     }
