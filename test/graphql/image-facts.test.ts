@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { everyFormat, jpeg, rotatedJpeg, type SampleFile } from "../support/facts-files.ts";
 import { type FilePart, uploaded } from "../support/images.ts";
 import { useTestStack } from "../support/server.ts";
+import { subscribe } from "../support/sse.ts";
 import { gqlMultipart, UPLOAD_V1 } from "../support/uploads.ts";
 
 const BLOB = "GET /accounts/{account_id}/images/v1/{image_id}/blob";
@@ -134,5 +135,46 @@ describe("facts of older images", () => {
 
     await readFacts(image.id);
     expect((await stack.emulator.counts())[BLOB]).toBe(1);
+  });
+});
+
+describe("facts of a direct upload", () => {
+  it("are computed when its file arrives: imageReady starts them, imageChanged brings them", async () => {
+    const created = await stack.gql<{
+      createDirectUpload: { uploadURL: string; image: { imageId: string; factsStatus: string } };
+    }>(
+      `mutation { createDirectUpload(input: {}) { ... on CreateDirectUploadPayload { uploadURL image { imageId factsStatus } } } }`,
+    );
+    const { uploadURL, image } = created.data?.createDirectUpload ?? { uploadURL: "", image: { imageId: "" } };
+    expect(image).toMatchObject({ factsStatus: "PENDING" });
+    const changed = await subscribe(
+      stack.server.url,
+      `subscription ($id: ID!) { imageChanged(imageId: $id) { factsStatus width height sourceFormat } }`,
+      { id: image.imageId },
+    );
+    try {
+      const file = await rotatedJpeg();
+      const form = new FormData();
+      form.append("file", new Blob([file.bytes], { type: "image/jpeg" }), file.name);
+      expect((await fetch(uploadURL, { method: "POST", body: form })).status).toBe(200);
+      const ready = await subscribe(
+        stack.server.url,
+        `subscription ($id: ID!) { imageReady(imageId: $id) { imageId } }`,
+        {
+          id: image.imageId,
+        },
+      );
+      try {
+        expect(await ready.next()).toEqual({ data: { imageReady: { imageId: image.imageId } } });
+      } finally {
+        ready.abort();
+      }
+      expect(await changed.next()).toEqual({
+        data: { imageChanged: { factsStatus: "READY", width: 80, height: 120, sourceFormat: "JPEG" } },
+      });
+      expect((await stack.emulator.counts())[BLOB]).toBe(1);
+    } finally {
+      changed.abort();
+    }
   });
 });
