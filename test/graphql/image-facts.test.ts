@@ -155,7 +155,7 @@ describe("facts of a direct upload", () => {
     try {
       const file = await rotatedJpeg();
       const form = new FormData();
-      form.append("file", new Blob([file.bytes], { type: "image/jpeg" }), file.name);
+      form.append("file", new Blob([new Uint8Array(file.bytes)], { type: "image/jpeg" }), file.name);
       expect((await fetch(uploadURL, { method: "POST", body: form })).status).toBe(200);
       const ready = await subscribe(
         stack.server.url,
