@@ -5,13 +5,14 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createYoga } from "graphql-yoga";
 import { ALL_SCOPES } from "../src/auth/index.ts";
-import { InMemoryTokenChainMemo } from "../src/cache/token-chain.ts";
-import { loadConfig } from "../src/config.ts";
+import { loadConfig } from "../src/config/index.ts";
 import { type Context, createContext, resolverSettings } from "../src/context.ts";
 import { createLive } from "../src/live/index.ts";
-import { createCursorCodec } from "../src/schema/cursor.ts";
+import { createCursorCodec } from "../src/pagination/cursor.ts";
+import { InMemoryTokenChainMemo } from "../src/pagination/token-chain.ts";
 import { clientSchema } from "../src/schema/index.ts";
 import { createImagesApi, SharedBudget, Transport } from "../src/upstream/index.ts";
+import { createChangeEvents, createWrites } from "../src/writes/index.ts";
 
 const config = loadConfig();
 const upstream = config.upstream;
@@ -20,7 +21,9 @@ const budget = new SharedBudget({ ...config.budget, accountId: upstream.accountI
 const transport = new Transport({ baseUrl: upstream.baseUrl, budget, ...config.http });
 const settings = resolverSettings(config);
 const pagination = { cursors: createCursorCodec(upstream.token), memo: new InMemoryTokenChainMemo() };
-const live = createLive(config.live);
+const live = createLive(config.live, { redisUrl: config.redisUrl });
+const writes = createWrites(createChangeEvents((error) => console.error(error)));
+writes.events.on(live.onImageChange);
 const viewer = { name: "floor", scopes: ALL_SCOPES };
 
 const yoga = createYoga<object, Context>({
@@ -34,6 +37,7 @@ const yoga = createYoga<object, Context>({
       loaderConcurrency: config.loaderConcurrency,
       pagination,
       live,
+      writes,
     }),
   landingPage: false,
   graphiql: false,

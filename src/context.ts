@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import type { Scope } from "./auth/index.ts";
-import type { TokenChainMemo } from "./cache/token-chain.ts";
-import type { Config } from "./config.ts";
+import type { Config } from "./config/index.ts";
 import type { RequestFacts } from "./facts/index.ts";
 import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
-import type { CursorCodec } from "./schema/cursor.ts";
+import type { CursorCodec } from "./pagination/cursor.ts";
+import type { TokenChainMemo } from "./pagination/token-chain.ts";
 import type { CloudflareImagesApi } from "./upstream/index.ts";
+import type { Writes } from "./writes/index.ts";
 
 /** Made once per app: cursors signed with one key, and the way back through token chains. */
 export interface PaginationSupport {
@@ -52,6 +53,8 @@ export interface Context {
   readonly upstreamKey: string;
   /** Subscriptions' shared state: image events and draft watches. */
   readonly live: Live;
+  /** The app's one write path, which every mutation writes through (one per app, like `live`). */
+  readonly writes: Writes;
   /** Image facts as this request's caller sees them; absent with `FACTS=off`. */
   readonly facts: RequestFacts | undefined;
 }
@@ -66,12 +69,13 @@ export interface ContextInput {
   loaderConcurrency: number;
   pagination: PaginationSupport;
   live: Live;
+  writes: Writes;
   facts?: RequestFacts | undefined;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
 export function createContext(input: ContextInput): Context {
-  const { api, settings, viewer, pagination, live, onLoaderCacheHit } = input;
+  const { api, settings, viewer, pagination, live, writes, onLoaderCacheHit } = input;
   return Object.freeze({
     api,
     settings,
@@ -79,6 +83,7 @@ export function createContext(input: ContextInput): Context {
     pagination,
     upstreamKey: upstreamKeyOf(input.upstreamToken),
     live,
+    writes,
     facts: input.facts,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });

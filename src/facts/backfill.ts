@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { StreamedAnswer } from "../upstream/http-types.ts";
 import type { Image } from "../upstream/index.ts";
-import type { StreamedAnswer } from "../upstream/transport.ts";
 import type { FactsBudget } from "./budget-share.ts";
 import { collectStream } from "./collect.ts";
 import { computeFacts, type DecodeLimits } from "./decode.ts";

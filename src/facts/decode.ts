@@ -1,20 +1,12 @@
 import sharp, { type Sharp } from "sharp";
 import { rgbaToThumbHash, thumbHashToDataURL } from "thumbhash";
+import type { DecodeLimits } from "../config/facts.ts";
 import type { FactsRecord, ImageFacts, Placeholder, SourceFormat } from "./facts.ts";
 import { heifExtent } from "./heif-boxes.ts";
 import { sniffFormat } from "./sniff.ts";
 import { SvgSizeError, svgSize } from "./svg-size.ts";
 
-/** What one decode may cost. */
-export interface DecodeLimits {
-  /** Pixels of the whole image (every frame of an animation): the upstream stores at most 100 megapixels. */
-  readonly maxPixels: number;
-  /** Longest side: the upstream stores at most 12,000 px. */
-  readonly maxSide: number;
-  readonly maxBytes: number;
-  /** A decode still running after this long is given up (libvips stops it). */
-  readonly timeoutSeconds: number;
-}
+export type { DecodeLimits };
 
 /** ThumbHash encodes at most 100 × 100 pixels; a smaller input gives the same hash for a fraction of the work. */
 const THUMB_SIDE = 32;

@@ -1,20 +1,21 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import DataLoader from "dataloader";
+import type { FactsConfig } from "../config/facts.ts";
+import type { StreamedAnswer } from "../upstream/http-types.ts";
 import type { Image } from "../upstream/index.ts";
-import type { StreamedAnswer } from "../upstream/transport.ts";
+import type { ChangeListener } from "../writes/index.ts";
 import { FactsBackfill } from "./backfill.ts";
 import { FactsBudget } from "./budget-share.ts";
 import type { CollectedFile } from "./collect.ts";
 import { computeFacts } from "./decode.ts";
 import type { FactsRecord } from "./facts.ts";
 import { RedisFactsStore } from "./redis-store.ts";
-import type { FactsConfig } from "./settings.ts";
 import { type FactsStore, InProcessFactsStore } from "./store.ts";
 
+export type { FactsConfig } from "../config/facts.ts";
 export { collectWhilePassing } from "./collect.ts";
 export type { FactsRecord, ImageFacts, Placeholder, SourceFormat } from "./facts.ts";
 export { aspectRatioOf, SOURCE_FORMATS } from "./facts.ts";
-export type { FactsConfig } from "./settings.ts";
 export type { FactsStore } from "./store.ts";
 
 /** An upload's answer waits this long at most for its facts; past it they are kept when done. */
@@ -37,6 +38,12 @@ export interface Facts {
   readonly backfill: FactsBackfill;
   readonly budget: FactsBudget;
   forRequest(binding: RequestFactsBinding): RequestFacts;
+  /**
+   * Consumes the write path's change events: a deleted image's facts are dropped (a custom id may
+   * later name other bytes); an image given a new id keeps its facts under it (same bytes).
+   * Uploads bring their own facts (`fromUpload`), so "created" needs nothing here.
+   */
+  readonly onImageChange: ChangeListener;
   close(): Promise<void>;
 }
 
@@ -72,12 +79,26 @@ export function createFacts(config: FactsConfig, deps: FactsDependencies): Facts
     backfill,
     budget,
     forRequest: (binding) => new RequestFacts(config, store, backfill, deps.onKnown, binding),
+    onImageChange: async (event) => {
+      const scope = scopeOf(event.tenant);
+      if (event.kind === "deleted") await store.forget(scope, event.imageId);
+      if (event.kind === "updated" && event.previousImageId && event.previousImageId !== event.imageId) {
+        const record = (await store.getMany(scope, [event.previousImageId])).get(event.previousImageId);
+        if (record) await store.put(scope, event.imageId, record);
+        await store.forget(scope, event.previousImageId);
+      }
+    },
     close: async () => {
       backfill.close();
       budget.close();
       await store.close();
     },
   };
+}
+
+/** Facts are kept apart per upstream credential, as the entity cache keeps its entries. */
+function scopeOf(tenant: string): string {
+  return tenant || "server";
 }
 
 /** What resolvers use: the facts of the images a request shows, and those of an upload it makes. */
@@ -104,7 +125,7 @@ export class RequestFacts {
     this.#backfill = backfill;
     this.#onKnown = onKnown;
     this.#binding = binding;
-    this.#scope = binding.tenant || "server";
+    this.#scope = scopeOf(binding.tenant);
     this.#batch = new DataLoader(
       async (ids) => {
         const found = await this.#store.getMany(this.#scope, ids);

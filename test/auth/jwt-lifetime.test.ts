@@ -1,6 +1,6 @@
 import { type JWTPayload, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/config/index.ts";
 import { useTestStack } from "../support/server.ts";
 
 const ISSUER = "https://issuer.test";

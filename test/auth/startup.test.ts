@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.ts";
+import { ConfigError, loadConfig } from "../../src/config/index.ts";
 
 const REAL = { CLOUDFLARE_API_TOKEN: "real-token-value", CLOUDFLARE_ACCOUNT_ID: "0123456789abcdef0123456789abcdef" };
 const DIGEST = createHash("sha256").update("some-secret").digest("hex");

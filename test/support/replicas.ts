@@ -1,5 +1,5 @@
 import { type App, createApp } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/config/index.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import type { TransportEvent } from "../../src/upstream/index.ts";
 import type { TestEmulator } from "./emulator.ts";

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { createApp } from "../../src/app.ts";
-import { type Config, loadConfig } from "../../src/config.ts";
+import { type App, createApp } from "../../src/app.ts";
+import { type Config, loadConfig } from "../../src/config/index.ts";
 import type { EmulatorOptions } from "../../src/emulator/index.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import { startTestEmulator, type TestEmulator } from "./emulator.ts";
@@ -17,6 +17,8 @@ export interface GraphQLAnswer<T = Record<string, unknown>> {
 export interface TestStack {
   emulator: TestEmulator;
   server: RunningServer;
+  /** The app the server runs, for what a test must reach inside it (its change events). */
+  app: App;
   config: Config;
   /**
    * POSTs a GraphQL document to the real server at /graphql (with extra headers, e.g. Authorization);
@@ -89,6 +91,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   return {
     emulator,
     server,
+    app,
     config,
     gql: (query, variables, headers, path) =>
       postGraphQL(new URL(path ?? "/graphql", server.url), query, variables, headers),

@@ -1,4 +1,3 @@
-import type { PageLink } from "../cache/token-chain.ts";
 import { inputError } from "../errors.ts";
 import type { ImagePage } from "../upstream/index.ts";
 import type { EdgePosition } from "./cursor.ts";
@@ -12,6 +11,7 @@ import {
   type Walk,
   type WalkItem,
 } from "./list-walk.ts";
+import type { PageLink } from "./token-chain.ts";
 
 /**
  * A re-walk from the start reads at most this many pages (10,000 images at the default page size)

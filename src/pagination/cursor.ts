@@ -1,7 +1,7 @@
 import { createHash, createHmac, createSecretKey, timingSafeEqual } from "node:crypto";
-import type { PageLink } from "../cache/token-chain.ts";
 import { inputError } from "../errors.ts";
 import type { SortOrder } from "../upstream/index.ts";
+import type { PageLink } from "./token-chain.ts";
 
 /**
  * Where an edge sits in the upstream's v2 list: the continuation token of its page (null for the

@@ -1,9 +1,9 @@
-import type { TokenChainMemo } from "../cache/token-chain.ts";
 import { inputError } from "../errors.ts";
 import type { Image, ImagePage, SortOrder } from "../upstream/index.ts";
+import { walkBack } from "./backward-walk.ts";
 import type { CursorCodec, EdgePosition } from "./cursor.ts";
 import { type Collected, type PageQuery, type Walk, walkAlong } from "./list-walk.ts";
-import { walkBack } from "./walk-back.ts";
+import type { TokenChainMemo } from "./token-chain.ts";
 
 export type { PageQuery } from "./list-walk.ts";
 

@@ -1,6 +1,6 @@
-import type { PageLink, TokenChainMemo } from "../cache/token-chain.ts";
 import type { Image, ImagePage, SortOrder } from "../upstream/index.ts";
 import { type EdgePosition, imageKeyOf, MAX_BACK_LINKS } from "./cursor.ts";
+import type { PageLink, TokenChainMemo } from "./token-chain.ts";
 
 export interface PageQuery {
   token: string | null;
