@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { everyFormat, jpeg, rotatedJpeg, type SampleFile } from "../support/facts-files.ts";
+import { everyFormat, jpeg, png, rotatedJpeg, type SampleFile } from "../support/facts-files.ts";
 import { type FilePart, uploaded } from "../support/images.ts";
-import { useTestStack } from "../support/server.ts";
+import { startTestStack, useTestStack } from "../support/server.ts";
 import { subscribe } from "../support/sse.ts";
 import { gqlMultipart, UPLOAD_V1 } from "../support/uploads.ts";
 
@@ -175,6 +175,58 @@ describe("facts of a direct upload", () => {
       expect((await stack.emulator.counts())[BLOB]).toBe(1);
     } finally {
       changed.abort();
+    }
+  });
+});
+
+describe("facts follow the write path's changes", () => {
+  it("forgets a deleted image's facts: a custom id uploaded again elsewhere gets its new bytes' facts", async () => {
+    const first = await png(30, 20);
+    const answer = await gqlMultipart<{ uploadImage: { image: FactsAnswer } }>(
+      stack,
+      UPLOAD_WITH_FACTS,
+      { input: { id: "albums/cover", file: null } },
+      [{ path: "variables.input.file", bytes: first.bytes, name: "cover.png", type: "image/png" }],
+    );
+    expect(answer.data?.uploadImage.image).toMatchObject({ imageId: "albums/cover", width: 30, height: 20 });
+    const deleted = await stack.gql(`mutation { deleteImage(input: { imageId: "albums/cover" }) { __typename } }`);
+    expect(deleted.errors).toBeUndefined();
+    // Another tool stores other bytes under the same id.
+    const second = await png(64, 16);
+    await uploaded(
+      stack.emulator,
+      { id: "albums/cover" },
+      { bytes: second.bytes, name: "cover.png", type: "image/png" },
+    );
+    expect(await readFacts("albums/cover")).toMatchObject({ factsStatus: "PENDING", width: null });
+    expect(await settledFacts("albums/cover")).toMatchObject({ factsStatus: "READY", width: 64, height: 16 });
+  });
+
+  it("keeps the facts when making an image private gives it a new id (same bytes, no download)", async () => {
+    const renaming = await startTestStack({ emulator: { newIdOnSignedUrlsChange: true } });
+    try {
+      const file = await png(44, 22);
+      const answer = await gqlMultipart<{ uploadImage: { image: FactsAnswer } }>(
+        renaming,
+        UPLOAD_WITH_FACTS,
+        { input: { file: null } },
+        [{ path: "variables.input.file", bytes: file.bytes, name: "p.png", type: "image/png" }],
+      );
+      const oldId = answer.data?.uploadImage.image.imageId as string;
+      const updated = await renaming.gql<{
+        updateImage: { image: { imageId: string; factsStatus: string; width: number } };
+      }>(
+        `mutation ($id: ID!) {
+          updateImage(input: { imageId: $id, requireSignedURLs: true }) { ... on UpdateImagePayload { image { imageId factsStatus width } } }
+        }`,
+        { id: oldId },
+      );
+      const image = updated.data?.updateImage.image;
+      expect(image?.imageId).not.toBe(oldId);
+      expect(image).toMatchObject({ factsStatus: "READY", width: 44 });
+      expect((await renaming.emulator.counts())[BLOB]).toBeUndefined();
+    } finally {
+      await renaming.close();
     }
   });
 });
