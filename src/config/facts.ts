@@ -7,6 +7,11 @@ export interface DecodeLimits {
   /** Longest side in pixels. */
   readonly maxSide: number;
   readonly maxBytes: number;
+  /**
+   * Formats that cannot shrink on load (GIF, AVIF) are decoded whole for their placeholder: above
+   * this many pixels a frame, such a file gets its size but no placeholder.
+   */
+  readonly maxFullDecodePixels: number;
   /** A decode still running after this long is given up (libvips stops it). */
   readonly timeoutSeconds: number;
 }
@@ -70,6 +75,14 @@ export const FACTS_VARIABLES = declareVariables({
     max: 100 * 1024 * 1024,
     description: "A stored file larger than this is not downloaded whole: its facts are FAILED.",
   },
+  FACTS_MAX_FULL_DECODE_PIXELS: {
+    type: "integer",
+    default: 4_000_000,
+    min: 1,
+    max: 1_000_000_000,
+    description:
+      "GIF and AVIF are decoded whole for a placeholder (no shrink on load): a larger frame gets its size but no placeholder.",
+  },
   FACTS_DECODE_TIMEOUT_SECONDS: {
     type: "integer",
     default: 30,
@@ -110,6 +123,7 @@ export function readFactsConfig(read: EnvReader): FactsConfig {
       maxPixels: read.integer(v.FACTS_MAX_PIXELS),
       maxSide: read.integer(v.FACTS_MAX_SIDE),
       maxBytes: read.integer(v.FACTS_MAX_BYTES),
+      maxFullDecodePixels: read.integer(v.FACTS_MAX_FULL_DECODE_PIXELS),
       timeoutSeconds: read.integer(v.FACTS_DECODE_TIMEOUT_SECONDS),
     },
     maxEntries: read.integer(v.FACTS_MAX_ENTRIES),

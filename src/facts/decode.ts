@@ -24,6 +24,13 @@ const SHARP_FORMATS: Partial<Record<SourceFormat, string>> = {
   AVIF: "heif",
 };
 
+/**
+ * Decoders that scale while they decode (JPEG by 1/2 to 1/8, WebP) or stream rows (PNG) keep a
+ * large file's decode small; GIF and AVIF frames are decoded whole (measured: a 100-megapixel GIF
+ * took 430 MB, a 64-megapixel AVIF 1.1 GB), so they are drawn only up to `maxFullDecodePixels`.
+ */
+const DECODED_WHOLE: ReadonlySet<SourceFormat> = new Set(["GIF", "AVIF"]);
+
 class FactsFailure extends Error {}
 
 /**
@@ -64,15 +71,18 @@ async function rasterFacts(format: SourceFormat, bytes: Buffer, limits: DecodeLi
   if (!width || !frameHeight) throw new FactsFailure("The file does not say its size.");
   checkSize(width, frameHeight * pages, limits);
   const turned = (meta.orientation ?? 1) >= 5;
+  const drawable = !DECODED_WHOLE.has(format) || width * frameHeight <= limits.maxFullDecodePixels;
   return {
     width: turned ? frameHeight : width,
     height: turned ? width : frameHeight,
     animated: pages > 1,
     hasAlpha: meta.hasAlpha === true,
-    placeholder: await placeholderOf(
-      sharp(bytes, { limitInputPixels: limits.maxPixels, sequentialRead: true, failOn: "truncated" }).rotate(),
-      limits,
-    ),
+    placeholder: drawable
+      ? await placeholderOf(
+          sharp(bytes, { limitInputPixels: limits.maxPixels, sequentialRead: true, failOn: "truncated" }).rotate(),
+          limits,
+        )
+      : undefined,
   };
 }
 

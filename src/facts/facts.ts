@@ -23,7 +23,10 @@ export interface ImageFacts {
   hasAlpha: boolean;
   /** SHA-256 of the stored bytes, lowercase hex. */
   contentHash: string;
-  /** Absent when the codec cannot be decoded here (HEIC: the prebuilt libvips has no HEVC decoder). */
+  /**
+   * Absent when the pixels are not decoded here: HEIC (the prebuilt libvips has no HEVC decoder),
+   * and GIF or AVIF frames too large to decode whole within the memory bound.
+   */
   placeholder: Placeholder | undefined;
 }
 

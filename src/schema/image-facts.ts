@@ -92,7 +92,9 @@ builder.objectFields(ImageRef, (t) => ({
   placeholder: t.field({
     type: ImagePlaceholderRef,
     nullable: true,
-    description: "Null until the facts are ready, and for a HEIC file (no decoder for its pixels here).",
+    description:
+      "Null until the facts are ready; null too for HEIC (no decoder for its pixels here) and for GIF or AVIF " +
+      "frames over FACTS_MAX_FULL_DECODE_PIXELS (decoded whole, so left out to bound memory).",
     resolve: async (image, _args, ctx) => (await ready(image, ctx))?.placeholder ?? null,
   }),
   factsStatus: t.field({

@@ -10,6 +10,7 @@ const LIMITS: DecodeLimits = {
   maxPixels: 100_000_000,
   maxSide: 12_000,
   maxBytes: 10 * 1024 * 1024,
+  maxFullDecodePixels: 4_000_000,
   timeoutSeconds: 30,
 };
 /** Per channel, out of 255: a 32-pixel downscale and a thumbhash keep the mean this close. */
@@ -117,6 +118,26 @@ describe("computeFacts with bad files", () => {
         const record = await computeFacts(bytes, sha256(bytes), LIMITS);
         expect(["FAILED", "READY"]).toContain(record.status);
       }
+    }
+  });
+});
+
+describe("computeFacts within the memory bound", () => {
+  it("gives a GIF or AVIF frame too large to decode whole its size but no placeholder", async () => {
+    const canvas = () => sharp({ create: { width: 2500, height: 2000, channels: 3, background: "#3366aa" } });
+    for (const bytes of [await canvas().gif().toBuffer(), await canvas().avif({ effort: 0 }).toBuffer()]) {
+      const record = await computeFacts(bytes, sha256(bytes), LIMITS);
+      expect(record).toMatchObject({ status: "READY", facts: { width: 2500, height: 2000, placeholder: undefined } });
+      const drawn = await computeFacts(bytes, sha256(bytes), { ...LIMITS, maxFullDecodePixels: 5_000_000 });
+      expect(drawn.status === "READY" && drawn.facts.placeholder?.dominantColor).toMatch(/^#3[34]66a[ab]$/);
+    }
+  });
+
+  it("decodes a large JPEG and PNG by shrinking on load or streaming rows", async () => {
+    const canvas = () => sharp({ create: { width: 6000, height: 4000, channels: 3, background: "#3366aa" } });
+    for (const bytes of [await canvas().jpeg().toBuffer(), await canvas().png().toBuffer()]) {
+      const record = await computeFacts(bytes, sha256(bytes), LIMITS);
+      expect(record.status === "READY" && record.facts.placeholder?.dominantColor).toMatch(/^#3[34]66a[ab]$/);
     }
   });
 });
