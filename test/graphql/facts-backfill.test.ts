@@ -61,6 +61,45 @@ describe("replicas sharing one Redis", () => {
   });
 });
 
+describe("replicas while Redis is down", () => {
+  let redis: TestRedis;
+  let emulator: TestEmulator;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    emulator = await startTestEmulator();
+  });
+  afterAll(async () => {
+    await emulator.close();
+    await redis.close();
+  });
+
+  it("answer PENDING without an error and compute nothing, then compute once when Redis is back", async () => {
+    const replicas = await startReplicas(emulator, 2, { REDIS_URL: redis.url });
+    try {
+      const id = await olderImage(emulator, (await png(21, 12)).bytes);
+      await redis.stop();
+      await emulator.reset();
+      for (let i = 0; i < 5; i += 1) {
+        const answers = await Promise.all(replicas.map((r) => r.gql<Read>(READ, { id })));
+        for (const answer of answers) {
+          expect(answer.errors).toBeUndefined();
+          expect(answer.data?.image).toMatchObject({ factsStatus: "PENDING", width: null });
+        }
+        await sleep(20);
+      }
+      expect((await emulator.counts())[BLOB]).toBeUndefined();
+      await redis.start();
+      await until(async () => {
+        const answers = await Promise.all(replicas.map((r) => r.gql<Read>(READ, { id })));
+        return answers.every((a) => a.data?.image.width === 21);
+      }, "facts once Redis is back");
+      expect((await emulator.counts())[BLOB]).toBe(1);
+    } finally {
+      await closeReplicas(replicas);
+    }
+  });
+});
+
 describe("one server", () => {
   let stack: TestStack;
 
