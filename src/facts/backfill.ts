@@ -66,10 +66,6 @@ export class FactsBackfill {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  get queued(): number {
-    return this.#queue.length;
-  }
-
   close(): void {
     this.#closed = true;
     this.#queue.length = 0;

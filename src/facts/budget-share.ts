@@ -22,7 +22,6 @@ export class FactsBudget {
   readonly points: number;
   readonly #limiter: RateLimiterMemory | RateLimiterRedis;
   readonly #redis: ReturnType<typeof failFastRedis> | undefined;
-  #taken = 0;
 
   constructor(options: FactsBudgetOptions) {
     this.points = Math.max(1, Math.floor(options.limit * options.share));
@@ -47,16 +46,10 @@ export class FactsBudget {
     });
   }
 
-  /** Downloads this process took from the allowance since it started. */
-  get taken(): number {
-    return this.#taken;
-  }
-
   /** 0: go ahead (one download taken); otherwise the seconds to wait. */
   async take(): Promise<number> {
     try {
       await this.#limiter.consume("backfill");
-      this.#taken += 1;
       return 0;
     } catch (error) {
       if (error instanceof RateLimiterRes) return Math.max(1, Math.ceil(error.msBeforeNext / 1000));
