@@ -1,4 +1,4 @@
-import sharp, { type Sharp } from "sharp";
+import type { Sharp, SharpOptions } from "sharp";
 import { rgbaToThumbHash, thumbHashToDataURL } from "thumbhash";
 import type { DecodeLimits } from "../config/facts.ts";
 import type { FactsRecord, ImageFacts, Placeholder, SourceFormat } from "./facts.ts";
@@ -11,10 +11,20 @@ export type { DecodeLimits };
 /** ThumbHash encodes at most 100 × 100 pixels; a smaller input gives the same hash for a fraction of the work. */
 const THUMB_SIDE = 32;
 
-// One libvips thread per decode and no operation cache: the queue bounds how many run at once,
-// and a cache would keep decoded pixels of images that are never seen again.
-sharp.concurrency(1);
-sharp.cache(false);
+type SharpFactory = (input: Buffer, options?: SharpOptions) => Sharp;
+let loaded: Promise<SharpFactory> | undefined;
+
+/** libvips is loaded by the first decode: a server that computes no facts never pays its ~30 MB. */
+function loadSharp(): Promise<SharpFactory> {
+  loaded ??= import("sharp").then(({ default: sharp }) => {
+    // One libvips thread per decode and no operation cache: the queue bounds how many run at once,
+    // and a cache would keep decoded pixels of images that are never seen again.
+    sharp.concurrency(1);
+    sharp.cache(false);
+    return (input, options) => sharp(input, options);
+  });
+  return loaded;
+}
 
 const SHARP_FORMATS: Partial<Record<SourceFormat, string>> = {
   JPEG: "jpeg",
@@ -60,6 +70,7 @@ function factsOf(format: SourceFormat, bytes: Buffer, limits: DecodeLimits): Pro
 }
 
 async function rasterFacts(format: SourceFormat, bytes: Buffer, limits: DecodeLimits): Promise<Measured> {
+  const sharp = await loadSharp();
   // The header only: a file claiming too many pixels is refused before any is decoded.
   const meta = await sharp(bytes, { limitInputPixels: false, pages: -1 }).metadata();
   if (meta.format !== SHARP_FORMATS[format]) {
@@ -92,6 +103,7 @@ async function svgFacts(bytes: Buffer, limits: DecodeLimits): Promise<Measured> 
   try {
     // Rendered at a density that makes it about THUMB_SIDE pixels across, however large it claims to be.
     const density = Math.max(1, Math.min(72, (72 * THUMB_SIDE * 2) / Math.max(size.width, size.height)));
+    const sharp = await loadSharp();
     placeholder = await placeholderOf(sharp(bytes, { density, limitInputPixels: limits.maxPixels }), limits);
   } catch {
     // An SVG librsvg cannot draw still has its size; it is served sanitised, never resized.
