@@ -1,5 +1,5 @@
 import type { Sharp, SharpOptions } from "sharp";
-import { rgbaToThumbHash, thumbHashToDataURL } from "thumbhash";
+import { rgbaToThumbHash, thumbHashToRGBA } from "thumbhash";
 import type { DecodeLimits } from "../config/facts.ts";
 import type { FactsRecord, ImageFacts, Placeholder, SourceFormat } from "./facts.ts";
 import { heifExtent } from "./heif-boxes.ts";
@@ -10,6 +10,11 @@ export type { DecodeLimits };
 
 /** ThumbHash encodes at most 100 × 100 pixels; a smaller input gives the same hash for a fraction of the work. */
 const THUMB_SIDE = 32;
+/**
+ * The data URL's PNG: the thumbhash drawn, then scaled to this many pixels across (a browser
+ * blurs it to any size). About 0.4 kB, where thumbhash's own 32-pixel uncompressed PNG is 4 kB.
+ */
+const DATA_URL_SIDE = 16;
 
 type SharpFactory = (input: Buffer, options?: SharpOptions) => Sharp;
 let loaded: Promise<SharpFactory> | undefined;
@@ -130,6 +135,7 @@ function checkSize(width: number, height: number, limits: DecodeLimits): void {
 
 /** A downscale decoded straight from the file (JPEG and WebP shrink on load), then hashed and averaged. */
 async function placeholderOf(pipeline: Sharp, limits: DecodeLimits): Promise<Placeholder> {
+  const sharp = await loadSharp();
   const { data, info } = await pipeline
     .resize(THUMB_SIDE, THUMB_SIDE, { fit: "inside" })
     .ensureAlpha()
@@ -137,9 +143,14 @@ async function placeholderOf(pipeline: Sharp, limits: DecodeLimits): Promise<Pla
     .timeout({ seconds: limits.timeoutSeconds })
     .toBuffer({ resolveWithObject: true });
   const hash = rgbaToThumbHash(info.width, info.height, data);
+  const drawn = thumbHashToRGBA(hash);
+  const png = await sharp(Buffer.from(drawn.rgba), { raw: { width: drawn.w, height: drawn.h, channels: 4 } })
+    .resize(DATA_URL_SIDE, DATA_URL_SIDE, { fit: "inside" })
+    .png({ compressionLevel: 9, adaptiveFiltering: true })
+    .toBuffer();
   return {
     thumbhash: Buffer.from(hash).toString("base64"),
-    dataURL: thumbHashToDataURL(hash),
+    dataURL: `data:image/png;base64,${png.toString("base64")}`,
     dominantColor: averageColour(data),
   };
 }

@@ -6,7 +6,7 @@ export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 export interface Placeholder {
   /** ThumbHash (https://evanw.github.io/thumbhash/), base64. */
   thumbhash: string;
-  /** A PNG of a few pixels rendered from the thumbhash, usable as Next.js `blurDataURL`. */
+  /** A 16-pixel PNG drawn from the thumbhash (about 0.4 kB), usable as Next.js `blurDataURL`. */
   dataURL: string;
   /** The average colour, `#rrggbb`. */
   dominantColor: string;

@@ -65,6 +65,8 @@ describe("computeFacts on real files of every format", async () => {
     const hashAverage = thumbHashToAverageRGBA(Buffer.from(placeholder.thumbhash, "base64"));
     expectNear([hashAverage.r * 255, hashAverage.g * 255, hashAverage.b * 255], file.average, "thumbhash");
     expect(placeholder.dataURL).toMatch(/^data:image\/png;base64,/);
+    // Tiny enough to send with every image of a page.
+    expect(placeholder.dataURL.length).toBeLessThan(1200);
     if (!file.hasAlpha) expectNear(await averageOfDataUrl(placeholder.dataURL), file.average, "dataURL");
   });
 });
