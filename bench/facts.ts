@@ -4,9 +4,9 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
-import { type EmulatorProcess, startEmulatorProcess } from "./emulator-process.ts";
-import { cpuMs, rssMb, watchRss } from "./proc.ts";
-import { type BenchServer, startServerProcess } from "./server-process.ts";
+import { type EmulatorProcess, startEmulatorProcess } from "./lib/emulator-process.ts";
+import { cpuMs, rssMb, watchRss } from "./lib/proc.ts";
+import { type BenchServer, startServerProcess } from "./lib/server-process.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(3),

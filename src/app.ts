@@ -3,6 +3,7 @@ import type { IncomingMessage } from "node:http";
 import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
+import type { Dispatcher } from "undici";
 import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
 import { createEntityCache, type EntityCacheLayer } from "./cache/index.ts";
 import type { Config, UpstreamConfig } from "./config/index.ts";
@@ -68,6 +69,8 @@ export interface AppOptions {
   onUpstreamEvent?: (e: TransportEvent) => void;
   /** Request logs and yoga's own messages; none when absent. */
   logger?: Logger;
+  /** Where upstream calls go instead of a pool per upstream host (tests: an emulator in this process). */
+  upstreamDispatcher?: (origin: string) => Dispatcher;
 }
 
 /** The GraphQL application, with no side effects: tests can call `yoga.fetch` without a port. */
@@ -93,6 +96,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         ? { baseUrl: upstream.batchBaseUrl, accountId: upstream.accountId, token: upstream.token }
         : undefined,
     ...config.http,
+    dispatcherFor: options.upstreamDispatcher,
     onEvent: (event) => {
       observability.onUpstreamEvent(event);
       options.onUpstreamEvent?.(event);

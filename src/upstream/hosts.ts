@@ -1,4 +1,4 @@
-import { Pool } from "undici";
+import { type Dispatcher, Pool } from "undici";
 import type { BatchTokenSource } from "./batch-token.ts";
 import { BatchWindow } from "./batch-window.ts";
 import type { UpstreamHost, UpstreamRequest } from "./http-types.ts";
@@ -7,8 +7,8 @@ import type { UpstreamHost, UpstreamRequest } from "./http-types.ts";
 export interface Host {
   name: UpstreamHost;
   basePath: string;
-  pool: Pool;
-  uploadPool: Pool;
+  pool: Dispatcher;
+  uploadPool: Dispatcher;
 }
 
 /** Where one try goes, with which credential. */
@@ -23,6 +23,8 @@ export interface PoolOptions {
   uploadConnections: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Where calls to an origin go instead of a pool of its own (tests: an emulator in this process). */
+  dispatcherFor?: ((origin: string) => Dispatcher) | undefined;
 }
 
 export function createHost(name: UpstreamHost, baseUrl: string, options: PoolOptions): Host {
@@ -35,8 +37,11 @@ export function createHost(name: UpstreamHost, baseUrl: string, options: PoolOpt
   return {
     name,
     basePath: url.pathname.replace(/\/$/, ""),
-    pool: new Pool(url.origin, { connections: options.connections, ...timeouts }),
-    uploadPool: new Pool(url.origin, { connections: options.uploadConnections, ...timeouts }),
+    pool:
+      options.dispatcherFor?.(url.origin) ?? new Pool(url.origin, { connections: options.connections, ...timeouts }),
+    uploadPool:
+      options.dispatcherFor?.(url.origin) ??
+      new Pool(url.origin, { connections: options.uploadConnections, ...timeouts }),
   };
 }
 

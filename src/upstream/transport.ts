@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Dispatcher } from "undici";
 import {
   aborted,
   DEADLINE,
@@ -54,6 +55,8 @@ export interface TransportOptions {
   /** A 429 whose `Retry-After` is longer than this is answered at once instead of waited out. */
   maxRetryAfterSeconds: number;
   onEvent?: (event: TransportEvent) => void;
+  /** Where calls to an origin go instead of an undici Pool (tests: an emulator in this process). */
+  dispatcherFor?: ((origin: string) => Dispatcher) | undefined;
 }
 
 export type { BatchHostOptions };

@@ -3,7 +3,7 @@
 // or a delete of an image the bench uploaded. Every read is checked against the writes answered
 // before it started.
 import { Agent } from "undici";
-import { samplePng } from "../src/emulator/samples/index.ts";
+import { samplePng } from "../../src/emulator/samples/index.ts";
 import type { Observation, StaleReadChecker } from "./stale-reads.ts";
 
 /** Of the writes: metadata edits, then uploads; the rest deletes the bench's own uploads. */

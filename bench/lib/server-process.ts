@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import type { RunningEmulator } from "../src/emulator/index.ts";
+import type { ChildProcess } from "node:child_process";
+import { serverProcessEnv, spawnServer, type Upstream } from "../../test/support/spawn.ts";
 
 export interface BenchServer {
   process: ChildProcess;
@@ -10,8 +10,7 @@ export interface BenchServer {
 /** As `npm start` and the container image run the server (young generation kept small). */
 export const SERVER_NODE_ARGS = ["--max-semi-space-size=8"];
 
-/** What a server needs of an emulator to call it as it would call Cloudflare. */
-export type Upstream = Pick<RunningEmulator, "token" | "accountId" | "baseUrl" | "batchBaseUrl">;
+export type { Upstream };
 
 /** The environment of a server with real-account settings over `emulator`, with a budget no benchmark spends. */
 export function serverEnv(emulator: Upstream): NodeJS.ProcessEnv {
@@ -19,19 +18,8 @@ export function serverEnv(emulator: Upstream): NodeJS.ProcessEnv {
     ...process.env,
     // As the container image runs it (graphql-js, for one, checks every instanceof twice otherwise).
     NODE_ENV: "production",
-    CLOUDFLARE_API_TOKEN: emulator.token,
-    CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
-    CLOUDFLARE_API_BASE_URL: emulator.baseUrl,
-    CLOUDFLARE_BATCH_BASE_URL: emulator.batchBaseUrl,
-    // The facade-vs-REST comparison calls the global API on both sides; `bench capacity` measures the batch host.
-    UPSTREAM_BATCH: "off",
-    PORT: "0",
-    HOST: "127.0.0.1",
-    // Real credentials open the ops listener, by default on 9464: processes started side by side would collide.
-    OPS_PORT: "0",
-    UPSTREAM_BUDGET: "1000000",
-    AUTH_MODE: "none",
-    ALLOW_UNAUTHENTICATED: "true",
+    // The facade-vs-REST comparison calls the global API on both sides (UPSTREAM_BATCH=off); `bench capacity` measures the batch host.
+    ...serverProcessEnv(emulator),
   };
 }
 
@@ -47,10 +35,10 @@ export async function startServerProcess(
   onOutput?: (chunk: string) => void,
   env: NodeJS.ProcessEnv = {},
 ): Promise<BenchServer> {
-  const child = spawn(process.execPath, [...nodeArgs, entry], {
-    env: { ...serverEnv(emulator), ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawnServer(
+    { ...serverEnv(emulator), ...env },
+    { nodeArgs, entry, stdio: ["ignore", "pipe", "inherit"] },
+  );
   const origin = await startLine(child, onOutput);
   return { process: child, pid: child.pid as number, origin };
 }

@@ -3,8 +3,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createSchema, createYoga } from "graphql-yoga";
-import { loadConfig } from "../src/config/index.ts";
-import { createImagesApi, RequestBudget, Transport } from "../src/upstream/index.ts";
+import { loadConfig } from "../../src/config/index.ts";
+import { createImagesApi, RequestBudget, Transport } from "../../src/upstream/index.ts";
 
 const config = loadConfig();
 if (!config.upstream) throw new Error("buffering-control needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID");

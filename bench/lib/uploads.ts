@@ -1,7 +1,7 @@
 // Upload scenarios of `npm run bench -- latency`: 5 MB uploads under load, and the server's memory during one 9.5 MB upload.
 import { readFile } from "node:fs/promises";
-import type { RunningEmulator } from "../src/emulator/index.ts";
-import { paddedPng } from "../src/emulator/samples/index.ts";
+import type { RunningEmulator } from "../../src/emulator/index.ts";
+import { paddedPng } from "../../src/emulator/samples/index.ts";
 import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
 
 const MB = 1024 * 1024;

@@ -4,15 +4,15 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createYoga } from "graphql-yoga";
-import { ALL_SCOPES } from "../src/auth/index.ts";
-import { loadConfig } from "../src/config/index.ts";
-import { type Context, createContext, resolverSettings } from "../src/context.ts";
-import { createLive } from "../src/live/index.ts";
-import { createCursorCodec } from "../src/pagination/cursor.ts";
-import { InMemoryTokenChainMemo } from "../src/pagination/token-chain.ts";
-import { clientSchema } from "../src/schema/index.ts";
-import { createImagesApi, SharedBudget, Transport } from "../src/upstream/index.ts";
-import { createChangeEvents, createWrites } from "../src/writes/index.ts";
+import { ALL_SCOPES } from "../../src/auth/index.ts";
+import { loadConfig } from "../../src/config/index.ts";
+import { type Context, createContext, resolverSettings } from "../../src/context.ts";
+import { createLive } from "../../src/live/index.ts";
+import { createCursorCodec } from "../../src/pagination/cursor.ts";
+import { InMemoryTokenChainMemo } from "../../src/pagination/token-chain.ts";
+import { clientSchema } from "../../src/schema/index.ts";
+import { createImagesApi, SharedBudget, Transport } from "../../src/upstream/index.ts";
+import { createChangeEvents, createWrites } from "../../src/writes/index.ts";
 
 const config = loadConfig();
 const upstream = config.upstream;
@@ -49,7 +49,7 @@ const yoga = createYoga<object, Context>({
 const server = createServer(yoga);
 server.listen(0, "127.0.0.1", () => {
   const { port } = server.address() as AddressInfo;
-  // The line bench/server-process.ts waits for.
+  // The line bench/lib/server-process.ts waits for.
   console.log(`GraphiQL: http://127.0.0.1:${port}/graphql`);
 });
 process.once("SIGTERM", () => {

@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
+import { spawnServer } from "../../test/support/spawn.ts";
 import { rssSplitMb } from "./proc.ts";
-import { SERVER_NODE_ARGS, serverEnv, type Upstream } from "./server-process.ts";
+import { SERVER_NODE_ARGS, serverEnv, startLine, type Upstream } from "./server-process.ts";
 
 export interface Startup {
   /** Median of the runs: from spawning `node src/main.ts` to the first answer of a GraphQL query. */
@@ -38,22 +38,10 @@ async function startOnce(upstream: Upstream | undefined, env: NodeJS.ProcessEnv,
   const base = upstream
     ? serverEnv(upstream)
     : withoutCredentials(serverEnv({ token: "", accountId: "", baseUrl: "", batchBaseUrl: "" }));
-  const merged = Object.fromEntries(Object.entries({ ...base, ...env }).filter(([, v]) => v !== undefined));
   const started = performance.now();
-  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, "src/main.ts"], {
-    env: merged,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawnServer({ ...base, ...env }, { nodeArgs: SERVER_NODE_ARGS, stdio: ["ignore", "pipe", "inherit"] });
   try {
-    const origin = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /GraphiQL: (http:\/\/[^/\s]+)\/graphql/.exec(out);
-        if (match?.[1]) resolve(match[1]);
-      });
-      child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-    });
+    const origin = await startLine(child);
     let firstAnswerMs: number | undefined;
     while (firstAnswerMs === undefined) {
       const response = await fetch(`${origin}/graphql`, {

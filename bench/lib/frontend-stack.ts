@@ -1,9 +1,10 @@
 // What `bench frontend` runs its users against: an emulated account under Cloudflare's real limits,
 // and facade processes started with nothing but their credentials and the settings under test, so
 // every other setting (budget, batch host, caller share) is the default a new user gets.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { startTestEmulator, type TestEmulator } from "../test/support/emulator.ts";
+import { startTestEmulator, type TestEmulator } from "../../test/support/emulator.ts";
+import { serverProcessEnv, spawnServer } from "../../test/support/spawn.ts";
 import { startLine } from "./server-process.ts";
 
 /** A network's worth of latency on every upstream call. */
@@ -47,23 +48,13 @@ export function startFacades(emulator: TestEmulator, count: number, env: Record<
 }
 
 async function startFacade(emulator: TestEmulator, env: Record<string, string>): Promise<Facade> {
-  const child = spawn(process.execPath, ["--unhandled-rejections=strict", "src/main.ts"], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      CLOUDFLARE_API_TOKEN: emulator.token,
-      CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
-      CLOUDFLARE_API_BASE_URL: emulator.baseUrl,
-      CLOUDFLARE_BATCH_BASE_URL: emulator.batchBaseUrl,
-      HOST: "127.0.0.1",
-      PORT: "0",
-      // Real credentials open the ops listener, by default on 9464: replicas side by side would collide.
-      OPS_PORT: "0",
-      // Browsers of a public gallery: no login; each user is told apart by its address.
-      AUTH_MODE: "none",
-      ALLOW_UNAUTHENTICATED: "true",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  const child = spawnServer({
+    // Browsers of a public gallery: no login (AUTH_MODE=none); each user is told apart by its address.
+    ...serverProcessEnv(emulator),
+    // The default budget and batch host a new user gets, unless the mode under test sets them.
+    UPSTREAM_BATCH: undefined,
+    UPSTREAM_BUDGET: undefined,
+    ...env,
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
