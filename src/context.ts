@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Scope } from "./auth/index.ts";
 import type { Config } from "./config/index.ts";
+import type { RequestFacts } from "./facts/index.ts";
 import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
 import type { CursorCodec } from "./pagination/cursor.ts";
@@ -54,6 +55,8 @@ export interface Context {
   readonly live: Live;
   /** The app's one write path, which every mutation writes through (one per app, like `live`). */
   readonly writes: Writes;
+  /** Image facts as this request's caller sees them; absent with `FACTS=off`. */
+  readonly facts: RequestFacts | undefined;
 }
 
 export interface ContextInput {
@@ -67,6 +70,7 @@ export interface ContextInput {
   pagination: PaginationSupport;
   live: Live;
   writes: Writes;
+  facts?: RequestFacts | undefined;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
@@ -80,6 +84,7 @@ export function createContext(input: ContextInput): Context {
     upstreamKey: upstreamKeyOf(input.upstreamToken),
     live,
     writes,
+    facts: input.facts,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });
 }

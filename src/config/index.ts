@@ -11,6 +11,7 @@ import { BUDGET_VARIABLES, type BudgetConfig, readBudgetConfig } from "./budget.
 import { CACHE_VARIABLES, type CacheConfig, readCacheConfig } from "./cache.ts";
 import { CORS_VARIABLES, type CorsConfig, readCorsConfig } from "./cors.ts";
 import { ConfigError, type Env, EnvReader, type Variable } from "./env-reader.ts";
+import { FACTS_VARIABLES, type FactsConfig, readFactsConfig } from "./facts.ts";
 import { HTTP_VARIABLES, type HttpConfig, readHttpConfig } from "./http.ts";
 import { LIMITS_VARIABLES, type LimitsConfig, readLimitsConfig } from "./limits.ts";
 import { LIVE_VARIABLES, type LiveConfig, readLiveConfig } from "./live.ts";
@@ -25,6 +26,7 @@ export type { BudgetConfig } from "./budget.ts";
 export type { CacheConfig, EntityKind } from "./cache.ts";
 export type { CorsConfig } from "./cors.ts";
 export { ConfigError, EnvReader } from "./env-reader.ts";
+export type { FactsConfig } from "./facts.ts";
 export type { HttpConfig } from "./http.ts";
 export { type LimitsConfig, UPSTREAM_MAX_UPLOAD_BYTES } from "./limits.ts";
 export type { LiveConfig } from "./live.ts";
@@ -44,6 +46,7 @@ export const CONFIG_AREAS: readonly {
   { area: "Upstream HTTP", variables: HTTP_VARIABLES },
   { area: "Resolvers", variables: RESOLVER_VARIABLES },
   { area: "Entity cache", variables: CACHE_VARIABLES },
+  { area: "Image facts", variables: FACTS_VARIABLES },
   { area: "Subscriptions", variables: LIVE_VARIABLES },
   { area: "Authentication", variables: AUTH_VARIABLES },
   { area: "Limits", variables: LIMITS_VARIABLES },
@@ -67,6 +70,8 @@ export interface Config extends ServerConfig, UpstreamSettings, ResolverConfig {
   readonly cors: CorsConfig;
   /** The entity cache across requests (in Redis too when `REDIS_URL` is set). */
   readonly cache: CacheConfig;
+  /** Image facts (dimensions, hash, placeholder): computed once per image, kept in the store. */
+  readonly facts: FactsConfig;
 }
 
 /** Reads and validates the configuration; throws one ConfigError naming every bad variable. */
@@ -90,6 +95,7 @@ export function loadConfig(env: Env = process.env): Config {
     ops: readOpsConfig(read, { realCredentials, host: server.host }),
     cors: readCorsConfig(read, { development }),
     cache: readCacheConfig(read),
+    facts: readFactsConfig(read),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
