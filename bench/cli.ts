@@ -21,6 +21,10 @@ const USAGE = `Usage: npm run bench [-- <scenario> [options]]
                          an emulator with 100,000 images (default): first sweep time and upstream calls;
                          search, filter and sort pages of 50 at 10 connections (p50/p99/req/s), embedded
                          store and PostgreSQL; RSS with the catalogue on and off
+  facts [--images <n>] [--concurrency <n>] [--share-seconds <n>]
+                         the facts backfill of n mixed images (default 1000): facts/s, upstream calls and CPU per
+                         image, the budget share taken on the default budget, peak RSS while the facts of a
+                         40-megapixel JPEG and a 10 MB PNG upload are computed (FACTS=on vs off)
   bulk [--items <n>] [--readers <n>]
                          bulk jobs of n images (default 2,000) on the emulator's real limits: items/s for a
                          delete by filter, an update and an import by URL, upstream 429s (goal 0), and
@@ -35,6 +39,7 @@ const SCENARIOS: Record<string, string> = {
   capacity: "./capacity.ts",
   frontend: "./frontend.ts",
   catalogue: "./catalogue.ts",
+  facts: "./facts.ts",
   bulk: "./bulk.ts",
 };
 

@@ -13,6 +13,7 @@ import type { Config, UpstreamConfig } from "./config/index.ts";
 import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
 import { maskError } from "./errors.ts";
+import { createFacts, type Facts } from "./facts/index.ts";
 import { graphiqlOptions } from "./graphiql.ts";
 import { BulkJobs } from "./jobs/index.ts";
 import { createLive } from "./live/index.ts";
@@ -56,6 +57,8 @@ export interface App {
   transport: Transport;
   /** Absent with `CACHE=off`. */
   cache: EntityCacheLayer | undefined;
+  /** Absent with `FACTS=off`. */
+  facts: Facts | undefined;
   /** Absent when `METRICS=false`. */
   metrics: Metrics | undefined;
   /** The account's index (status `OFF` with `CATALOGUE=off`). */
@@ -157,6 +160,15 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   // Listeners run in the order registered: one that subscribers' reads depend on (the catalogue, registered
   // by its constructor above) goes first.
   writes.events.on(live.onImageChange);
+  const facts = config.facts.enabled
+    ? createFacts(config.facts, {
+        accountId: upstream.accountId,
+        redisUrl: config.redisUrl,
+        budget: config.budget,
+        onKnown: (image) => live.events.publishChanged(image.id, image),
+      })
+    : undefined;
+  if (facts) writes.events.on(facts.onImageChange);
   const jobs = new BulkJobs({
     config: config.jobs,
     catalogue,
@@ -196,6 +208,11 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         live,
         catalogue: catalogueSource,
         writes,
+        // The backfill outlives the request: its downloads carry the caller's credential, not its signal.
+        facts: facts?.forRequest({
+          tenant: upstreamKeyOf(viewer.upstreamToken),
+          download: (imageId) => apiFor(viewer.upstreamToken, { caller: "facts:backfill" }).images.blob(imageId),
+        }),
         jobs,
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
@@ -242,11 +259,13 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     yoga,
     transport,
     cache,
+    facts,
     metrics: observability.metrics,
     catalogue,
     writes,
     endSubscriptions: () => live.endStreams(),
     close: async ({ force = false } = {}) => {
+      await facts?.close();
       await live.close();
       await jobs.close();
       await catalogue.close();

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Scope } from "./auth/index.ts";
 import type { CatalogueSource } from "./catalogue/connection.ts";
 import type { Config } from "./config/index.ts";
+import type { RequestFacts } from "./facts/index.ts";
 import type { BulkJobs } from "./jobs/index.ts";
 import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
@@ -58,6 +59,8 @@ export interface Context {
   readonly catalogue: CatalogueSource;
   /** The app's one write path, which every mutation writes through (one per app, like `live`). */
   readonly writes: Writes;
+  /** Image facts as this request's caller sees them; absent with `FACTS=off`. */
+  readonly facts: RequestFacts | undefined;
   /** Bulk jobs: made by the bulk mutations, run in the background (one per app). */
   readonly jobs: BulkJobs;
 }
@@ -74,6 +77,7 @@ export interface ContextInput {
   live: Live;
   catalogue: CatalogueSource;
   writes: Writes;
+  facts?: RequestFacts | undefined;
   jobs: BulkJobs;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
@@ -89,6 +93,7 @@ export function createContext(input: ContextInput): Context {
     live,
     catalogue,
     writes,
+    facts: input.facts,
     jobs,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });

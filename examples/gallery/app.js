@@ -7,6 +7,8 @@ const CARD = `fragment Card on Image {
   imageId filename creator meta requireSignedURLs uploaded
   url
   srcset(widths: [240, 480, 720])
+  width height aspectRatio
+  placeholder { dataURL dominantColor }
 }`;
 const PAGE = `query GalleryPage($first: Int!, $after: String) {
   images(first: $first, after: $after) {
@@ -73,6 +75,7 @@ function card(image) {
     img.srcset = image.srcset;
     img.sizes = "(max-width: 600px) 45vw, 240px";
   }
+  reserve(img, image);
   if (image.url) img.src = image.url;
   const caption = document.createElement("figcaption");
   const name = document.createElement("strong");
@@ -100,6 +103,26 @@ function card(image) {
   select.setAttribute("aria-label", `Select ${image.filename ?? image.imageId}`);
   figure.append(select, img, caption, edit);
   return figure;
+}
+
+/**
+ * The tile takes the image's own shape before a byte of it arrives, with its placeholder (a blurred
+ * thumbhash over its average colour) until it loads: nothing moves when it does. Images whose facts
+ * are not known yet keep the default 4:3 box, cropped to it.
+ */
+function reserve(img, image) {
+  if (image.width && image.height) {
+    img.width = image.width;
+    img.height = image.height;
+    img.style.aspectRatio = String(image.aspectRatio);
+    img.classList.add("sized");
+  }
+  if (image.placeholder) {
+    img.style.backgroundColor = image.placeholder.dominantColor;
+    img.style.backgroundImage = `url("${image.placeholder.dataURL}")`;
+    img.classList.add("placeheld");
+    img.addEventListener("load", () => img.classList.remove("placeheld"), { once: true });
+  }
 }
 
 function put(image, { first = false } = {}) {

@@ -153,6 +153,9 @@ export class PostgresCatalogueStore implements CatalogueStore {
         [tenant, now, mark.startedAt.getTime(), now - mark.startedAt.getTime(), images],
       );
     });
+    // A sweep rewrote much of the table: fresh statistics for the planner, and a visibility map that lets
+    // counts read the index alone. Autovacuum would come to it later; a failure here changes no answer.
+    await this.#pool.query("VACUUM (ANALYZE) images").catch(() => undefined);
   }
 
   async touch(tenant: Tenant, at: Date): Promise<void> {

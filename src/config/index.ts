@@ -12,6 +12,7 @@ import { CACHE_VARIABLES, type CacheConfig, readCacheConfig } from "./cache.ts";
 import { CATALOGUE_VARIABLES, type CatalogueConfig, readCatalogueConfig } from "./catalogue.ts";
 import { CORS_VARIABLES, type CorsConfig, readCorsConfig } from "./cors.ts";
 import { ConfigError, type Env, EnvReader, type Variable } from "./env-reader.ts";
+import { FACTS_VARIABLES, type FactsConfig, readFactsConfig } from "./facts.ts";
 import { HTTP_VARIABLES, type HttpConfig, readHttpConfig } from "./http.ts";
 import { JOBS_VARIABLES, type JobsConfig, readJobsConfig } from "./jobs.ts";
 import { LIMITS_VARIABLES, type LimitsConfig, readLimitsConfig } from "./limits.ts";
@@ -28,6 +29,7 @@ export type { CacheConfig, EntityKind } from "./cache.ts";
 export type { CatalogueConfig } from "./catalogue.ts";
 export type { CorsConfig } from "./cors.ts";
 export { ConfigError, EnvReader } from "./env-reader.ts";
+export type { FactsConfig } from "./facts.ts";
 export type { HttpConfig } from "./http.ts";
 export type { JobsConfig } from "./jobs.ts";
 export { type LimitsConfig, UPSTREAM_MAX_UPLOAD_BYTES } from "./limits.ts";
@@ -49,6 +51,7 @@ export const CONFIG_AREAS: readonly {
   { area: "Resolvers", variables: RESOLVER_VARIABLES },
   { area: "Entity cache", variables: CACHE_VARIABLES },
   { area: "Catalogue", variables: CATALOGUE_VARIABLES },
+  { area: "Image facts", variables: FACTS_VARIABLES },
   { area: "Subscriptions", variables: LIVE_VARIABLES },
   { area: "Authentication", variables: AUTH_VARIABLES },
   { area: "Limits", variables: LIMITS_VARIABLES },
@@ -75,6 +78,8 @@ export interface Config extends ServerConfig, UpstreamSettings, ResolverConfig {
   readonly cache: CacheConfig;
   /** The account's index for search, sort and counts (embedded, or PostgreSQL with `DATABASE_URL`). */
   readonly catalogue: CatalogueConfig;
+  /** Image facts (dimensions, hash, placeholder): computed once per image, kept in the store. */
+  readonly facts: FactsConfig;
   /** Bulk jobs: their size limit, pace, leases and retries. */
   readonly jobs: JobsConfig;
 }
@@ -101,6 +106,7 @@ export function loadConfig(env: Env = process.env): Config {
     cors: readCorsConfig(read, { development }),
     cache: readCacheConfig(read),
     catalogue: readCatalogueConfig(read),
+    facts: readFactsConfig(read),
     jobs: readJobsConfig(read),
   };
   if (problems.length > 0) throw new ConfigError(problems);

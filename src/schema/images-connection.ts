@@ -15,6 +15,8 @@ import { UPSTREAM_CALLS } from "./upstream-calls.ts";
 // The v2 list takes at most 5 metadata filters, 5 levels deep, and 10 values per `in` (Cloudflare API
 // reference, images v2 list).
 const MAX_META_FILTERS = 5;
+/** The catalogue has no such limit of its own: a bound on the work one query asks of it. */
+const MAX_CATALOGUE_META_FILTERS = 20;
 const MAX_META_DEPTH = 5;
 const MAX_IN_VALUES = 10;
 
@@ -47,7 +49,7 @@ export const ImageFilterInput = builder.inputType("ImageFilter", {
     creator: t.string({ description: "Only images with this creator; the empty string selects images without one." }),
     meta: t.field({
       type: [MetaFilterInput],
-      description: `At most ${MAX_META_FILTERS} conditions, all of which must hold.`,
+      description: `At most ${MAX_META_FILTERS} conditions, all of which must hold (${MAX_CATALOGUE_META_FILTERS} in a query the catalogue serves).`,
     }),
     filename: t.string({ description: "Filenames holding this text, case-insensitively. Served by the catalogue." }),
     uploaded: t.field({ type: UploadedRangeInput, description: "Served by the catalogue." }),
@@ -103,7 +105,10 @@ builder.queryFields((t) => ({
       },
       resolve: async (_root, args, ctx) => {
         const creator = args.filter?.creator ?? null;
-        const meta = toMetaFilters(args.filter ?? {});
+        const meta = toMetaFilters(
+          args.filter ?? {},
+          needsCatalogue(args) ? MAX_CATALOGUE_META_FILTERS : MAX_META_FILTERS,
+        );
         const uploadOrder = args.orderBy?.field === "uploaded" ? args.orderBy.direction : undefined;
         const sortOrder: SortOrder = uploadOrder ?? args.sortOrder ?? "desc";
         const { catalogue } = ctx;
@@ -155,14 +160,14 @@ export function catalogueFilterOf(args: {
   filter: (CatalogueArgs["filter"] & FilterArg) | null;
   search: string | null;
 }): CatalogueFilter {
-  return catalogueQuery(args, toMetaFilters(args.filter ?? {}), "desc").filter;
+  return catalogueQuery(args, toMetaFilters(args.filter ?? {}, MAX_CATALOGUE_META_FILTERS), "desc").filter;
 }
 
 /** Checks the filters against the upstream's limits before any call, and maps them to its syntax. */
-function toMetaFilters(filter: FilterArg): MetaFilter[] {
+function toMetaFilters(filter: FilterArg, maxFilters: number): MetaFilter[] {
   const conditions = filter.meta ?? [];
-  if (conditions.length > MAX_META_FILTERS) {
-    throw inputError(`At most ${MAX_META_FILTERS} metadata filters are allowed.`, { argument: "filter.meta" });
+  if (conditions.length > maxFilters) {
+    throw inputError(`At most ${maxFilters} metadata filters are allowed.`, { argument: "filter.meta" });
   }
   return conditions.map((condition, index) => {
     const at = `filter.meta[${index}]`;

@@ -4,6 +4,8 @@ import { builder } from "./builder.ts";
 import { withCostedFederationFields } from "./federation-cost.ts";
 import "./catalogue.ts";
 import "./image.ts";
+import "./image-facts.ts";
+import "./responsive-image.ts";
 import "./images-connection.ts";
 import "./signing-key.ts";
 import "./stats.ts";

@@ -66,6 +66,10 @@ describe("images served by the catalogue", () => {
       orderBy: { field: "FILENAME", direction: "ASC" },
     });
     expect(names(ranked)).toEqual(["dog.png", "Hero_small.png"]);
+    // More conditions than the upstream's 5, when the catalogue serves the query.
+    const many = Array.from({ length: 7 }, () => range.rank);
+    const manyAnswer = await images(stack.gql, { filter: { filename: "png", meta: many } });
+    expect(manyAnswer.totalCount).toBe(2);
     const future = await images(stack.gql, { filter: { uploaded: { after: "2999-01-01T00:00:00Z" } } });
     expect(future.totalCount).toBe(0);
     const past = await images(stack.gql, { filter: { uploaded: { before: "2999-01-01T00:00:00Z" } } });
