@@ -8,9 +8,14 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { createApp } from "../src/app.ts";
+import { loadConfig } from "../src/config/index.ts";
 import { samplePng } from "../src/emulator/samples/index.ts";
-import { startTestEmulator, type TestEmulator } from "../test/support/emulator.ts";
-import { closeReplicas, type Replica, startReplicas } from "../test/support/replicas.ts";
+import { type RunningServer, startServer } from "../src/server.ts";
+import type { TransportEvent } from "../src/upstream/index.ts";
+import { postGraphQL } from "../test/support/server.ts";
+import { TEST_ENV } from "../test/support/spawn.ts";
+import { type EmulatorProcess, startEmulatorProcess } from "./lib/emulator-process.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(3),
@@ -30,10 +35,30 @@ interface Measured {
   p99Ms: number;
 }
 
-async function seed(emulator: TestEmulator, count: number, creator: string): Promise<string[]> {
+/** The server in this process (its upstream calls recorded); the emulator in its own, as Cloudflare is. */
+interface Replica {
+  server: RunningServer;
+  events: TransportEvent[];
+  gql<T>(query: string, variables?: Record<string, unknown>): ReturnType<typeof postGraphQL<T>>;
+}
+
+async function startReplica(emulator: EmulatorProcess, env: Record<string, string>): Promise<Replica> {
+  const events: TransportEvent[] = [];
+  const config = loadConfig({ ...TEST_ENV, ...env });
+  const app = createApp(config, emulator, { onUpstreamEvent: (event) => events.push(event) });
+  const server = await startServer(app, { host: "127.0.0.1", port: 0 });
+  const url = new URL("/graphql", server.url);
+  return { server, events, gql: (query, variables) => postGraphQL(url, query, variables) };
+}
+
+async function seed(emulator: EmulatorProcess, count: number, creator: string): Promise<string[]> {
   const ids: string[] = [];
   for (let left = count; left > 0; left -= 10_000) {
-    const response = await emulator.admin("POST", "/images", { count: Math.min(left, 10_000), creator });
+    const response = await fetch(`${emulator.origin}/__emulator/images`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ count: Math.min(left, 10_000), creator }),
+    });
     ids.push(...((await response.json()) as { ids: string[] }).ids);
   }
   return ids;
@@ -107,18 +132,18 @@ async function runJob(
 
 const dir = mkdtempSync(join(tmpdir(), "bench-bulk-"));
 // A little latency, as a network has: the emulator alone answers in microseconds.
-const emulator = await startTestEmulator({ rateLimit: true, latencyMs: 5 });
+const emulator = await startEmulatorProcess(["--rate-limit", "--latency-ms", "5"]);
 const photos = createServer((_request, response) => {
   response.writeHead(200, { "content-type": "image/png" }).end(samplePng(8, 8, 1));
 });
 await new Promise<void>((resolve) => photos.listen(0, "127.0.0.1", resolve));
 const photosOrigin = `http://127.0.0.1:${(photos.address() as AddressInfo).port}`;
-let replicas: Replica[] = [];
+let replica: Replica | undefined;
 try {
   const readIds = await seed(emulator, 500, "reader");
   await seed(emulator, items, "doomed");
   await seed(emulator, items, "album");
-  replicas = await startReplicas(emulator, 1, {
+  const active = await startReplica(emulator, {
     CATALOGUE: "on",
     CATALOGUE_DIR: dir,
     CATALOGUE_DELTA_SECONDS: "0",
@@ -131,14 +156,14 @@ try {
     // 2,000 import items are about 120 kB of JSON: past the default 100 kB body limit.
     MAX_BODY_BYTES: "1000000",
   });
-  const replica = replicas[0] as Replica;
+  replica = active;
   for (let waited = 0; ; waited += 100) {
-    const answer = await replica.gql<{ catalogue: { status: string } }>("{ catalogue { status } }");
+    const answer = await active.gql<{ catalogue: { status: string } }>("{ catalogue { status } }");
     if (answer.data?.catalogue.status === "READY") break;
     if (waited > 60_000) throw new Error(`the catalogue is still ${answer.data?.catalogue.status} after a minute`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const idle = await interactive(replica, readIds, new Promise((resolve) => setTimeout(resolve, 5000)));
+  const idle = await interactive(active, readIds, new Promise((resolve) => setTimeout(resolve, 5000)));
   const idleP99 = p99(idle);
   console.log(`bulk jobs of ${items} images, ${readers} interactive readers; idle read p99 ${idleP99} ms`);
   console.log(
@@ -152,21 +177,21 @@ try {
   };
   const results = [
     await runJob(
-      replica,
+      active,
       "delete by filter",
       `mutation($input: DeleteImagesInput!) { deleteImages(input: $input) { job { id } } }`,
       { input: { filter: { creator: "doomed" } } },
       readIds,
     ).then(print),
     await runJob(
-      replica,
+      active,
       "update metadata by filter",
       `mutation($input: UpdateImagesInput!) { updateImages(input: $input) { job { id } } }`,
       { input: { filter: { creator: "album" }, set: { metadata: { album: "edited" } } } },
       readIds,
     ).then(print),
     await runJob(
-      replica,
+      active,
       "import by URL",
       `mutation($input: ImportImagesInput!) { importImages(input: $input) { job { id } } }`,
       {
@@ -181,8 +206,8 @@ try {
   const met = deletion.itemsPerSecond >= 150 && deletion.upstream429 === 0 && deletion.p99Ms <= 2 * idleP99;
   console.log(`done-when (deletes >= 150/s, 0 upstream 429s, read p99 within 2x idle): ${met ? "met" : "NOT met"}`);
 } finally {
-  await closeReplicas(replicas);
-  await emulator.close();
+  await replica?.server.close();
+  await emulator.stop();
   await new Promise((resolve) => photos.close(resolve));
   rmSync(dir, { recursive: true, force: true });
 }
