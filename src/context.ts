@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Scope } from "./auth/index.ts";
+import type { CatalogueSource } from "./catalogue/connection.ts";
 import type { Config } from "./config/index.ts";
 import type { RequestFacts } from "./facts/index.ts";
 import type { Live } from "./live/index.ts";
@@ -53,6 +54,8 @@ export interface Context {
   readonly upstreamKey: string;
   /** Subscriptions' shared state: image events and draft watches. */
   readonly live: Live;
+  /** The account's index for search, sort and counts, and its cursors. */
+  readonly catalogue: CatalogueSource;
   /** The app's one write path, which every mutation writes through (one per app, like `live`). */
   readonly writes: Writes;
   /** Image facts as this request's caller sees them; absent with `FACTS=off`. */
@@ -69,13 +72,14 @@ export interface ContextInput {
   loaderConcurrency: number;
   pagination: PaginationSupport;
   live: Live;
+  catalogue: CatalogueSource;
   writes: Writes;
   facts?: RequestFacts | undefined;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
 export function createContext(input: ContextInput): Context {
-  const { api, settings, viewer, pagination, live, writes, onLoaderCacheHit } = input;
+  const { api, settings, viewer, pagination, live, catalogue, writes, onLoaderCacheHit } = input;
   return Object.freeze({
     api,
     settings,
@@ -83,6 +87,7 @@ export function createContext(input: ContextInput): Context {
     pagination,
     upstreamKey: upstreamKeyOf(input.upstreamToken),
     live,
+    catalogue,
     writes,
     facts: input.facts,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),

@@ -9,6 +9,7 @@ import type { AuthSettings } from "../auth/index.ts";
 import { AUTH_VARIABLES, readAuthConfig } from "./auth.ts";
 import { BUDGET_VARIABLES, type BudgetConfig, readBudgetConfig } from "./budget.ts";
 import { CACHE_VARIABLES, type CacheConfig, readCacheConfig } from "./cache.ts";
+import { CATALOGUE_VARIABLES, type CatalogueConfig, readCatalogueConfig } from "./catalogue.ts";
 import { CORS_VARIABLES, type CorsConfig, readCorsConfig } from "./cors.ts";
 import { ConfigError, type Env, EnvReader, type Variable } from "./env-reader.ts";
 import { FACTS_VARIABLES, type FactsConfig, readFactsConfig } from "./facts.ts";
@@ -24,6 +25,7 @@ import { readUpstreamConfig, UPSTREAM_VARIABLES, type UpstreamSettings } from ".
 
 export type { BudgetConfig } from "./budget.ts";
 export type { CacheConfig, EntityKind } from "./cache.ts";
+export type { CatalogueConfig } from "./catalogue.ts";
 export type { CorsConfig } from "./cors.ts";
 export { ConfigError, EnvReader } from "./env-reader.ts";
 export type { FactsConfig } from "./facts.ts";
@@ -46,6 +48,7 @@ export const CONFIG_AREAS: readonly {
   { area: "Upstream HTTP", variables: HTTP_VARIABLES },
   { area: "Resolvers", variables: RESOLVER_VARIABLES },
   { area: "Entity cache", variables: CACHE_VARIABLES },
+  { area: "Catalogue", variables: CATALOGUE_VARIABLES },
   { area: "Image facts", variables: FACTS_VARIABLES },
   { area: "Subscriptions", variables: LIVE_VARIABLES },
   { area: "Authentication", variables: AUTH_VARIABLES },
@@ -70,6 +73,8 @@ export interface Config extends ServerConfig, UpstreamSettings, ResolverConfig {
   readonly cors: CorsConfig;
   /** The entity cache across requests (in Redis too when `REDIS_URL` is set). */
   readonly cache: CacheConfig;
+  /** The account's index for search, sort and counts (embedded, or PostgreSQL with `DATABASE_URL`). */
+  readonly catalogue: CatalogueConfig;
   /** Image facts (dimensions, hash, placeholder): computed once per image, kept in the store. */
   readonly facts: FactsConfig;
 }
@@ -95,6 +100,7 @@ export function loadConfig(env: Env = process.env): Config {
     ops: readOpsConfig(read, { realCredentials, host: server.host }),
     cors: readCorsConfig(read, { development }),
     cache: readCacheConfig(read),
+    catalogue: readCatalogueConfig(read),
     facts: readFactsConfig(read),
   };
   if (problems.length > 0) throw new ConfigError(problems);
