@@ -3,6 +3,7 @@ import type { CatalogueConfig } from "../config/index.ts";
 import { policyError } from "../errors.ts";
 import { type CloudflareImagesApi, type Image, UpstreamError } from "../upstream/index.ts";
 import type { ChangeEvents, ImageChangeEvent } from "../writes/change-events.ts";
+import type { DuplicateKeyset } from "./facts-model.ts";
 import type { CatalogueFilter, PageRequest, SyncState, Tenant } from "./model.ts";
 import { PostgresCatalogueStore } from "./postgres-store.ts";
 import { type ChangeRelay, createChangeRelay } from "./redis-relay.ts";
@@ -144,6 +145,25 @@ export class Catalogue {
     const store = this.#ready();
     this.#options.events?.onQuery?.();
     return this.#guard(() => store.count(SERVER_TENANT, filter));
+  }
+
+  /** The typed refusal of `#ready` for callers that need the index READY before they start. */
+  requireReady(): void {
+    this.#ready();
+  }
+
+  /** Groups of images holding the same bytes (by their facts), most wasted bytes first. */
+  async duplicates(request: { after?: DuplicateKeyset; limit: number; imagesPerGroup: number }) {
+    const store = this.#ready();
+    this.#options.events?.onQuery?.();
+    return this.#guard(() => store.facts.duplicates(SERVER_TENANT, request));
+  }
+
+  /** The image of the index already holding these bytes (an upload with `dedupe`). */
+  async imageWithHash(contentHash: string): Promise<Image | undefined> {
+    const store = this.#ready();
+    this.#options.events?.onQuery?.();
+    return this.#guard(() => store.facts.imageWithHash(SERVER_TENANT, contentHash));
   }
 
   /** Every image of the index, for `catalogue { images }`; null when it cannot be counted now. */

@@ -13,6 +13,7 @@ import { RedisFactsStore } from "./redis-store.ts";
 import { type FactsStore, InProcessFactsStore } from "./store.ts";
 
 export type { FactsConfig } from "../config/facts.ts";
+export type { CollectedFile } from "./collect.ts";
 export { collectWhilePassing } from "./collect.ts";
 export type { FactsRecord, ImageFacts, Placeholder, SourceFormat } from "./facts.ts";
 export { aspectRatioOf, SOURCE_FORMATS } from "./facts.ts";
