@@ -166,9 +166,10 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         redisUrl: config.redisUrl,
         budget: config.budget,
         // With the catalogue on, facts are kept in its store (durable, claims shared through PostgreSQL).
-        store: catalogue.store
-          ? new CatalogueFactsStore(catalogue.store.facts, { claimSeconds: config.facts.claimSeconds })
-          : undefined,
+        store: catalogue.store && {
+          store: new CatalogueFactsStore(catalogue.store.facts, { claimSeconds: config.facts.claimSeconds }),
+          shared: catalogue.store.kind === "postgres",
+        },
         onKnown: (image) => live.events.publishChanged(image.id, image),
       })
     : undefined;

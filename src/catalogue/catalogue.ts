@@ -124,8 +124,12 @@ export class Catalogue {
     if (!store || event.tenant !== SERVER_TENANT) return;
     const started = performance.now();
     try {
-      if (event.kind === "deleted") await store.remove(SERVER_TENANT, event.imageId);
-      else if (event.image && !event.image.draft) await store.write(SERVER_TENANT, event.image, event.previousImageId);
+      if (event.kind === "deleted") {
+        await store.remove(SERVER_TENANT, event.imageId);
+        // Also when another replica deleted it (the relay): a custom id may later name other bytes.
+        await store.facts.forget(SERVER_TENANT, event.imageId);
+      } else if (event.image && !event.image.draft)
+        await store.write(SERVER_TENANT, event.image, event.previousImageId);
       else if (event.previousImageId) await store.remove(SERVER_TENANT, event.previousImageId);
       this.#reachable = true;
       this.#options.events?.onWriteApplied?.(performance.now() - started);

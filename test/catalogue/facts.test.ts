@@ -231,6 +231,26 @@ describe.each(["node:sqlite", "PostgreSQL"])("image facts through the catalogue 
       await stack.emulator.reset();
     });
 
+    it("forgets a deleted image's facts: its group goes, and dedupe no longer finds it", async () => {
+      const small = await png(40, 30);
+      const copies = await list({ filter: { height: { min: 30, max: 30 } } });
+      for (const edge of copies.edges) {
+        const answer = await stack.gql("mutation ($id: ID!) { deleteImage(input: { imageId: $id }) { __typename } }", {
+          id: edge.node.imageId,
+        });
+        expect(answer.errors).toBeUndefined();
+      }
+      const groups = await stack.gql<DuplicatesAnswer>(DUPLICATES, {});
+      // wide.jpg's copies, and fresh.jpg stored twice without dedupe: small.png's group is gone.
+      const left = groups.data?.duplicateImages.edges.flatMap((e) => e.node.images.map((i) => i.filename)) ?? [];
+      expect(left.sort()).toEqual(["fresh-3.jpg", "fresh.jpg", "wide-copy.jpg", "wide.jpg"]);
+      await stack.emulator.reset();
+      const again = await upload(small.bytes, "small-3.png", "image/png", true);
+      expect(again.deduplicated).toBe(false);
+      expect(await stack.emulator.counts()).toEqual({ [UPLOAD_V1]: 1 });
+      await stack.emulator.reset();
+    });
+
     it("refuses dedupe with a url", async () => {
       const answer = await stack.gql<UploadAnswer>(UPLOAD, {
         input: { url: "https://example.com/a.png", dedupe: true },

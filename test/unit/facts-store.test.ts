@@ -4,6 +4,7 @@ import { PostgresCatalogueStore } from "../../src/catalogue/postgres-store.ts";
 import { SqliteCatalogueStore } from "../../src/catalogue/sqlite-store.ts";
 import type { CatalogueStore } from "../../src/catalogue/store.ts";
 import type { FactsRecord } from "../../src/facts/facts.ts";
+import { LayeredFactsStore } from "../../src/facts/layered-store.ts";
 import { RedisFactsStore } from "../../src/facts/redis-store.ts";
 import { type FactsStore, InProcessFactsStore } from "../../src/facts/store.ts";
 import { startTestPostgres, type TestPostgres } from "../support/postgres.ts";
@@ -104,6 +105,32 @@ describe.each(["in process", "redis", "catalogue (node:sqlite)", "catalogue (Pos
     });
   },
 );
+
+describe("replicas each with an embedded catalogue, sharing Redis", () => {
+  it("claim through Redis, and copy a record another replica computed into their own store on reading it", async () => {
+    const [tableA, tableB] = [new SqliteCatalogueStore(), new SqliteCatalogueStore()];
+    catalogues.push(tableA, tableB);
+    const replica = async (table: SqliteCatalogueStore) => {
+      await table.migrate();
+      const shared = new RedisFactsStore({ redisUrl: redis.url, accountId: "acc-layered", claimSeconds: 60 });
+      opened.push(shared);
+      for (let i = 0; i < 100 && !(await shared.claim("probe", String(i))); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      return new LayeredFactsStore(new CatalogueFactsStore(table.facts, { claimSeconds: 60 }), shared);
+    };
+    const a = await replica(tableA);
+    const b = await replica(tableB);
+    const claims = await Promise.all([a.claim("server", "img"), b.claim("server", "img")]);
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    await a.put("server", "img", READY);
+    expect((await tableA.facts.getMany("", ["img"])).get("img")).toEqual(READY);
+    expect((await tableB.facts.getMany("", ["img"])).size).toBe(0);
+    expect((await b.getMany("server", ["img"])).get("img")).toEqual(READY);
+    // Now in B's own catalogue, where its filters and orders read it.
+    expect((await tableB.facts.getMany("", ["img"])).get("img")).toEqual(READY);
+    expect(await b.claim("server", "img")).toBe(false);
+  });
+});
 
 describe("claims lapse", () => {
   it("in the catalogue's store too", async () => {
