@@ -8,9 +8,18 @@ export const ImageOrderFieldEnum = builder.enumType("ImageOrderField", {
     UPLOADED: { value: "uploaded", description: "Upload time (the only order the upstream list has)." },
     FILENAME: { value: "filename", description: "Filename, case-insensitively; images without one first." },
     ID: { value: "id" },
-    BYTES: { value: "bytes", description: "The stored file's size. Images whose facts are not known come last." },
-    WIDTH: { value: "width", description: "Width as displayed. Images whose facts are not known come last." },
-    HEIGHT: { value: "height", description: "Height as displayed. Images whose facts are not known come last." },
+    BYTES: {
+      value: "bytes",
+      description: "The stored file's size. Images without READY facts come last, either direction.",
+    },
+    WIDTH: {
+      value: "width",
+      description: "Width as displayed. Images without READY facts come last, either direction.",
+    },
+    HEIGHT: {
+      value: "height",
+      description: "Height as displayed. Images without READY facts come last, either direction.",
+    },
   } as const,
 });
 
