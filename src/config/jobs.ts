@@ -10,10 +10,11 @@ export const JOBS_VARIABLES = declareVariables({
   },
   BULK_CONCURRENCY: {
     type: "integer",
-    default: 16,
+    default: 32,
     min: 1,
     max: 256,
-    description: "Items of bulk jobs this replica applies at once.",
+    description:
+      "Items of bulk jobs this replica applies at once: enough that BULK_CALLS_PER_SECOND, not each item's latency, sets the pace.",
   },
   BULK_CALLS_PER_SECOND: {
     type: "integer",
