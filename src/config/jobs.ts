@@ -10,11 +10,10 @@ export const JOBS_VARIABLES = declareVariables({
   },
   BULK_CONCURRENCY: {
     type: "integer",
-    default: 32,
+    default: 16,
     min: 1,
     max: 256,
-    description:
-      "Items of bulk jobs this replica applies at once: enough that BULK_CALLS_PER_SECOND, not each item's latency, sets the pace.",
+    description: "Items of bulk jobs this replica applies at once.",
   },
   BULK_CALLS_PER_SECOND: {
     type: "integer",

@@ -22,7 +22,7 @@ async function deletesSoFar(emulator: TestEmulator): Promise<number> {
   return DELETE_ROUTES.reduce((sum, route) => sum + (counts[route] ?? 0), 0);
 }
 const SELECTED = 2000;
-const CONCURRENCY = 32;
+const CONCURRENCY = 16;
 
 let emulator: TestEmulator;
 const dir = tempDir();
