@@ -13,7 +13,8 @@ export const JOBS_VARIABLES = declareVariables({
     default: 16,
     min: 1,
     max: 256,
-    description: "Items of bulk jobs this replica applies at once.",
+    description:
+      "Items of bulk jobs this replica applies at once; keep it at most UPSTREAM_CONNECTIONS, or calls that took a batch-host slot queue for a connection and reach the upstream bunched (429s).",
   },
   BULK_CALLS_PER_SECOND: {
     type: "integer",
