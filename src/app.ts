@@ -14,6 +14,7 @@ import { maskError } from "./errors.ts";
 import { graphiqlOptions } from "./graphiql.ts";
 import { createLive } from "./live/index.ts";
 import { createLogger, yogaLogger } from "./logger.ts";
+import { PressureGauge } from "./memory/pressure.ts";
 import { limitPlugins } from "./plugins/limits/index.ts";
 import { createObservability } from "./plugins/observability/index.ts";
 import type { Metrics } from "./plugins/observability/use-metrics.ts";
@@ -22,6 +23,7 @@ import { useBlobRoute } from "./plugins/use-blob-route.ts";
 import { useErrorPolicy } from "./plugins/use-error-policy.ts";
 import { useGalleryRoute } from "./plugins/use-gallery-route.ts";
 import { useIncrementalAcceptCheck } from "./plugins/use-incremental-accept-check.ts";
+import { useLoadShedding } from "./plugins/use-load-shedding.ts";
 import { type OpsServerContext, useOpsAccess } from "./plugins/use-ops-access.ts";
 import { useReadiness } from "./plugins/use-readiness.ts";
 import { useStreamingUploads } from "./plugins/use-streaming-uploads.ts";
@@ -116,15 +118,18 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     ? new SharedTokenChainMemo(config.budget.redisUrl, upstream.accountId)
     : new InMemoryTokenChainMemo();
   const pagination = { cursors: createCursorCodec(upstream.token), memo };
-  const live = createLive(config.live);
+  const { memory } = config;
+  const live = createLive(config.live, {
+    total: memory.maxSubscriptions,
+    perCaller: memory.maxSubscriptionsPerCaller,
+  });
+  const pressure = memory.shedding.enabled ? new PressureGauge(memory.shedding, memory.limit?.bytes) : undefined;
   const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema() : clientSchema),
     context: (initial) => {
       const viewer = viewerOf(initial);
-      const api = apiFor(viewer.upstreamToken, {
-        signal: initial.request.signal,
-        caller: callerOf(viewer, config.auth.mode, initial as { req?: IncomingMessage }),
-      });
+      const caller = callerOf(viewer, config.auth.mode, initial as { req?: IncomingMessage });
+      const api = apiFor(viewer.upstreamToken, { signal: initial.request.signal, caller });
       return createContext({
         // Entries are kept apart per upstream credential: in `forward` mode two tokens never share one.
         api: cache
@@ -139,6 +144,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         loaderConcurrency: config.loaderConcurrency,
         pagination,
         live,
+        caller,
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
     },
@@ -157,6 +163,15 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     maxRequestBodySize: false,
     plugins: [
       useOpsAccess(config.ops),
+      ...(pressure
+        ? [
+            useLoadShedding({
+              pressure: () => pressure.current(),
+              retryAfterSeconds: memory.shedding.retryAfterSeconds,
+              isGraphQLPath: (pathname) => pathname === CLIENT_PATH || pathname === SUBGRAPH_PATH,
+            }),
+          ]
+        : []),
       useVaryOrigin(),
       ...observability.plugins,
       ...limitPlugins(limits),
@@ -187,6 +202,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     metrics: observability.metrics,
     endSubscriptions: () => live.endStreams(),
     close: async ({ force = false } = {}) => {
+      pressure?.close();
       await live.close();
       await transport.close({ force });
       await budget.close();

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { AUTH_MODES, type AuthSettings, parseApiKeys } from "./auth/index.ts";
 import { type CacheConfig, readCacheConfig } from "./cache/settings.ts";
+import { type MemoryConfig, readMemoryConfig, sizedFor } from "./memory/settings.ts";
 
 /** Configuration, read from the environment once at start and validated; nothing else reads `process.env`. */
 export interface Config {
@@ -46,6 +47,8 @@ export interface Config {
   readonly cors: CorsConfig;
   /** The entity cache across requests (in Redis too when `REDIS_URL` is set). */
   readonly cache: CacheConfig;
+  /** The memory limit, and the load shedding and subscription caps that keep the process under it. */
+  readonly memory: MemoryConfig;
 }
 
 /** The upstream request budget: the account's window, shared through Redis by every replica. */
@@ -138,6 +141,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (token && !accountId) problems.push("CLOUDFLARE_ACCOUNT_ID is required when CLOUDFLARE_API_TOKEN is set");
   if (accountId && !token) problems.push("CLOUDFLARE_API_TOKEN is required when CLOUDFLARE_ACCOUNT_ID is set");
 
+  // Read first: the defaults of the caches and concurrencies below are sized from the memory limit.
+  const memory = readMemoryConfig(read);
+  const sized = sizedFor(memory.limit?.bytes);
   const config: Config = {
     port: read.integer("PORT", 4000, 0, 65_535),
     host: read.string("HOST") ?? "127.0.0.1",
@@ -154,7 +160,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     upstreamBatch: read.oneOf("UPSTREAM_BATCH", ["auto", "off"] as const) ?? "auto",
     http: {
       connections: read.integer("UPSTREAM_CONNECTIONS", 16, 1, 1024),
-      uploadConnections: read.integer("MAX_CONCURRENT_UPLOADS", 4, 1, 1024),
+      uploadConnections: read.integer("MAX_CONCURRENT_UPLOADS", sized.uploadConcurrency, 1, 1024),
       connectTimeoutMs: read.integer("UPSTREAM_CONNECT_TIMEOUT_MS", 5_000, 1, 600_000),
       requestTimeoutMs: read.integer("UPSTREAM_TIMEOUT_MS", 30_000, 1, 600_000),
       deadlineMs: read.integer("UPSTREAM_DEADLINE_MS", 10_000, 1, 600_000),
@@ -162,7 +168,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       retryBaseDelayMs: read.integer("UPSTREAM_RETRY_BASE_DELAY_MS", 200, 0, 60_000),
       maxRetryAfterSeconds: read.integer("UPSTREAM_MAX_RETRY_AFTER_SECONDS", 5, 0, 600),
     },
-    loaderConcurrency: read.integer("LOADER_CONCURRENCY", 10, 1, 1000),
+    loaderConcurrency: read.integer("LOADER_CONCURRENCY", sized.loaderConcurrency, 1, 1000),
     upstreamPageSize: read.integer("UPSTREAM_PAGE_SIZE", 1000, 10, 10_000),
     signedUrls: {
       defaultExpiresIn: read.integer("SIGNED_URL_DEFAULT_EXPIRES_IN", 3600, 1, 31_536_000),
@@ -177,7 +183,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     observability: readObservabilityConfig(read, problems),
     ops: readOps(read, problems, token !== undefined),
     cors: readCors(read, problems, token === undefined),
-    cache: readCacheConfig(read),
+    cache: readCacheConfig(read, sized.cacheMaxBytes),
+    memory,
   };
   if (config.signedUrls.defaultExpiresIn > config.signedUrls.maxExpiresIn) {
     problems.push("SIGNED_URL_DEFAULT_EXPIRES_IN must not exceed SIGNED_URL_MAX_EXPIRES_IN");

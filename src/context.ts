@@ -51,6 +51,8 @@ export interface Context {
   readonly upstreamKey: string;
   /** Subscriptions' shared state: image events and draft watches. */
   readonly live: Live;
+  /** Who holds the request's share of what callers share (open subscriptions): a key, never a credential. */
+  readonly caller: string;
 }
 
 export interface ContextInput {
@@ -63,6 +65,8 @@ export interface ContextInput {
   loaderConcurrency: number;
   pagination: PaginationSupport;
   live: Live;
+  /** The caller's key for shared caps; absent: the viewer's name. */
+  caller?: string | undefined;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
@@ -75,6 +79,7 @@ export function createContext(input: ContextInput): Context {
     pagination,
     upstreamKey: upstreamKeyOf(input.upstreamToken),
     live,
+    caller: input.caller ?? `viewer:${viewer.name}`,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });
 }

@@ -5,4 +5,7 @@
 import { enableCompileCache } from "node:module";
 
 enableCompileCache();
+// V8 sizes its heap once, at start: when the memory limit asks for other flags, node runs again with them.
+const { relaunchSizedForMemory } = await import("./memory/launch.ts");
+relaunchSizedForMemory(process.env);
 await import("./start.ts");

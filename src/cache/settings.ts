@@ -27,7 +27,8 @@ export interface CacheConfig {
 const DAY = 86_400;
 
 /** Reads the `CACHE*` settings; each bad value is reported by the reader under its own name. */
-export function readCacheConfig(read: EnvReader): CacheConfig {
+/** `defaultMaxBytes`: the in-process level's bound when `CACHE_MAX_BYTES` is not set, sized from the memory limit. */
+export function readCacheConfig(read: EnvReader, defaultMaxBytes = 16 * 1024 * 1024): CacheConfig {
   const enabled = (read.oneOf("CACHE", ["on", "off"] as const) ?? "on") === "on";
   return {
     enabled,
@@ -42,6 +43,6 @@ export function readCacheConfig(read: EnvReader): CacheConfig {
     maxStaleSeconds: read.integer("CACHE_MAX_STALE_SECONDS", 60, 0, DAY),
     offlineTtlSeconds: read.integer("CACHE_OFFLINE_TTL_SECONDS", 5, 0, DAY),
     maxEntries: read.integer("CACHE_MAX_ENTRIES", 20_000, 1, 10_000_000),
-    maxBytes: read.integer("CACHE_MAX_BYTES", 16 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
+    maxBytes: read.integer("CACHE_MAX_BYTES", defaultMaxBytes, 1024, 16 * 1024 * 1024 * 1024),
   };
 }

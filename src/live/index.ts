@@ -1,10 +1,11 @@
 import type { LiveConfig } from "../config.ts";
 import { DraftWatch } from "./draft-watch.ts";
 import { createImageEvents, type ImageEvents } from "./image-events.ts";
-import { OpenStreams } from "./streams.ts";
+import { OpenStreams, type StreamCaps } from "./streams.ts";
 
 export { type DraftOutcome, DraftWatch } from "./draft-watch.ts";
 export { type ImageChangedEvent, type ImageEvents, reviveImage } from "./image-events.ts";
+export type { StreamCapReached, StreamCaps } from "./streams.ts";
 
 /** What subscriptions share across requests: one per app, unlike the per-request context. */
 export interface Live {
@@ -17,13 +18,13 @@ export interface Live {
   close(): Promise<void>;
 }
 
-export function createLive(config: LiveConfig): Live {
+export function createLive(config: LiveConfig, caps?: StreamCaps): Live {
   const events = createImageEvents(config.redisUrl);
   const drafts = new DraftWatch({
     intervalMs: config.readyPollIntervalMs,
     maxIntervalMs: config.readyPollMaxIntervalMs,
   });
-  const streams = new OpenStreams();
+  const streams = new OpenStreams(caps);
   return {
     events,
     drafts,
