@@ -20,6 +20,7 @@ import { createObservability } from "./plugins/observability/index.ts";
 import type { Metrics } from "./plugins/observability/use-metrics.ts";
 import { type AuthenticatedContext, useAuthentication, viewerOf } from "./plugins/use-authentication.ts";
 import { useBlobRoute } from "./plugins/use-blob-route.ts";
+import { useCompiledExecution } from "./plugins/use-compiled-execution.ts";
 import { useErrorPolicy } from "./plugins/use-error-policy.ts";
 import { useGalleryRoute } from "./plugins/use-gallery-route.ts";
 import { useIncrementalAcceptCheck } from "./plugins/use-incremental-accept-check.ts";
@@ -193,6 +194,8 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
       }),
       useReadiness({ api: serverApi, budget, cacheSeconds: config.observability.readinessCacheSeconds }),
       ...(limits.graphiql ? [useGalleryRoute()] : []),
+      // Last: it takes over from the executor the plugins before it leave in place.
+      ...(config.execution.compiled ? [useCompiledExecution({ schema: clientSchema })] : []),
     ],
   });
   return {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { AUTH_MODES, type AuthSettings, parseApiKeys } from "./auth/index.ts";
 import { type CacheConfig, readCacheConfig } from "./cache/settings.ts";
 import { type MemoryConfig, readMemoryConfig, sizedFor } from "./memory/settings.ts";
+import { type ExecutionConfig, readExecutionConfig } from "./plugins/execution-settings.ts";
 
 /** Configuration, read from the environment once at start and validated; nothing else reads `process.env`. */
 export interface Config {
@@ -49,6 +50,7 @@ export interface Config {
   readonly cache: CacheConfig;
   /** The memory limit, and the load shedding and subscription caps that keep the process under it. */
   readonly memory: MemoryConfig;
+  readonly execution: ExecutionConfig;
 }
 
 /** The upstream request budget: the account's window, shared through Redis by every replica. */
@@ -185,6 +187,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     cors: readCors(read, problems, token === undefined),
     cache: readCacheConfig(read, sized.cacheMaxBytes),
     memory,
+    execution: readExecutionConfig(read),
   };
   if (config.signedUrls.defaultExpiresIn > config.signedUrls.maxExpiresIn) {
     problems.push("SIGNED_URL_DEFAULT_EXPIRES_IN must not exceed SIGNED_URL_MAX_EXPIRES_IN");

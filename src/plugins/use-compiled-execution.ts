@@ -1,0 +1,70 @@
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+  getOperationAST,
+  visit,
+} from "graphql";
+import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
+import type { Plugin } from "graphql-yoga";
+
+type Execute = (args: ExecutionArgs) => unknown;
+
+/**
+ * Queries of the client API run as code compiled once per document (graphql-jit): a page of 100
+ * images with variants resolves ~2,600 fields, and graphql-js's interpreter spends most of the
+ * request's CPU walking them. The rest stays with the standard executor, which the GraphQL-over-HTTP
+ * semantics and the tests are written against: mutations (serial, rare), subscriptions, `@defer` and
+ * `@stream` (incremental delivery), introspection, and the subgraph (`_entities`, where graphql-jit
+ * answered one entity too many). A document graphql-jit cannot compile, and an answer without
+ * `data` (variables that do not coerce: 400 with graphql-js's own messages), go to it as well.
+ */
+export function useCompiledExecution(options: { schema: GraphQLSchema }): Plugin {
+  // Keyed by the parsed document, which yoga caches per query text: compiled once, dropped with it.
+  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | undefined>>();
+  const compiledFor = (args: ExecutionArgs): CompiledQuery | undefined => {
+    let byOperation = compiled.get(args.document);
+    if (!byOperation) {
+      byOperation = new Map();
+      compiled.set(args.document, byOperation);
+    }
+    const name = args.operationName ?? "";
+    if (!byOperation.has(name)) {
+      const candidate = benefits(args, options.schema)
+        ? compileQuery(args.schema, args.document, args.operationName ?? undefined)
+        : undefined;
+      byOperation.set(name, candidate && isCompiledQuery(candidate) ? candidate : undefined);
+    }
+    return byOperation.get(name);
+  };
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const query = compiledFor(args);
+      if (!query) return;
+      const standard = executeFn as Execute;
+      setExecuteFn(((executionArgs: ExecutionArgs) => {
+        const answer = query.query(executionArgs.rootValue, executionArgs.contextValue, executionArgs.variableValues);
+        const settle = (result: ExecutionResult) => ("data" in result ? result : standard(executionArgs));
+        return answer instanceof Promise ? answer.then(settle) : settle(answer);
+      }) as typeof executeFn);
+    },
+  };
+}
+
+/** A query of the client schema with nothing the standard executor must handle. */
+function benefits(args: ExecutionArgs, clientSchema: GraphQLSchema): boolean {
+  if (args.schema !== clientSchema) return false;
+  const operation = getOperationAST(args.document, args.operationName);
+  if (operation?.operation !== "query") return false;
+  let plain = true;
+  visit(args.document, {
+    Directive(node) {
+      if (node.name.value === "defer" || node.name.value === "stream") plain = false;
+    },
+    Field(node) {
+      if (node.name.value.startsWith("__") && node.name.value !== "__typename") plain = false;
+    },
+  });
+  return plain;
+}
