@@ -21,7 +21,7 @@ export interface SheddingConfig {
   readonly heapRatio: number;
   /** Share of the memory limit held by the process's own (anonymous) pages past which requests are shed. */
   readonly memoryRatio: number;
-  /** Event-loop delay (p99 over the last half second) past which requests are shed. */
+  /** Event-loop delay (p99 over each half second, two in a row) past which requests are shed. */
   readonly eventLoopDelayMs: number;
   /** What a shed answer's `Retry-After` says. */
   readonly retryAfterSeconds: number;
@@ -59,8 +59,8 @@ export function readMemoryConfig(
       heapRatio: read.fraction("SHED_HEAP_RATIO", 0.85),
       /** SHED_MEMORY_RATIO: share of the memory limit in the process's own pages past which requests are shed. */
       memoryRatio: read.fraction("SHED_MEMORY_RATIO", 0.85),
-      /** SHED_EVENT_LOOP_DELAY_MS: event-loop delay (p99) past which requests are shed. */
-      eventLoopDelayMs: read.integer("SHED_EVENT_LOOP_DELAY_MS", 1000, 10, 600_000),
+      /** SHED_EVENT_LOOP_DELAY_MS: event-loop delay (p99, sustained for a second) past which requests are shed. */
+      eventLoopDelayMs: read.integer("SHED_EVENT_LOOP_DELAY_MS", 2000, 10, 600_000),
       /** SHED_RETRY_AFTER_SECONDS: the `Retry-After` of a shed answer. */
       retryAfterSeconds: read.integer("SHED_RETRY_AFTER_SECONDS", 1, 1, 3600),
     },

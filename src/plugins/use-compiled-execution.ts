@@ -2,6 +2,7 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
+  GraphQLError,
   type GraphQLSchema,
   getOperationAST,
   visit,
@@ -45,11 +46,39 @@ export function useCompiledExecution(options: { schema: GraphQLSchema }): Plugin
       const standard = executeFn as Execute;
       setExecuteFn(((executionArgs: ExecutionArgs) => {
         const answer = query.query(executionArgs.rootValue, executionArgs.contextValue, executionArgs.variableValues);
-        const settle = (result: ExecutionResult) => ("data" in result ? result : standard(executionArgs));
+        const settle = (result: ExecutionResult) =>
+          "data" in result ? withStandardErrors(result, executionArgs.document) : standard(executionArgs);
         return answer instanceof Promise ? answer.then(settle) : settle(answer);
       }) as typeof executeFn);
     },
   };
+}
+
+/**
+ * graphql-jit's errors carry `locations` but not the source and positions graphql-js derives them
+ * from, which the error masking rebuilds errors with: they are made graphql-js errors again.
+ */
+function withStandardErrors(result: ExecutionResult, document: DocumentNode): ExecutionResult {
+  if (!result.errors?.length) return result;
+  const source = document.loc?.source;
+  const errors = result.errors.map((error) => {
+    const positions = source && error.locations?.map((at) => offsetOf(source.body, at.line, at.column));
+    return new GraphQLError(error.message, {
+      source,
+      positions,
+      path: error.path,
+      originalError: error.originalError,
+      extensions: error.extensions,
+    });
+  });
+  return { ...result, errors };
+}
+
+/** The character offset of a 1-based line and column. */
+function offsetOf(body: string, line: number, column: number): number {
+  let offset = 0;
+  for (let at = 1; at < line; at++) offset = body.indexOf("\n", offset) + 1;
+  return offset + column - 1;
 }
 
 /** A query of the client schema with nothing the standard executor must handle. */
