@@ -9,9 +9,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { startTestRedis } from "../test/support/redis.ts";
-import { startAccount, startFacades, stopFacades, type UpstreamCalls, upstreamCalls } from "./frontend-stack.ts";
-import { browse, newTally, type Traffic } from "./frontend-user.ts";
-import { type StaleRead, StaleReadChecker } from "./stale-reads.ts";
+import { startAccount, startFacades, stopFacades, type UpstreamCalls, upstreamCalls } from "./lib/frontend-stack.ts";
+import { browse, newTally, type Traffic } from "./lib/frontend-user.ts";
+import { type StaleRead, StaleReadChecker } from "./lib/stale-reads.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(3),

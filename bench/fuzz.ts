@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { startEmulator } from "../src/emulator/index.ts";
 import { runFuzz } from "../test/support/fuzz.ts";
-import { startServerProcess } from "./server-process.ts";
+import { startServerProcess } from "./lib/server-process.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(3),

@@ -2,10 +2,10 @@
 // direct REST, with a cursor walk and 5 MB uploads. Writes bench/results/latency.json.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { startEmulator } from "../src/emulator/index.ts";
-import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
-import { seed } from "./scenarios.ts";
-import { startServerProcess } from "./server-process.ts";
-import { fiveMegabyteUploads, uploadMemory } from "./uploads.ts";
+import { type LoadRequest, type LoadResult, runLoad } from "./lib/load.ts";
+import { seed } from "./lib/scenarios.ts";
+import { startServerProcess } from "./lib/server-process.ts";
+import { fiveMegabyteUploads, uploadMemory } from "./lib/uploads.ts";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
@@ -88,9 +88,9 @@ results.push({
   ...row(upload.scenario, 1, 1, 1, upload.facade, upload.direct, upload.peakRssMb),
 });
 const memory = await measureUploadMemory([]);
-const collectGarbage = ["--expose-gc", "--import", "./bench/gc-ticker.ts"];
+const collectGarbage = ["--expose-gc", "--import", "./bench/lib/gc-ticker.ts"];
 const memoryCollected = await measureUploadMemory(collectGarbage);
-const memoryBuffering = await measureUploadMemory(collectGarbage, "bench/buffering-control.ts");
+const memoryBuffering = await measureUploadMemory(collectGarbage, "bench/lib/buffering-control.ts");
 
 console.table(
   results.map((r) => ({

@@ -10,10 +10,10 @@ import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
-import { startEmulatorProcess } from "./emulator-process.ts";
-import { rssSplitMb } from "./proc.ts";
-import { API_KEY, FULL_SERVER_ENV, seed } from "./scenarios.ts";
-import { serverEnv, startLine, type Upstream } from "./server-process.ts";
+import { startEmulatorProcess } from "./lib/emulator-process.ts";
+import { rssSplitMb } from "./lib/proc.ts";
+import { API_KEY, FULL_SERVER_ENV, seed } from "./lib/scenarios.ts";
+import { serverEnv, startLine, type Upstream } from "./lib/server-process.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(3),

@@ -3,10 +3,10 @@
 // has ended (what a request leaves behind). Writes bench/results/profile/.
 import { mkdir, readdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { startEmulatorProcess } from "./emulator-process.ts";
-import { runLoad } from "./load.ts";
-import { FULL_SERVER_ENV, scenarios, seed } from "./scenarios.ts";
-import { startServerProcess } from "./server-process.ts";
+import { startEmulatorProcess } from "./lib/emulator-process.ts";
+import { runLoad } from "./lib/load.ts";
+import { FULL_SERVER_ENV, scenarios, seed } from "./lib/scenarios.ts";
+import { startServerProcess } from "./lib/server-process.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(3),
@@ -32,7 +32,7 @@ const nodeArgs = [
   dir.pathname,
 ];
 const server = values.floor
-  ? await startServerProcess(emulator, nodeArgs, "bench/floor-server.ts")
+  ? await startServerProcess(emulator, nodeArgs, "bench/lib/floor-server.ts")
   : await startServerProcess(emulator, nodeArgs, "src/main.ts", undefined, FULL_SERVER_ENV);
 const result = await runLoad(server.origin, scenario.facade, {
   connections: Number(values.connections),

@@ -1,5 +1,5 @@
 // npm run bench: what the server costs, in ratios taken within one run. Per scenario, the full
-// server (real-account settings, API-key auth), the framework floor (bench/floor-server.ts: yoga on
+// server (real-account settings, API-key auth), the framework floor (bench/lib/floor-server.ts: yoga on
 // the same schema and context, none of the project's plugins) and the physical floor (the same
 // calls straight to the upstream), over a standalone emulator with 0 ms latency so that CPU, not
 // waiting, sets the pace. Then one connection (the latency each adds), start-up and memory.
@@ -8,12 +8,12 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulatorProcess } from "./emulator-process.ts";
-import { type LoadRequest, type LoadResult, runLoad } from "./load.ts";
-import { cpuMs, rssSplitMb, watchRss } from "./proc.ts";
-import { API_KEY, FULL_SERVER_ENV, scenarios as scenariosFor, seed } from "./scenarios.ts";
-import { type BenchServer, SERVER_NODE_ARGS, startServerProcess } from "./server-process.ts";
-import { measureStartup } from "./startup.ts";
+import { startEmulatorProcess } from "./lib/emulator-process.ts";
+import { type LoadRequest, type LoadResult, runLoad } from "./lib/load.ts";
+import { cpuMs, rssSplitMb, watchRss } from "./lib/proc.ts";
+import { API_KEY, FULL_SERVER_ENV, scenarios as scenariosFor, seed } from "./lib/scenarios.ts";
+import { type BenchServer, SERVER_NODE_ARGS, startServerProcess } from "./lib/server-process.ts";
+import { measureStartup } from "./lib/startup.ts";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
@@ -26,7 +26,7 @@ const loadBefore = loadavg();
 const emulator = await startEmulatorProcess(["--latency-ms", "0"]);
 const ids = await seed(emulator);
 const full = await startServerProcess(emulator, SERVER_NODE_ARGS, "src/main.ts", undefined, FULL_SERVER_ENV);
-const floor = await startServerProcess(emulator, SERVER_NODE_ARGS, "bench/floor-server.ts");
+const floor = await startServerProcess(emulator, SERVER_NODE_ARGS, "bench/lib/floor-server.ts");
 // BENCH_SCENARIOS=stats,variants runs only those (a quick A/B while profiling).
 const only = process.env.BENCH_SCENARIOS?.split(",");
 const scenarios = scenariosFor(emulator, ids).filter((s) => !only || only.includes(s.name));

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { startEmulator } from "../src/emulator/index.ts";
 import { paddedPng } from "../src/emulator/samples/index.ts";
-import { startServerProcess } from "./server-process.ts";
+import { startServerProcess } from "./lib/server-process.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(3),

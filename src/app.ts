@@ -3,18 +3,21 @@ import type { IncomingMessage } from "node:http";
 import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
+import type { Dispatcher } from "undici";
 import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
 import { createEntityCache, type EntityCacheLayer } from "./cache/index.ts";
-import { SharedTokenChainMemo } from "./cache/shared-token-chain.ts";
-import { InMemoryTokenChainMemo } from "./cache/token-chain.ts";
-import type { Config, UpstreamConfig } from "./config.ts";
+import type { Config, UpstreamConfig } from "./config/index.ts";
 import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
 import { maskError } from "./errors.ts";
+import { createFacts, type Facts } from "./facts/index.ts";
 import { graphiqlOptions } from "./graphiql.ts";
 import { createLive } from "./live/index.ts";
 import { createLogger, yogaLogger } from "./logger.ts";
 import { PressureGauge } from "./memory/pressure.ts";
+import { createCursorCodec } from "./pagination/cursor.ts";
+import { SharedTokenChainMemo } from "./pagination/shared-token-chain.ts";
+import { InMemoryTokenChainMemo } from "./pagination/token-chain.ts";
 import { limitPlugins } from "./plugins/limits/index.ts";
 import { createObservability } from "./plugins/observability/index.ts";
 import type { Metrics } from "./plugins/observability/use-metrics.ts";
@@ -29,9 +32,9 @@ import { type OpsServerContext, useOpsAccess } from "./plugins/use-ops-access.ts
 import { useReadiness } from "./plugins/use-readiness.ts";
 import { useStreamingUploads } from "./plugins/use-streaming-uploads.ts";
 import { useVaryOrigin } from "./plugins/use-vary-origin.ts";
-import { createCursorCodec } from "./schema/cursor.ts";
 import { clientSchema, subgraphSchema } from "./schema/index.ts";
 import { type CallBinding, createImagesApi, SharedBudget, Transport, type TransportEvent } from "./upstream/index.ts";
+import { createChangeEvents, createWrites, type Writes } from "./writes/index.ts";
 
 /** Where ordinary clients call: the client API of `schema/schema.graphql`, nothing of federation. */
 export const CLIENT_PATH = "/graphql";
@@ -53,8 +56,12 @@ export interface App {
   transport: Transport;
   /** Absent with `CACHE=off`. */
   cache: EntityCacheLayer | undefined;
+  /** Absent with `FACTS=off`. */
+  facts: Facts | undefined;
   /** Absent when `METRICS=false`. */
   metrics: Metrics | undefined;
+  /** The one write path; `writes.events.on` hears every image change made through it. */
+  writes: Writes;
   /** Completes open subscriptions, whose answers would otherwise keep the server from closing. */
   endSubscriptions(): void;
   /** `force`: upstream calls still running are cut instead of awaited. */
@@ -65,6 +72,8 @@ export interface AppOptions {
   onUpstreamEvent?: (e: TransportEvent) => void;
   /** Request logs and yoga's own messages; none when absent. */
   logger?: Logger;
+  /** Where upstream calls go instead of a pool per upstream host (tests: an emulator in this process). */
+  upstreamDispatcher?: (origin: string) => Dispatcher;
 }
 
 /** The GraphQL application, with no side effects: tests can call `yoga.fetch` without a port. */
@@ -72,11 +81,12 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const logger = options.logger ?? createLogger("silent");
   const budget = new SharedBudget({
     ...config.budget,
+    redisUrl: config.redisUrl,
     accountId: upstream.accountId,
     onDegraded: (degraded) =>
       degraded
         ? logger.warn(
-            "Redis is out of reach: this replica keeps to its share of the upstream budget (UPSTREAM_REPLICAS).",
+            "Redis is out of reach (REDIS_URL): this replica keeps to its share of the upstream budget (UPSTREAM_REPLICAS).",
           )
         : logger.info("Redis is back: the upstream budget is shared again."),
   });
@@ -89,6 +99,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         ? { baseUrl: upstream.batchBaseUrl, accountId: upstream.accountId, token: upstream.token }
         : undefined,
     ...config.http,
+    dispatcherFor: options.upstreamDispatcher,
     onEvent: (event) => {
       observability.onUpstreamEvent(event);
       options.onUpstreamEvent?.(event);
@@ -99,14 +110,14 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     createImagesApi(transport, upstream.accountId, token ?? upstream.token, binding);
   const serverApi = apiFor();
   const cache = createEntityCache(config.cache, {
-    redisUrl: config.budget.redisUrl,
+    redisUrl: config.redisUrl,
     accountId: upstream.accountId,
     onEvent: observability.onCacheEvent,
     onSharedLevel: (reachable) =>
       reachable
         ? logger.info("Redis is back: the entity cache is shared again.")
         : logger.warn(
-            "Redis is out of reach: the entity cache serves only what this replica checked in the last CACHE_OFFLINE_TTL_SECONDS.",
+            "Redis is out of reach (REDIS_URL): the entity cache serves only what this replica checked in the last CACHE_OFFLINE_TTL_SECONDS.",
           ),
   });
   if (cache) observability.metrics?.watchCacheSize(() => cache.size());
@@ -115,16 +126,34 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const settings = resolverSettings(config);
   const errorPolicy = { forward: config.auth.mode === "forward" };
   // Keyed by the server's own upstream token, so every replica of one deployment reads the others' cursors.
-  const memo = config.budget.redisUrl
-    ? new SharedTokenChainMemo(config.budget.redisUrl, upstream.accountId)
+  const memo = config.redisUrl
+    ? new SharedTokenChainMemo(config.redisUrl, upstream.accountId)
     : new InMemoryTokenChainMemo();
   const pagination = { cursors: createCursorCodec(upstream.token), memo };
   const { memory } = config;
-  const live = createLive(config.live, {
-    total: memory.maxSubscriptions,
-    perCaller: memory.maxSubscriptionsPerCaller,
-  });
   const pressure = memory.shedding.enabled ? new PressureGauge(memory.shedding, memory.limit?.bytes) : undefined;
+  const writes = createWrites(
+    createChangeEvents((error, event) =>
+      logger.error({ err: error, change: event.kind, imageId: event.imageId }, "A change event's listener failed."),
+    ),
+  );
+  // A direct upload becomes an image when its file arrives, which only a draft watch sees.
+  const live = createLive(config.live, {
+    redisUrl: config.redisUrl,
+    onDraftReady: (tenant, image) => writes.events.emit({ kind: "created", imageId: image.id, image, tenant }),
+    caps: { total: memory.maxSubscriptions, perCaller: memory.maxSubscriptionsPerCaller },
+  });
+  // Listeners run in the order registered: one that subscribers' reads depend on (the catalogue) goes above.
+  writes.events.on(live.onImageChange);
+  const facts = config.facts.enabled
+    ? createFacts(config.facts, {
+        accountId: upstream.accountId,
+        redisUrl: config.redisUrl,
+        budget: config.budget,
+        onKnown: (image) => live.events.publishChanged(image.id, image),
+      })
+    : undefined;
+  if (facts) writes.events.on(facts.onImageChange);
   const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema() : clientSchema),
     context: (initial) => {
@@ -146,6 +175,12 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         pagination,
         live,
         caller,
+        writes,
+        // The backfill outlives the request: its downloads carry the caller's credential, not its signal.
+        facts: facts?.forRequest({
+          tenant: upstreamKeyOf(viewer.upstreamToken),
+          download: (imageId) => apiFor(viewer.upstreamToken, { caller: "facts:backfill" }).images.blob(imageId),
+        }),
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
     },
@@ -202,10 +237,13 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     yoga,
     transport,
     cache,
+    facts,
     metrics: observability.metrics,
+    writes,
     endSubscriptions: () => live.endStreams(),
     close: async ({ force = false } = {}) => {
       pressure?.close();
+      await facts?.close();
       await live.close();
       await transport.close({ force });
       await budget.close();

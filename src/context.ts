@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import type { Scope } from "./auth/index.ts";
-import type { TokenChainMemo } from "./cache/token-chain.ts";
-import type { Config } from "./config.ts";
+import type { Config } from "./config/index.ts";
+import type { RequestFacts } from "./facts/index.ts";
 import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
-import type { CursorCodec } from "./schema/cursor.ts";
+import type { CursorCodec } from "./pagination/cursor.ts";
+import type { TokenChainMemo } from "./pagination/token-chain.ts";
 import type { CloudflareImagesApi } from "./upstream/index.ts";
+import type { Writes } from "./writes/index.ts";
 
 /** Made once per app: cursors signed with one key, and the way back through token chains. */
 export interface PaginationSupport {
@@ -53,6 +55,10 @@ export interface Context {
   readonly live: Live;
   /** Who holds the request's share of what callers share (open subscriptions): a key, never a credential. */
   readonly caller: string;
+  /** The app's one write path, which every mutation writes through (one per app, like `live`). */
+  readonly writes: Writes;
+  /** Image facts as this request's caller sees them; absent with `FACTS=off`. */
+  readonly facts: RequestFacts | undefined;
 }
 
 export interface ContextInput {
@@ -67,11 +73,13 @@ export interface ContextInput {
   live: Live;
   /** The caller's key for shared caps; absent: the viewer's name. */
   caller?: string | undefined;
+  writes: Writes;
+  facts?: RequestFacts | undefined;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
 export function createContext(input: ContextInput): Context {
-  const { api, settings, viewer, pagination, live, onLoaderCacheHit } = input;
+  const { api, settings, viewer, pagination, live, writes, onLoaderCacheHit } = input;
   return Object.freeze({
     api,
     settings,
@@ -80,6 +88,8 @@ export function createContext(input: ContextInput): Context {
     upstreamKey: upstreamKeyOf(input.upstreamToken),
     live,
     caller: input.caller ?? `viewer:${viewer.name}`,
+    writes,
+    facts: input.facts,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });
 }

@@ -1,5 +1,5 @@
 import type { CORSOptions } from "graphql-yoga";
-import type { CorsConfig } from "./config.ts";
+import type { CorsConfig } from "./config/index.ts";
 
 /**
  * yoga's `cors` option as a policy: an allowed origin is echoed (with `Vary: Origin`), anything

@@ -2,15 +2,10 @@ import { type ASTNode, GraphQLError, type Source } from "graphql";
 import { createGraphQLError } from "graphql-yoga";
 import { AuthenticationError, JwtKeysUnavailableError } from "./auth/index.ts";
 import {
+  classifyUpstreamFailure,
   MAX_UPSTREAM_ID_CHARS,
-  UpstreamAbortedError,
-  UpstreamAuthenticationError,
-  UpstreamError,
-  UpstreamForbiddenError,
-  UpstreamInvalidIdError,
-  UpstreamNotFoundError,
-  UpstreamRateLimitedError,
-  UpstreamUnavailableError,
+  type UpstreamDetail,
+  type UpstreamFailure,
 } from "./upstream/index.ts";
 
 /** The firm `extensions.code` values of the contract; the facade spells them here only. */
@@ -143,55 +138,61 @@ export function authenticationRefusal(error: unknown): Refusal | undefined {
 export function classify(error: unknown, options: { forward: boolean }): Refusal | undefined {
   const refused = authenticationRefusal(error);
   if (refused) return refused;
-  // In `forward` mode the upstream judges the caller's own token, so its refusal is the caller's.
-  if (options.forward && error instanceof UpstreamAuthenticationError) {
-    return { kind: "authentication", message: "Cloudflare Images refused your token." };
-  }
-  if (error instanceof UpstreamError) return upstreamRefusal(error);
-  return undefined;
+  const failure = classifyUpstreamFailure(error);
+  return failure && upstreamRefusal(failure, options);
 }
 
 /**
  * Upstream failures get a message of our own, with the upstream's status and error items under
  * `extensions.upstream`.
  */
-function upstreamRefusal(error: UpstreamError): Refusal {
-  const upstream = {
-    status: error.status ?? null,
-    errors: error.errors.map(({ code, message }) => ({ code, message })),
-  };
-  if (error instanceof UpstreamInvalidIdError) {
-    return {
-      kind: "input",
-      message: `Not an id the upstream accepts: well-formed text of at most ${MAX_UPSTREAM_ID_CHARS} characters.`,
-    };
+export function upstreamRefusal(failure: UpstreamFailure, options: { forward: boolean }): Refusal {
+  switch (failure.kind) {
+    case "invalidId":
+      return {
+        kind: "input",
+        message: `Not an id the upstream accepts: well-formed text of at most ${MAX_UPSTREAM_ID_CHARS} characters.`,
+      };
+    case "notFound":
+      return { kind: "notFound", message: "Not found upstream.", extensions: upstreamExtension(failure.upstream) };
+    case "rateLimited": {
+      const { local, retryAfter } = failure;
+      const where = local ? "the server's upstream request budget is spent" : "Cloudflare rate-limited the account";
+      return {
+        kind: "rateLimited",
+        message: `Rate limited: ${where}; retry after ${retryAfter} s.`,
+        extensions: { retryAfter, ...(local ? {} : upstreamExtension(failure.upstream)) },
+      };
+    }
+    case "unavailable":
+    case "cancelled":
+      return { kind: "upstreamUnavailable", message: ERROR_POLICY.upstreamUnavailable.message };
+    case "credentialsRefused":
+      // In `forward` mode the upstream judges the caller's own token, so its refusal is the caller's.
+      if (options.forward) return { kind: "authentication", message: "Cloudflare Images refused your token." };
+      return {
+        kind: "upstream",
+        message: "Cloudflare Images refused the server's credentials.",
+        extensions: upstreamExtension(failure.upstream),
+      };
+    case "forbidden":
+      return {
+        kind: "upstream",
+        message: "Cloudflare Images refused the operation for the server's credentials.",
+        extensions: upstreamExtension(failure.upstream),
+      };
+    case "refused":
+    case "failed":
+      return {
+        kind: "upstream",
+        message: ERROR_POLICY.upstream.message,
+        extensions: upstreamExtension(failure.upstream),
+      };
   }
-  if (error instanceof UpstreamNotFoundError) {
-    return { kind: "notFound", message: "Not found upstream.", extensions: { upstream } };
-  }
-  if (error instanceof UpstreamRateLimitedError) {
-    const where = error.local ? "the server's upstream request budget is spent" : "Cloudflare rate-limited the account";
-    return {
-      kind: "rateLimited",
-      message: `Rate limited: ${where}; retry after ${error.retryAfter} s.`,
-      extensions: { retryAfter: error.retryAfter, ...(error.local ? {} : { upstream }) },
-    };
-  }
-  if (error instanceof UpstreamUnavailableError || error instanceof UpstreamAbortedError) {
-    return { kind: "upstreamUnavailable", message: ERROR_POLICY.upstreamUnavailable.message };
-  }
-  if (error instanceof UpstreamAuthenticationError) {
-    return {
-      kind: "upstream",
-      message: "Cloudflare Images refused the server's credentials.",
-      extensions: { upstream },
-    };
-  }
-  if (error instanceof UpstreamForbiddenError) {
-    const message = "Cloudflare Images refused the operation for the server's credentials.";
-    return { kind: "upstream", message, extensions: { upstream } };
-  }
-  return { kind: "upstream", message: ERROR_POLICY.upstream.message, extensions: { upstream } };
+}
+
+function upstreamExtension({ status, errors }: UpstreamDetail): Record<string, unknown> {
+  return { upstream: { status: status ?? null, errors: errors.map(({ code, message }) => ({ code, message })) } };
 }
 
 /** The same refusal as a plain-HTTP answer (`{ "error": { code, message, … } }`), for routes outside GraphQL. */

@@ -1,7 +1,7 @@
 import { GraphQLError } from "graphql";
 import type { YogaLogger } from "graphql-yoga";
 import { type DestinationStream, type Logger, pino } from "pino";
-import type { LogLevel } from "./config.ts";
+import type { LogLevel } from "./config/index.ts";
 import { UpstreamError } from "./upstream/errors.ts";
 
 /**

@@ -15,6 +15,24 @@ export interface RunningServer {
   close(options?: { timeoutMs?: number; onForced?: () => void }): Promise<void>;
 }
 
+/** A listener could not take its address: which one, where, and the system's code (`EADDRINUSE`, `EACCES`, …). */
+export class ListenError extends Error {
+  readonly listener: "public" | "ops";
+  readonly host: string;
+  readonly port: number;
+  readonly code: string | undefined;
+
+  constructor(listener: "public" | "ops", address: { host: string; port: number }, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    super(`Cannot listen on ${address.host}:${address.port} (${code ?? String(cause)})`, { cause });
+    this.name = "ListenError";
+    this.listener = listener;
+    this.host = address.host;
+    this.port = address.port;
+    this.code = code;
+  }
+}
+
 const SHUTTING_DOWN = JSON.stringify({ errors: [{ message: "The server is shutting down: retry the request." }] });
 
 export async function startServer(
@@ -31,7 +49,7 @@ export async function startServer(
       response.end(SHUTTING_DOWN);
     };
   const server = createHttpServer(refusingWhenClosing((request, response) => void app.yoga(request, response)));
-  const url = await listen(server, options);
+  const url = await listen(server, options, "public");
   // The same app, its requests marked as the ops listener's: useOpsAccess lets only them reach /metrics and /readiness.
   const opsServer =
     options.ops &&
@@ -40,7 +58,8 @@ export async function startServer(
         (request, response) => void app.yoga(request, response, { opsListener: true } satisfies OpsServerContext),
       ),
     );
-  const opsUrl = opsServer && options.ops ? await listen(opsServer, options.ops) : undefined;
+  const opsUrl =
+    opsServer && options.ops ? await listen(opsServer, options.ops, "ops").catch(closeOnFailure(server)) : undefined;
   const servers = opsServer ? [server, opsServer] : [server];
   return {
     url,
@@ -73,9 +92,21 @@ export async function startServer(
   };
 }
 
-async function listen(server: Server, options: { host: string; port: number }): Promise<URL> {
+/** The public listener is closed again when the ops one cannot start, so the caller is left with nothing open. */
+function closeOnFailure(server: Server) {
+  return (error: unknown): never => {
+    server.close();
+    throw error;
+  };
+}
+
+async function listen(
+  server: Server,
+  options: { host: string; port: number },
+  listener: "public" | "ops",
+): Promise<URL> {
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error) => reject(new ListenError(listener, options, error)));
     server.listen(options.port, options.host, () => {
       server.off("error", reject);
       resolve();

@@ -1,8 +1,8 @@
 // What src/main.ts starts: the configuration, the emulator when no token is set, the app and its listeners.
 import { createApp } from "./app.ts";
-import { type Config, ConfigError, loadConfig, type UpstreamConfig } from "./config.ts";
+import { type Config, ConfigError, loadConfig, type UpstreamConfig } from "./config/index.ts";
 import { createLogger, stdoutDestination } from "./logger.ts";
-import { startServer } from "./server.ts";
+import { ListenError, startServer } from "./server.ts";
 
 let config: Config;
 try {
@@ -42,6 +42,11 @@ const server = await startServer(app, {
   host: config.host,
   port: config.port,
   ops: ops.port === undefined ? undefined : { host: ops.host, port: ops.port },
+}).catch((error: unknown) => {
+  if (!(error instanceof ListenError)) throw error;
+  // One line naming the setting to change, not a stack trace.
+  console.error(listenFailure(error));
+  process.exit(1);
 });
 // The URL is followed by a space so that it can be picked out of the JSON line.
 logger.info(
@@ -65,4 +70,22 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       .catch((error: unknown) => logger.error({ err: error }, "shutdown failed"))
       .finally(() => process.exit(0));
   });
+}
+
+/** What went wrong when a listener could not start, naming the variable that sets its address. */
+function listenFailure(error: ListenError): string {
+  const [portVariable, hostVariable] = error.listener === "ops" ? ["OPS_PORT", "OPS_HOST"] : ["PORT", "HOST"];
+  const where = `Cannot listen on ${error.host}:${error.port}`;
+  switch (error.code) {
+    case "EADDRINUSE":
+      return `${where}: the port is already in use (another server?); set ${portVariable} to a free port.`;
+    case "EACCES":
+      return `${where}: permission denied (ports below 1024 need privileges); set ${portVariable} to another port.`;
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `${where}: ${error.host} is not an address of this machine; check ${hostVariable}.`;
+    default:
+      return `${where} (${error.code ?? "unknown error"}); check ${portVariable} and ${hostVariable}.`;
+  }
 }

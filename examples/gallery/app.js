@@ -6,6 +6,8 @@ const CARD = `fragment Card on Image {
   imageId filename creator meta requireSignedURLs uploaded
   url
   srcset(widths: [240, 480, 720])
+  width height aspectRatio
+  placeholder { dataURL dominantColor }
 }`;
 const PAGE = `query GalleryPage($first: Int!, $after: String) {
   images(first: $first, after: $after) {
@@ -59,6 +61,7 @@ function card(image) {
     img.srcset = image.srcset;
     img.sizes = "(max-width: 600px) 45vw, 240px";
   }
+  reserve(img, image);
   if (image.url) img.src = image.url;
   const caption = document.createElement("figcaption");
   const name = document.createElement("strong");
@@ -81,6 +84,26 @@ function card(image) {
   edit.addEventListener("click", () => openEditor(image));
   figure.append(img, caption, edit);
   return figure;
+}
+
+/**
+ * The tile takes the image's own shape before a byte of it arrives, with its placeholder (a blurred
+ * thumbhash over its average colour) until it loads: nothing moves when it does. Images whose facts
+ * are not known yet keep the default 4:3 box, cropped to it.
+ */
+function reserve(img, image) {
+  if (image.width && image.height) {
+    img.width = image.width;
+    img.height = image.height;
+    img.style.aspectRatio = String(image.aspectRatio);
+    img.classList.add("sized");
+  }
+  if (image.placeholder) {
+    img.style.backgroundColor = image.placeholder.dominantColor;
+    img.style.backgroundImage = `url("${image.placeholder.dataURL}")`;
+    img.classList.add("placeheld");
+    img.addEventListener("load", () => img.classList.remove("placeheld"), { once: true });
+  }
 }
 
 function put(image, { first = false } = {}) {

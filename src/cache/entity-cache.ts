@@ -1,7 +1,7 @@
 import { LRUCache } from "lru-cache";
+import type { CacheConfig, EntityKind } from "../config/cache.ts";
 import { LocalVersions } from "./local-versions.ts";
 import type { RedisLevel } from "./redis-level.ts";
-import type { CacheConfig, EntityKind } from "./settings.ts";
 import { Snapshot, type Stamp, sameStamp } from "./snapshot.ts";
 
 /** How one entry is kept: its kind, its key within the kind, and the versions it depends on. */

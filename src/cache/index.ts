@@ -1,12 +1,12 @@
+import type { CacheConfig } from "../config/cache.ts";
 import type { CloudflareImagesApi } from "../upstream/index.ts";
 import { cachedApi } from "./cached-api.ts";
 import { type CacheEvent, EntityCache, type ReadScope } from "./entity-cache.ts";
 import { RedisLevel } from "./redis-level.ts";
-import type { CacheConfig } from "./settings.ts";
 import { Specs } from "./specs.ts";
 
+export type { CacheConfig, EntityKind } from "../config/cache.ts";
 export type { CacheEvent, ReadScope } from "./entity-cache.ts";
-export type { CacheConfig, EntityKind } from "./settings.ts";
 
 /** The entity cache of one app: every request's api is bound to it with the request's scope. */
 export interface EntityCacheLayer {

@@ -1,3 +1,4 @@
+import type { CacheConfig } from "../config/cache.ts";
 import type {
   Image,
   ImagePage,
@@ -8,7 +9,6 @@ import type {
   Variant,
 } from "../upstream/index.ts";
 import type { EntrySpec } from "./entity-cache.ts";
-import type { CacheConfig } from "./settings.ts";
 
 /**
  * What entries depend on, account-wide (a write with one token ends what every token read):

@@ -69,7 +69,45 @@ export interface RunningEmulator {
 
 const API_PREFIX = "/client/v4";
 
+/**
+ * The emulator without a socket: its request handler, for `origin` (delivery and one-time upload
+ * URLs point there). Tests below the network hand it requests in process; `startEmulator` serves it.
+ */
+export interface InProcessEmulator extends RunningEmulator {
+  /** Answers one request exactly as the listening emulator would; `DROP_CONNECTION` for a dropped one. */
+  fetch(request: Request): Promise<Response>;
+}
+
+export async function createEmulator(options: EmulatorOptions & { origin: string }): Promise<InProcessEmulator> {
+  const { handler, config } = await assemble(options);
+  config.origin = new URL(options.origin).origin;
+  return { ...addressesOf(config), fetch: handler, close: async () => {} };
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const { handler, config } = await assemble(options);
+  const listening = await serve(handler, {
+    host: options.host ?? EMULATOR_DEFAULTS.host,
+    port: options.port ?? EMULATOR_DEFAULTS.port,
+  });
+  config.origin = listening.url.origin;
+  return { ...addressesOf(config), close: listening.close };
+}
+
+function addressesOf(config: EmulatorConfig): Omit<RunningEmulator, "close"> {
+  return {
+    baseUrl: `${config.origin}${API_PREFIX}`,
+    batchBaseUrl: `${config.origin}${BATCH_PREFIX}`,
+    origin: config.origin,
+    accountId: config.accountId,
+    accountHash: config.accountHash,
+    token: config.token,
+  };
+}
+
+async function assemble(
+  options: EmulatorOptions,
+): Promise<{ handler: (request: Request) => Promise<Response>; config: EmulatorConfig }> {
   const accountId = options.accountId ?? EMULATOR_DEFAULTS.accountId;
   const token = options.token ?? EMULATOR_DEFAULTS.token;
   const now = options.now ?? Date.now;
@@ -123,21 +161,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const admin = new Router<EmulatorContext>();
   registerAdminRoutes(admin, { initial });
 
-  const listening = await serve((request) => handle(request, { api, batch, open, admin, context }), {
-    host: options.host ?? EMULATOR_DEFAULTS.host,
-    port: options.port ?? EMULATOR_DEFAULTS.port,
-  });
-  config.origin = listening.url.origin;
-
-  return {
-    baseUrl: `${config.origin}${API_PREFIX}`,
-    batchBaseUrl: `${config.origin}${BATCH_PREFIX}`,
-    origin: config.origin,
-    accountId,
-    accountHash: config.accountHash,
-    token,
-    close: listening.close,
-  };
+  return { handler: (request) => handle(request, { api, batch, open, admin, context }), config };
 }
 
 /** A stable 22-character base64url hash, the shape of the real account hashes. */

@@ -1,14 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { GraphQLError } from "graphql";
 import { notFoundError } from "../errors.ts";
-import {
-  type CloudflareImagesApi,
-  type Image,
-  UpstreamNotFoundError,
-  UpstreamRateLimitedError,
-  UpstreamServerError,
-  UpstreamUnavailableError,
-} from "../upstream/index.ts";
+import { type CloudflareImagesApi, classifyUpstreamFailure, type Image } from "../upstream/index.ts";
 
 /** The upstream's longest upload-URL lifetime: a draft created elsewhere expires by then at the latest. */
 const MAX_DRAFT_LIFETIME_MS = 6 * 3_600_000;
@@ -22,6 +15,11 @@ export interface DraftWatchOptions {
   intervalMs: number;
   maxIntervalMs: number;
   now?: () => number;
+  /**
+   * Told once per loop when a draft it saw turn ready (a loop that first finds the image ready
+   * says nothing), before the loop's subscribers hear of it. `key` is the watch's credential key.
+   */
+  onDraftReady?: (key: string, image: Image) => void | Promise<void>;
 }
 
 interface Loop {
@@ -74,7 +72,7 @@ export class DraftWatch {
       const started: Loop = { listeners: new Set(), controller: new AbortController() };
       loop = started;
       this.#loops.set(loopKey, started);
-      void this.#run(imageId, api, started.controller.signal).then((outcome) => {
+      void this.#run(key, imageId, api, started.controller.signal).then((outcome) => {
         if (this.#loops.get(loopKey) === started) this.#loops.delete(loopKey);
         if (!outcome) return;
         if ("image" in outcome) this.#expiries.delete(imageId);
@@ -91,8 +89,21 @@ export class DraftWatch {
     };
   }
 
+  async #tellReady(key: string, image: Image): Promise<void> {
+    try {
+      await this.#options.onDraftReady?.(key, image);
+    } catch {
+      // Its own failure to report: the subscribers still hear of the image, and the loop never rejects.
+    }
+  }
+
   /** Resolves with the outcome, or undefined once aborted. Never rejects. */
-  async #run(imageId: string, api: CloudflareImagesApi, signal: AbortSignal): Promise<DraftOutcome | undefined> {
+  async #run(
+    key: string,
+    imageId: string,
+    api: CloudflareImagesApi,
+    signal: AbortSignal,
+  ): Promise<DraftOutcome | undefined> {
     let interval = this.#options.intervalMs;
     let seenDraft = false;
     let expiresAt = this.#expiries.get(imageId);
@@ -100,7 +111,10 @@ export class DraftWatch {
       let wait = interval;
       try {
         const image = await api.images.get(imageId, { signal });
-        if (!image.draft) return { image };
+        if (!image.draft) {
+          if (seenDraft) await this.#tellReady(key, image);
+          return { image };
+        }
         seenDraft = true;
         expiresAt ??= (image.uploaded?.getTime() ?? this.#now()) + MAX_DRAFT_LIFETIME_MS;
         const left = expiresAt - this.#now();
@@ -109,13 +123,14 @@ export class DraftWatch {
         wait = Math.min(interval, left + 1);
       } catch (error) {
         if (signal.aborted) return undefined;
+        const failure = classifyUpstreamFailure(error);
         // The upstream forgets a draft whose upload URL expired.
-        if (error instanceof UpstreamNotFoundError) {
+        if (failure?.kind === "notFound") {
           return { error: seenDraft ? expired(imageId, expiresAt) : noSuchImage(imageId) };
         }
-        if (error instanceof UpstreamRateLimitedError) {
-          wait = Math.max(interval, error.retryAfter * 1000);
-        } else if (!(error instanceof UpstreamUnavailableError || error instanceof UpstreamServerError)) {
+        if (failure?.kind === "rateLimited") {
+          wait = Math.max(interval, failure.retryAfter * 1000);
+        } else if (failure?.kind !== "unavailable" && failure?.kind !== "failed") {
           return { error: error as Error };
         }
         // Passing trouble: keep waiting, with the same growing interval.

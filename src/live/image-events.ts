@@ -24,7 +24,7 @@ type Topics = { imageChanged: [imageId: string, event: ImageChangedEvent] };
 
 export interface ImageEvents {
   readonly pubsub: PubSub<Topics>;
-  /** Called once by each mutation that changes an existing image, after the upstream confirmed it. */
+  /** Called once for each change event of an existing image (`Live.onImageChange`), after the upstream confirmed it. */
   publishChanged(imageId: string, image: Image | null): void;
   close(): Promise<void>;
 }

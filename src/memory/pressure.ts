@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
-import type { SheddingConfig } from "./settings.ts";
+import type { SheddingConfig } from "../config/memory.ts";
 
 /** What the server is short of: V8's heap, the memory limit, or time on the event loop. */
 export type PressureKind = "HEAP" | "MEMORY" | "EVENT_LOOP_DELAY";

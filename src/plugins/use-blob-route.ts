@@ -1,7 +1,7 @@
 import type { Plugin } from "graphql-yoga";
 import type { Authenticator, Viewer } from "../auth/index.ts";
-import { authenticationRefusal, classify, refusalResponse } from "../errors.ts";
-import { type CloudflareImagesApi, UpstreamNotFoundError } from "../upstream/index.ts";
+import { authenticationRefusal, refusalResponse, upstreamRefusal } from "../errors.ts";
+import { type CloudflareImagesApi, classifyUpstreamFailure } from "../upstream/index.ts";
 
 const BLOB_PATH = /^\/images\/(.+)\/blob$/;
 
@@ -84,12 +84,12 @@ async function blobResponse(
     }
     return new Response(toReadableStream(blob.body), { status: 200, headers });
   } catch (error) {
-    if (error instanceof UpstreamNotFoundError) {
+    const failure = classifyUpstreamFailure(error);
+    if (!failure) throw error;
+    if (failure.kind === "notFound") {
       return refusalResponse({ kind: "notFound", message: `No image has the id "${imageId}".` });
     }
-    const refusal = classify(error, { forward });
-    if (!refusal) throw error;
-    return refusalResponse(refusal);
+    return refusalResponse(upstreamRefusal(failure, { forward }));
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Plugin } from "graphql-yoga";
-import type { OpsConfig } from "../config.ts";
+import type { OpsConfig } from "../config/index.ts";
 import { METRICS_PATH } from "./observability/use-metrics.ts";
 import { READINESS_PATH } from "./use-readiness.ts";
 

@@ -1,13 +1,5 @@
 import { type Plugin, useReadinessCheck } from "graphql-yoga";
-import {
-  type CloudflareImagesApi,
-  UpstreamAuthenticationError,
-  type UpstreamBudget,
-  UpstreamError,
-  UpstreamForbiddenError,
-  UpstreamRateLimitedError,
-  UpstreamUnavailableError,
-} from "../upstream/index.ts";
+import { type CloudflareImagesApi, classifyUpstreamFailure, type UpstreamBudget } from "../upstream/index.ts";
 
 export const READINESS_PATH = "/readiness";
 
@@ -64,11 +56,19 @@ async function checkUpstream(api: CloudflareImagesApi): Promise<Verdict> {
 
 /** Says what is wrong without repeating upstream messages. */
 function reasonOf(error: unknown): string {
-  if (error instanceof UpstreamRateLimitedError) return "the upstream is rate limiting this account";
-  if (error instanceof UpstreamUnavailableError) return "the upstream is unreachable";
-  if (error instanceof UpstreamAuthenticationError || error instanceof UpstreamForbiddenError) {
-    return `the upstream refused the configured token (HTTP ${error.status})`;
+  const failure = classifyUpstreamFailure(error);
+  switch (failure?.kind) {
+    case "rateLimited":
+      return "the upstream is rate limiting this account";
+    case "unavailable":
+      return "the upstream is unreachable";
+    case "credentialsRefused":
+    case "forbidden":
+      return `the upstream refused the configured token (HTTP ${failure.upstream.status})`;
+    case "notFound":
+    case "refused":
+    case "failed":
+      if (failure.upstream.status !== undefined) return `the upstream answered HTTP ${failure.upstream.status}`;
   }
-  if (error instanceof UpstreamError && error.status !== undefined) return `the upstream answered HTTP ${error.status}`;
   return "the upstream call failed";
 }

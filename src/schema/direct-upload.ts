@@ -67,12 +67,10 @@ builder.mutationField("createDirectUpload", (t) =>
         existing: false,
         errors: DIRECT_UPLOAD_ERRORS,
       } as const;
-      const created = await runMutation(
-        ctx,
-        target,
-        (api) => api.directUploads.create({ ...fields, expiry: expiresAt }),
-        (draft) => ctx.live.drafts.rememberExpiry(draft.id, expiresAt),
+      const created = await runMutation(ctx, target, (writes, scope) =>
+        writes.createDirectUpload(scope, { ...fields, expiry: expiresAt }),
       );
+      ctx.live.drafts.rememberExpiry(created.id, expiresAt);
       return { imageId: created.id, uploadURL: created.uploadURL, expiresAt };
     },
   }),

@@ -74,16 +74,10 @@ builder.mutationFields((t) => ({
           "requireSignedURLs",
         ]);
       }
-      const image = await runMutation(
-        ctx,
-        imageTarget(imageId),
-        (api) => api.images.update(imageId, update),
-        (updated, loaders) => {
-          loaders.primeImages([updated]);
-          ctx.live.events.publishChanged(imageId, updated);
-        },
+      const { image, previousImageId } = await runMutation(ctx, imageTarget(imageId), (writes, scope) =>
+        writes.updateImage(scope, imageId, update),
       );
-      return { image, previousImageId: image.id === imageId ? null : imageId };
+      return { image, previousImageId: previousImageId ?? null };
     },
   }),
   deleteImage: t.field({
@@ -92,15 +86,7 @@ builder.mutationFields((t) => ({
     errors: resultUnion("DeleteImageResult", CHANGE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
       const imageId = checkImageId(String(input.imageId), ["input", "imageId"]);
-      await runMutation(
-        ctx,
-        imageTarget(imageId),
-        (api) => api.images.delete(imageId),
-        (_, loaders) => {
-          loaders.image.prime(imageId, null);
-          ctx.live.events.publishChanged(imageId, null);
-        },
-      );
+      await runMutation(ctx, imageTarget(imageId), (writes, scope) => writes.deleteImage(scope, imageId));
       return { imageId };
     },
   }),

@@ -19,7 +19,7 @@ import { VariantRef } from "./variant.ts";
 export const ImageRef = builder.objectRef<Image>("Image");
 
 /** Signing a private image's URL reads the variant (it may waive signing) and the keys. */
-const SIGNING_LOOKUPS = sharedLookup("variants", "signingKeys");
+export const SIGNING_LOOKUPS = sharedLookup("variants", "signingKeys");
 
 interface ImageVariantShape {
   image: Image;
@@ -111,7 +111,7 @@ builder.node(ImageRef, {
 });
 
 /** A public image's URL is answered at once: only a signed one waits for the variant and the key. */
-function deliveryUrl(
+export function deliveryUrl(
   image: Image,
   entry: ImageVariantUrl,
   expiresIn: number | undefined,

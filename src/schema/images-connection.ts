@@ -1,11 +1,11 @@
 import type { Context } from "../context.ts";
 import { inputError } from "../errors.ts";
+import { DEFAULT_PAGE_EDGES, resolveImageConnection } from "../pagination/connection.ts";
+import { queryFingerprint } from "../pagination/cursor.ts";
 import { META_FILTER_OPERATORS, type MetaFilter, type MetaFilterOperator, type SortOrder } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
-import { queryFingerprint } from "./cursor.ts";
 import { ImageRef } from "./image.ts";
 import { UPSTREAM_CALL_COST } from "./limits.ts";
-import { DEFAULT_PAGE_EDGES, resolveImageConnection } from "./pagination.ts";
 import { UPSTREAM_CALLS } from "./upstream-calls.ts";
 
 // The v2 list takes at most 5 metadata filters, 5 levels deep, and 10 values per `in` (Cloudflare API

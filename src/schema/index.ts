@@ -3,6 +3,8 @@ import { GraphQLSchema, specifiedDirectives } from "graphql";
 import { builder } from "./builder.ts";
 import { withCostedFederationFields } from "./federation-cost.ts";
 import "./image.ts";
+import "./image-facts.ts";
+import "./responsive-image.ts";
 import "./images-connection.ts";
 import "./signing-key.ts";
 import "./stats.ts";

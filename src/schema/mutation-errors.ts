@@ -1,9 +1,8 @@
 import {
+  classifyUpstreamFailure,
   MAX_UPLOAD_BYTES,
+  type RefusalReason,
   type UpstreamErrorItem,
-  UpstreamNotFoundError,
-  UpstreamRequestError,
-  UpstreamServerError,
 } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
 
@@ -159,46 +158,40 @@ export interface Target {
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
-// The emulator's code for the variant limit; no public source gives the real upstream's.
-const VARIANT_LIMIT_CODE = 5470;
-
 /**
  * Turns an upstream refusal into the typed error a form can show. Failures that are not about the
  * input (credentials, rate limits, an unreachable upstream) stay GraphQL errors with their code.
  */
 export function typedRefusal(error: unknown, target: Target): unknown {
-  if (error instanceof UpstreamNotFoundError && target.existing) {
+  const failure = classifyUpstreamFailure(error);
+  if (failure?.kind === "notFound" && target.existing) {
     return new NotFoundError(`No ${resourceName(target)} "${target.id}" exists.`, target.resource, target.id);
   }
-  const refused =
-    error instanceof UpstreamRequestError ||
-    error instanceof UpstreamServerError ||
-    error instanceof UpstreamNotFoundError;
-  if (!refused) return error;
-  const typed = error instanceof UpstreamRequestError ? typedRequestError(error, target) : undefined;
+  if (failure?.kind !== "refused" && failure?.kind !== "failed" && failure?.kind !== "notFound") return error;
+  const { status, errors } = failure.upstream;
+  const detail = errors.map((e) => e.message).join("; ");
+  const typed = failure.kind === "refused" && failure.reason ? typedError(failure.reason, detail, target) : undefined;
   if (typed && target.errors.some((type) => typed instanceof type)) return typed;
-  const detail = error.errors.map((e) => e.message).join("; ");
   return new UpstreamRefusalError(
     `Cloudflare Images refused the ${resourceName(target)} change${suffix(detail)}`,
-    error.status ?? null,
-    error.errors,
+    status ?? null,
+    errors,
   );
 }
 
-function typedRequestError(error: UpstreamRequestError, target: Target): Error | undefined {
-  const detail = error.errors.map((e) => e.message).join("; ");
-  switch (error.status) {
-    case 409:
+function typedError(reason: RefusalReason, detail: string, target: Target): Error {
+  switch (reason) {
+    case "conflict":
       return new ConflictError(`A ${resourceName(target)} with the id "${target.id}" already exists.`, target.idPath);
-    case 413:
+    case "tooLarge":
       return fileTooLarge();
-    case 415:
+    case "unsupportedMedia":
       return new UnsupportedImageError(`The file is not an image the upstream accepts${suffix(detail)}`);
-    case 422:
+    case "tooManyPixels":
       return new LimitExceededError(`The image has too many pixels${suffix(detail)}`, "IMAGE_DIMENSIONS", null);
+    case "variantLimit":
+      return variantLimit();
   }
-  if (error.errors.some((e) => e.code === VARIANT_LIMIT_CODE)) return variantLimit();
-  return undefined;
 }
 
 function resourceName(target: Target): string {

@@ -67,7 +67,7 @@ builder.mutationFields((t) => ({
       if (!input.rotate && (await ctx.api.keys.list({ fresh: true })).some((k) => k.name === name)) {
         throw new ConflictError(`A signing key named "${name}" exists; set rotate to replace it.`, ["input", "name"]);
       }
-      const keys = await runMutation(ctx, target(name, false), (api) => api.keys.create(name));
+      const keys = await runMutation(ctx, target(name, false), (writes, scope) => writes.createSigningKey(scope, name));
       const signingKey = keys.find((k) => k.name === name);
       if (!signingKey) throw new Error(`The upstream did not list the new key ${name}`);
       return { signingKey };
@@ -81,7 +81,9 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: DeleteSigningKeyInput, required: true }) },
     errors: resultUnion("DeleteSigningKeyResult", CHANGE_ERRORS),
     resolve: async (_root, { input }, ctx) => {
-      const remaining = await runMutation(ctx, target(input.name, true), (api) => api.keys.delete(input.name));
+      const remaining = await runMutation(ctx, target(input.name, true), (writes, scope) =>
+        writes.deleteSigningKey(scope, input.name),
+      );
       return { name: input.name, remaining };
     },
   }),

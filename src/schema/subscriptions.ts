@@ -107,6 +107,8 @@ builder.subscriptionFields((t) => ({
     },
     resolve: (outcome: DraftOutcome, _args, ctx) => {
       if ("error" in outcome) throw outcome.error;
+      // A direct upload's bytes have just arrived: its facts are computed now, whatever the subscriber asked.
+      void ctx.facts?.load(outcome.image);
       return freshImage(ctx, outcome.image);
     },
   }),
@@ -115,7 +117,8 @@ builder.subscriptionFields((t) => ({
     nullable: true,
     description:
       "Emits the image after every change made to it through any replica of this server (updateImage), " +
-      "and null after it is deleted. Changes made outside this server are not seen.",
+      "and null after it is deleted; again when its facts (width, placeholder…) become known. Changes made outside " +
+      "this server are not seen.",
     args: { imageId: t.arg.id({ required: true }) },
     subscribe: (_root, args, ctx) => {
       const imageId = checkedImageId(args.imageId);

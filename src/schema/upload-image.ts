@@ -1,4 +1,4 @@
-import type { Context } from "../context.ts";
+import { collectWhilePassing, type RequestFacts } from "../facts/index.ts";
 import { type ArrivedFile, type IncomingUpload, UploadUnavailableError } from "../uploads/incoming-upload.ts";
 import { sizeLimited } from "../uploads/size-limit.ts";
 import type { Image, ImageUpload, NewImageFields } from "../upstream/index.ts";
@@ -60,18 +60,25 @@ builder.mutationField("uploadImage", (t) =>
       } as const;
       const file = input.file;
       const url = file ? undefined : checkHttpUrl(input.url ?? "", ["input", "url"]);
-      const image = await runMutation(
-        ctx,
-        target,
-        (api) => (file ? uploadFile(file, fields, ctx) : api.images.upload({ ...fields, url: url ?? "" })),
-        (uploaded, loaders) => loaders.primeImages([uploaded]),
-      );
+      const image = await runMutation(ctx, target, (writes, scope) => {
+        const send = (upload: ImageUpload) => writes.uploadImage(scope, upload);
+        return file
+          ? uploadFile(file, fields, ctx.settings.maxUploadBytes, send, ctx.facts)
+          : send({ ...fields, url: url ?? "" });
+      });
       return { image };
     },
   }),
 );
 
-async function uploadFile(upload: IncomingUpload, fields: NewImageFields, ctx: Context): Promise<Image> {
+/** Streams the request's file to `send`, cut off past `maxBytes`; `facts` get the bytes as they pass. */
+async function uploadFile(
+  upload: IncomingUpload,
+  fields: NewImageFields,
+  maxBytes: number,
+  send: (request: ImageUpload) => Promise<Image>,
+  facts: RequestFacts | undefined,
+): Promise<Image> {
   let file: ArrivedFile;
   try {
     file = await upload.claim();
@@ -79,14 +86,17 @@ async function uploadFile(upload: IncomingUpload, fields: NewImageFields, ctx: C
     if (error instanceof UploadUnavailableError) throw new ValidationError(error.message, ["input", "file"]);
     throw error;
   }
-  const maxBytes = ctx.settings.maxUploadBytes;
   const limited = sizeLimited(file.stream, maxBytes);
+  // The bytes on their way upstream are hashed and kept (one copy) for the image's facts: no second read.
+  const teed = facts ? collectWhilePassing(limited.stream, maxBytes) : undefined;
   const request: ImageUpload = {
     ...fields,
-    file: { filename: file.filename || "upload", contentType: file.mimeType, stream: limited.stream },
+    file: { filename: file.filename || "upload", contentType: file.mimeType, stream: teed?.stream ?? limited.stream },
   };
   try {
-    return await ctx.api.images.upload(request);
+    const image = await send(request);
+    if (teed) await facts?.fromUpload(image, teed.collected);
+    return image;
   } catch (error) {
     // Cut off mid-file (by the size limit, or a broken request): the upstream stored nothing.
     if (limited.exceeded) throw fileTooLarge(maxBytes);

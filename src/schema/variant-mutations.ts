@@ -102,8 +102,8 @@ builder.mutationFields((t) => ({
         throw new ConflictError(`A variant named "${name}" already exists.`, ["input", "name"]);
       }
       if (existing.length >= MAX_VARIANTS) throw variantLimit();
-      const variant = await runMutation(ctx, target(name, false), (api) =>
-        api.variants.create({
+      const variant = await runMutation(ctx, target(name, false), (writes, scope) =>
+        writes.createVariant(scope, {
           id: name,
           options,
           neverRequireSignedURLs: input.neverRequireSignedURLs ?? false,
@@ -122,8 +122,8 @@ builder.mutationFields((t) => ({
         options,
         ...(input.neverRequireSignedURLs == null ? {} : { neverRequireSignedURLs: input.neverRequireSignedURLs }),
       };
-      const variant = await runMutation(ctx, target(input.name, true), (api) =>
-        api.variants.update(input.name, change),
+      const variant = await runMutation(ctx, target(input.name, true), (writes, scope) =>
+        writes.updateVariant(scope, input.name, change),
       );
       return { variant };
     },
@@ -136,7 +136,7 @@ builder.mutationFields((t) => ({
       if (input.name === PUBLIC_VARIANT) {
         throw new ValidationError("The public variant cannot be deleted.", ["input", "name"]);
       }
-      await runMutation(ctx, target(input.name, true), (api) => api.variants.delete(input.name));
+      await runMutation(ctx, target(input.name, true), (writes, scope) => writes.deleteVariant(scope, input.name));
       return { name: input.name };
     },
   }),

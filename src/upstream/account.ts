@@ -1,5 +1,6 @@
 import { UpstreamInvalidIdError } from "./errors.ts";
-import type { HttpMethod, StreamedAnswer, Transport, UpstreamRequest } from "./transport.ts";
+import type { HttpMethod, StreamedAnswer, UpstreamRequest } from "./http-types.ts";
+import type { Transport } from "./transport.ts";
 
 /** The longest id the upstream stores (custom image ids; variant and key names are shorter). */
 export const MAX_UPSTREAM_ID_CHARS = 1024;

@@ -8,18 +8,12 @@ import {
   type UpstreamErrorItem,
   UpstreamUnavailableError,
 } from "./errors.ts";
-import type { StreamedAnswer, UpstreamRequest } from "./transport.ts";
+import type { RawAnswer, StreamedAnswer, UpstreamRequest } from "./http-types.ts";
 
 interface Envelope {
   success?: boolean;
   errors?: UpstreamErrorItem[];
   result?: unknown;
-}
-
-export interface RawAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: AsyncIterable<Uint8Array> & { text(): Promise<string>; dump(): Promise<void> };
 }
 
 export async function readEnvelope(answer: RawAnswer, request: UpstreamRequest): Promise<unknown> {

@@ -110,3 +110,74 @@ const AUTHENTICATION_CODES = new Set([10000, 9106, 6003]);
 function isAuthenticationFailure(status: number, errors: readonly UpstreamErrorItem[]): boolean {
   return (status === 400 || status === 403) && errors.some((e) => AUTHENTICATION_CODES.has(e.code));
 }
+
+/** The status and error items of an upstream response, as the caller may see them. */
+export interface UpstreamDetail {
+  readonly status: number | undefined;
+  readonly errors: readonly UpstreamErrorItem[];
+}
+
+/** Why the upstream refused a request (a 4xx), where its status or error code tells. */
+export type RefusalReason = "conflict" | "tooLarge" | "unsupportedMedia" | "tooManyPixels" | "variantLimit";
+
+/**
+ * What a failed upstream call means, decided once here: the error policy, the mutation results,
+ * readiness, the blob route and the draft watch read this instead of the error classes.
+ */
+export type UpstreamFailure =
+  /** An id the upstream cannot take, refused before the call. */
+  | { readonly kind: "invalidId" }
+  | { readonly kind: "notFound"; readonly upstream: UpstreamDetail }
+  | {
+      readonly kind: "rateLimited";
+      readonly retryAfter: number;
+      /** The local budget refused the call; the upstream was not asked. */
+      readonly local: boolean;
+      readonly upstream: UpstreamDetail;
+    }
+  /** Unreachable, or no response before the deadline. */
+  | { readonly kind: "unavailable" }
+  /** The caller went away. */
+  | { readonly kind: "cancelled" }
+  /** The credentials (the server's, or the caller's own in `forward` mode) were refused. */
+  | { readonly kind: "credentialsRefused"; readonly upstream: UpstreamDetail }
+  | { readonly kind: "forbidden"; readonly upstream: UpstreamDetail }
+  /** Any other 4xx: the request was refused, with its `reason` when known. */
+  | { readonly kind: "refused"; readonly reason: RefusalReason | undefined; readonly upstream: UpstreamDetail }
+  /** A 5xx, or a response that is not the API's envelope. */
+  | { readonly kind: "failed"; readonly upstream: UpstreamDetail };
+
+export type UpstreamFailureKind = UpstreamFailure["kind"];
+
+// The emulator's code for the variant limit; no public source gives the real upstream's.
+const VARIANT_LIMIT_CODE = 5470;
+
+const REASON_BY_STATUS: Readonly<Record<number, RefusalReason>> = {
+  409: "conflict",
+  413: "tooLarge",
+  415: "unsupportedMedia",
+  422: "tooManyPixels",
+};
+
+/** Classifies a failure of the upstream client; undefined for anything that is not one. */
+export function classifyUpstreamFailure(error: unknown): UpstreamFailure | undefined {
+  if (!(error instanceof UpstreamError)) return undefined;
+  const upstream: UpstreamDetail = { status: error.status, errors: error.errors };
+  if (error instanceof UpstreamInvalidIdError) return { kind: "invalidId" };
+  if (error instanceof UpstreamNotFoundError) return { kind: "notFound", upstream };
+  if (error instanceof UpstreamRateLimitedError) {
+    return { kind: "rateLimited", retryAfter: error.retryAfter, local: error.local, upstream };
+  }
+  if (error instanceof UpstreamUnavailableError) return { kind: "unavailable" };
+  if (error instanceof UpstreamAbortedError) return { kind: "cancelled" };
+  if (error instanceof UpstreamAuthenticationError) return { kind: "credentialsRefused", upstream };
+  if (error instanceof UpstreamForbiddenError) return { kind: "forbidden", upstream };
+  if (error instanceof UpstreamRequestError) return { kind: "refused", reason: refusalReason(error), upstream };
+  return { kind: "failed", upstream };
+}
+
+function refusalReason(error: UpstreamRequestError): RefusalReason | undefined {
+  const byStatus = error.status === undefined ? undefined : REASON_BY_STATUS[error.status];
+  if (byStatus) return byStatus;
+  return error.errors.some((e) => e.code === VARIANT_LIMIT_CODE) ? "variantLimit" : undefined;
+}

@@ -1,14 +1,14 @@
-import { Pool } from "undici";
-import { BatchTokenSource } from "./batch-token.ts";
+import { type Dispatcher, Pool } from "undici";
+import type { BatchTokenSource } from "./batch-token.ts";
 import { BatchWindow } from "./batch-window.ts";
-import type { UpstreamHost, UpstreamRequest } from "./transport.ts";
+import type { UpstreamHost, UpstreamRequest } from "./http-types.ts";
 
 /** One upstream host: a pool for calls, another for streamed uploads so they never hold a reader's connection. */
 export interface Host {
   name: UpstreamHost;
   basePath: string;
-  pool: Pool;
-  uploadPool: Pool;
+  pool: Dispatcher;
+  uploadPool: Dispatcher;
 }
 
 /** Where one try goes, with which credential. */
@@ -23,6 +23,8 @@ export interface PoolOptions {
   uploadConnections: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Where calls to an origin go instead of a pool of its own (tests: an emulator in this process). */
+  dispatcherFor?: ((origin: string) => Dispatcher) | undefined;
 }
 
 export function createHost(name: UpstreamHost, baseUrl: string, options: PoolOptions): Host {
@@ -35,8 +37,11 @@ export function createHost(name: UpstreamHost, baseUrl: string, options: PoolOpt
   return {
     name,
     basePath: url.pathname.replace(/\/$/, ""),
-    pool: new Pool(url.origin, { connections: options.connections, ...timeouts }),
-    uploadPool: new Pool(url.origin, { connections: options.uploadConnections, ...timeouts }),
+    pool:
+      options.dispatcherFor?.(url.origin) ?? new Pool(url.origin, { connections: options.connections, ...timeouts }),
+    uploadPool:
+      options.dispatcherFor?.(url.origin) ??
+      new Pool(url.origin, { connections: options.uploadConnections, ...timeouts }),
   };
 }
 
@@ -56,7 +61,15 @@ export interface BatchHostOptions {
   maxWaitMs?: number;
 }
 
-const BATCH_TOKEN_ROUTE = "/accounts/{account_id}/images/v1/batch_token";
+/** `GET /v1/batch_token` on the global API, with the server's own token. */
+export function batchTokenRequest(options: Pick<BatchHostOptions, "accountId" | "token">): UpstreamRequest {
+  return {
+    method: "GET",
+    route: "/accounts/{account_id}/images/v1/batch_token",
+    path: `/accounts/${encodeURIComponent(options.accountId)}/images/v1/batch_token`,
+    token: options.token,
+  };
+}
 
 /** What the batch host serves, by method and global route template; its paths drop `/accounts/{account_id}`. */
 const BATCH_ROUTES = new Set([
@@ -76,21 +89,11 @@ export class BatchHost {
   readonly #window: BatchWindow;
   readonly #maxWaitMs: number;
 
-  /** `callGlobal`: the transport's own path, so the token fetch is budgeted and retried like any call. */
-  constructor(
-    options: BatchHostOptions,
-    pools: PoolOptions,
-    callGlobal: (request: UpstreamRequest) => Promise<unknown>,
-  ) {
+  /** `tokens`: fetched from the global API by the transport (see `batchTokenRequest`). */
+  constructor(options: BatchHostOptions, pools: PoolOptions, tokens: BatchTokenSource) {
     this.host = createHost("batch", options.baseUrl, pools);
     this.#serverToken = options.token;
-    const tokenRequest: UpstreamRequest = {
-      method: "GET",
-      route: BATCH_TOKEN_ROUTE,
-      path: `/accounts/${encodeURIComponent(options.accountId)}/images/v1/batch_token`,
-      token: options.token,
-    };
-    this.#tokens = new BatchTokenSource({ fetchToken: () => callGlobal(tokenRequest) });
+    this.#tokens = tokens;
     this.#window = new BatchWindow({ limit: options.perSecond });
     this.#maxWaitMs = options.maxWaitMs ?? 2000;
   }

@@ -1,6 +1,6 @@
 import type { AccountCaller, CallOptions } from "./account.ts";
+import type { StreamedAnswer } from "./http-types.ts";
 import { multipartBody, type StreamedFile } from "./multipart.ts";
-import type { StreamedAnswer } from "./transport.ts";
 import { type Image, type ImagePage, parseImage, parseImageList } from "./wire.ts";
 
 export type SortOrder = "asc" | "desc";

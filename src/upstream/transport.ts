@@ -1,16 +1,17 @@
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Dispatcher } from "undici";
 import {
   aborted,
   DEADLINE,
   failureOfSignal,
   fingerprint,
   headerValue,
-  type RawAnswer,
   readEnvelope,
   readStream,
   unavailable,
 } from "./answers.ts";
+import { BatchTokenSource } from "./batch-token.ts";
 import type { UpstreamBudget } from "./budget.ts";
 import {
   UpstreamAuthenticationError,
@@ -19,10 +20,17 @@ import {
   UpstreamServerError,
   UpstreamUnavailableError,
 } from "./errors.ts";
-import { BatchHost, type BatchHostOptions, closeHost, createHost, type Host, type Target } from "./hosts.ts";
+import {
+  BatchHost,
+  type BatchHostOptions,
+  batchTokenRequest,
+  closeHost,
+  createHost,
+  type Host,
+  type Target,
+} from "./hosts.ts";
+import type { HttpMethod, RawAnswer, StreamedAnswer, UpstreamHost, UpstreamRequest } from "./http-types.ts";
 import { InFlightCalls } from "./in-flight.ts";
-
-export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
 export interface TransportOptions {
   /** e.g. `https://api.cloudflare.com/client/v4`. */
@@ -47,10 +55,10 @@ export interface TransportOptions {
   /** A 429 whose `Retry-After` is longer than this is answered at once instead of waited out. */
   maxRetryAfterSeconds: number;
   onEvent?: (event: TransportEvent) => void;
+  /** Where calls to an origin go instead of an undici Pool (tests: an emulator in this process). */
+  dispatcherFor?: ((origin: string) => Dispatcher) | undefined;
 }
 
-/** `batch`: the call went to the batch host, outside the global window. */
-export type UpstreamHost = "global" | "batch";
 export type { BatchHostOptions };
 
 export type TransportEvent =
@@ -59,30 +67,6 @@ export type TransportEvent =
   | { type: "retry"; method: HttpMethod; route: string; attempt: number }
   | { type: "coalesced"; route: string }
   | { type: "budget-refused"; route: string };
-
-export interface UpstreamRequest {
-  method: HttpMethod;
-  /** Route template, for errors and metrics: `/accounts/{account_id}/images/v1/{image_id}`. */
-  route: string;
-  /** Path below the base URL, already encoded: `/accounts/abc/images/v1/xyz`. */
-  path: string;
-  query?: URLSearchParams;
-  token: string;
-  json?: unknown;
-  /** A prepared body (multipart), sent as it is. */
-  body?: { contentType: string; stream: AsyncIterable<Uint8Array> };
-  signal?: AbortSignal | undefined;
-  /** Who the call is made for (API key name, JWT subject, client address), for fair shares of the budget. */
-  caller?: string | undefined;
-  /** Identical GETs are coalesced only when their tags match too. */
-  coalesceTag?: string | undefined;
-}
-
-export interface StreamedAnswer {
-  contentType: string;
-  contentLength: number | undefined;
-  body: AsyncIterable<Uint8Array>;
-}
 
 /**
  * The one path every upstream call takes: auth header, envelope unwrap, typed errors, timeouts,
@@ -98,7 +82,11 @@ export class Transport {
     this.#options = options;
     this.#global = createHost("global", options.baseUrl, options);
     const batch = options.batch;
-    if (batch) this.#batch = new BatchHost(batch, options, (tokenRequest) => this.json(tokenRequest));
+    if (batch) {
+      // The token fetch takes the transport's own path: budgeted and retried like any call.
+      const tokens = new BatchTokenSource({ fetchToken: () => this.json(batchTokenRequest(batch)) });
+      this.#batch = new BatchHost(batch, options, tokens);
+    }
   }
 
   get budget(): UpstreamBudget {

@@ -1,7 +1,7 @@
 import { type JWTPayload, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.ts";
-import { useTestStack } from "../support/server.ts";
+import { loadConfig } from "../../src/config/index.ts";
+import { useInProcessStack } from "../support/in-process.ts";
 
 const ISSUER = "https://issuer.test";
 const AUDIENCE = "images-graphql";
@@ -16,7 +16,7 @@ function sign(times: Pick<JWTPayload, "exp" | "iat" | "nbf">): Promise<string> {
     .sign(key);
 }
 
-const stack = useTestStack({
+const stack = useInProcessStack({
   resetEmulatorBeforeEach: true,
   env: {
     AUTH_MODE: "jwt",

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack, useTestStack } from "../support/server.ts";
+import { type InProcessStack, startInProcessStack, useInProcessStack } from "../support/in-process.ts";
 
 const ISSUER = "https://issuer.test";
 const AUDIENCE = "images-graphql";
@@ -37,7 +37,7 @@ interface Answer {
 }
 
 /** The checks every JWT setup must pass, whichever way its keys are configured. */
-function behavesLikeJwtAuth(setup: () => { stack: TestStack; key: Key; alg: string; kid?: string }) {
+function behavesLikeJwtAuth(setup: () => { stack: InProcessStack; key: Key; alg: string; kid?: string }) {
   const token = (claims?: Claims) => {
     const { key, alg, kid } = setup();
     return sign(key, alg, claims, kid);
@@ -97,7 +97,7 @@ function behavesLikeJwtAuth(setup: () => { stack: TestStack; key: Key; alg: stri
 
 describe("AUTH_MODE=jwt with JWT_SECRET (HS256)", () => {
   const key = new TextEncoder().encode(SECRET);
-  const stack = useTestStack({
+  const stack = useInProcessStack({
     resetEmulatorBeforeEach: true,
     emulator: { seed: true },
     env: { AUTH_MODE: "jwt", JWT_SECRET: SECRET, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE },
@@ -113,7 +113,7 @@ describe("AUTH_MODE=jwt with JWT_SECRET (HS256)", () => {
 });
 
 describe("AUTH_MODE=jwt with JWT_JWKS_URL", () => {
-  let stack: TestStack;
+  let stack: InProcessStack;
   let jwks: Server;
   let jwksRequests = 0;
   let privateKey: Key;
@@ -128,7 +128,7 @@ describe("AUTH_MODE=jwt with JWT_JWKS_URL", () => {
     });
     await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));
     const { port } = jwks.address() as AddressInfo;
-    stack = await startTestStack({
+    stack = await startInProcessStack({
       emulator: { seed: true },
       env: {
         AUTH_MODE: "jwt",
@@ -164,13 +164,13 @@ describe("AUTH_MODE=jwt with JWT_JWKS_URL", () => {
 });
 
 describe("AUTH_MODE=jwt with an unreachable JWT_JWKS_URL", () => {
-  let stack: TestStack;
+  let stack: InProcessStack;
   beforeAll(async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
-    stack = await startTestStack({
+    stack = await startInProcessStack({
       env: {
         AUTH_MODE: "jwt",
         JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`,

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
-import { useTestStack } from "../support/server.ts";
+import { useInProcessStack } from "../support/in-process.ts";
 
 const sha256 = (secret: string) => createHash("sha256").update(secret).digest("hex");
 const as = (secret: string) => ({ authorization: `Bearer ${secret}` });
 
-const stack = useTestStack({
+const stack = useInProcessStack({
   env: {
     AUTH_MODE: "api-key",
     API_KEYS: [

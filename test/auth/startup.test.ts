@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.ts";
+import { ConfigError, loadConfig } from "../../src/config/index.ts";
+import { spawnServer } from "../support/spawn.ts";
 
 const REAL = { CLOUDFLARE_API_TOKEN: "real-token-value", CLOUDFLARE_ACCOUNT_ID: "0123456789abcdef0123456789abcdef" };
 const DIGEST = createHash("sha256").update("some-secret").digest("hex");
@@ -82,10 +82,7 @@ describe("secure by default", () => {
   });
 
   it("npm start exits with a message naming AUTH_MODE when given real credentials and no AUTH_MODE", async () => {
-    const child = spawn(process.execPath, ["src/main.ts"], {
-      env: { PATH: process.env.PATH ?? "", PORT: "0", ...REAL },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnServer({ PORT: "0", ...REAL });
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString();

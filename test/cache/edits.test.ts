@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { READS, seedImages } from "../support/cache.ts";
-import { useTestStack } from "../support/server.ts";
+import { useInProcessStack } from "../support/in-process.ts";
 
 // Long lifetimes and pages of 10 upstream: only a write can make a change visible, page by page.
 const ENV = {
@@ -9,7 +9,7 @@ const ENV = {
   CACHE_LIST_TTL_SECONDS: "3600",
   UPSTREAM_PAGE_SIZE: "10",
 };
-const stack = useTestStack({ env: ENV, emulator: { seed: false } });
+const stack = useInProcessStack({ env: ENV, emulator: { seed: false } });
 
 const PAGE = `query($after: String, $filter: ImageFilter) {
   images(first: 10, after: $after, filter: $filter, sortOrder: ASC) {

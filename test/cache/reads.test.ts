@@ -9,11 +9,14 @@ import {
   seedImages,
   upstreamReads,
 } from "../support/cache.ts";
-import { startTestStack, type TestStack, type TestStackOptions } from "../support/server.ts";
+import { type InProcessStack, type InProcessStackOptions, startInProcessStack } from "../support/in-process.ts";
 
-const stacks: TestStack[] = [];
-async function stackWith(env: Record<string, string> = {}, options: TestStackOptions = {}): Promise<TestStack> {
-  const stack = await startTestStack({ ...options, env: { CACHE: "on", ...env } });
+const stacks: InProcessStack[] = [];
+async function stackWith(
+  env: Record<string, string> = {},
+  options: InProcessStackOptions = {},
+): Promise<InProcessStack> {
+  const stack = await startInProcessStack({ ...options, env: { CACHE: "on", ...env } });
   stacks.push(stack);
   return stack;
 }
@@ -22,7 +25,7 @@ afterEach(async () => {
 });
 
 /** A frontend's visit: a gallery page of 20, then the details of three of its images. */
-async function visit(stack: TestStack): Promise<GalleryAnswer> {
+async function visit(stack: InProcessStack): Promise<GalleryAnswer> {
   const gallery = await stack.gql<GalleryAnswer>(GALLERY, { first: 20 });
   expect(gallery.errors).toBeUndefined();
   const edges = gallery.data?.images.edges ?? [];

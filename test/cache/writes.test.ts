@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { samplePng } from "../../src/emulator/samples/index.ts";
 import { DETAIL, type DetailAnswer, GALLERY, type GalleryAnswer, READS, seedImages } from "../support/cache.ts";
-import { startTestStack, useTestStack } from "../support/server.ts";
+import { startInProcessStack, useInProcessStack } from "../support/in-process.ts";
 import { gqlMultipart, UPLOAD_IMAGE, type UploadResult } from "../support/uploads.ts";
 
 // Long lifetimes: whatever a test sees changed was changed by the write, not by an expiry.
 const ENV = { CACHE: "on", CACHE_IMAGE_TTL_SECONDS: "3600", CACHE_LIST_TTL_SECONDS: "3600" };
-const stack = useTestStack({ env: ENV, emulator: { seed: true } });
+const stack = useInProcessStack({ env: ENV, emulator: { seed: true } });
 
 /** `fresh`: after images were made elsewhere (which the cache cannot know of), read through once. */
 const gallery = async (fresh = false) => {
@@ -159,7 +159,7 @@ describe("our own writes end what they change before they answer", () => {
 
 describe("an upstream that gives an image a new id when requireSignedURLs changes", () => {
   it("answers both ids, and the old one is gone from every cached read", async () => {
-    const renaming = await startTestStack({ env: ENV, emulator: { newIdOnSignedUrlsChange: true } });
+    const renaming = await startInProcessStack({ env: ENV, emulator: { newIdOnSignedUrlsChange: true } });
     try {
       const [id] = (await seedImages(renaming.emulator, 1)) as [string];
       const read = async (imageId: string) => (await renaming.gql<DetailAnswer>(DETAIL, { id: imageId })).data?.image;

@@ -62,7 +62,7 @@ describe("the batch host", () => {
       `mutation { createDirectUpload(input: {}) { __typename } }`,
     );
     expect(direct.data?.createDirectUpload.__typename).toBe("CreateDirectUploadPayload");
-    const uploadStack = { server: replica.server } as TestStack;
+    const uploadStack = { fetch: (path: string, init?: RequestInit) => fetch(new URL(path, replica.server.url), init) };
     const upload = await gqlMultipart<UploadResult>(uploadStack, UPLOAD_IMAGE, { input: { file: null } }, [
       { path: "variables.input.file", bytes: samplePng(4, 4), name: "a.png", type: "image/png" },
     ]);

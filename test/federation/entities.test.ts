@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
-import { postGraphQL, subgraphUrl } from "../support/federation.ts";
-import { useTestStack } from "../support/server.ts";
+import { useInProcessStack } from "../support/in-process.ts";
 
 const IMAGE_ROUTE = "/accounts/{account_id}/images/v1/{image_id}";
 const GET_IMAGE = `GET ${IMAGE_ROUTE}`;
@@ -22,7 +21,7 @@ type Representation = Record<string, unknown>;
 
 let ids: string[];
 
-const stack = useTestStack({ resetEmulatorBeforeEach: true });
+const stack = useInProcessStack({ resetEmulatorBeforeEach: true });
 beforeAll(async () => {
   const response = await stack.emulator.admin("POST", "/images", { count: 10 });
   ids = ((await response.json()) as { ids: string[] }).ids;
@@ -32,13 +31,13 @@ beforeAll(async () => {
 });
 
 const entities = (representations: Representation[]) =>
-  postGraphQL<{ _entities: Entity[] }>(subgraphUrl(stack.server), ENTITIES, { representations });
+  stack.gql<{ _entities: Entity[] }>(ENTITIES, { representations }, {}, "/subgraph");
 const image = (imageId: string) => ({ __typename: "Image", imageId });
 const variant = (name: string) => ({ __typename: "Variant", name });
 
 describe("the subgraph's federation fields", () => {
   it("serves `_service { sdl }` exactly as committed in schema/subgraph.graphql, with federation v2 keys", async () => {
-    const answer = await postGraphQL<{ _service: { sdl: string } }>(subgraphUrl(stack.server), "{ _service { sdl } }");
+    const answer = await stack.gql<{ _service: { sdl: string } }>("{ _service { sdl } }", {}, {}, "/subgraph");
     expect(answer.errors).toBeUndefined();
     const sdl = answer.data?._service.sdl ?? "";
     expect(`${sdl}\n`).toBe(await readFile(new URL("../../schema/subgraph.graphql", import.meta.url), "utf8"));

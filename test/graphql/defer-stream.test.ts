@@ -46,7 +46,7 @@ function allErrors(parts: IncrementalPart[]) {
 
 describe("@stream", () => {
   it("answers multipart/mixed: the first part holds initialCount edges, later parts the rest in order", async () => {
-    const response = await postIncremental(stack.server.url, STREAMED, "multipart/mixed");
+    const response = await postIncremental(stack, STREAMED, "multipart/mixed");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^multipart\/mixed/);
     const parts = await collectParts(response);
@@ -66,7 +66,7 @@ describe("@stream", () => {
   });
 
   it("answers text/event-stream the same way", async () => {
-    const response = await postIncremental(stack.server.url, STREAMED, "text/event-stream");
+    const response = await postIncremental(stack, STREAMED, "text/event-stream");
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const parts = await collectParts(response);
     const { initial, later } = streamedEdges(parts);
@@ -84,7 +84,7 @@ describe("@defer", () => {
       route: "/accounts/{account_id}/images/v1/variants",
     });
     const response = await postIncremental(
-      stack.server.url,
+      stack,
       `query ($id: ID!) {
         image(imageId: $id) {
           imageId
@@ -116,7 +116,7 @@ describe("@defer", () => {
     });
     const controller = new AbortController();
     const response = await postIncremental(
-      stack.server.url,
+      stack,
       `{ images(first: 5) { edges { node { imageId ... @defer { variants { variant { name } } } } } } }`,
       "multipart/mixed",
       { signal: controller.signal },
@@ -133,7 +133,7 @@ describe("@defer", () => {
 
 describe("clients that accept only JSON", () => {
   it("get a clear BAD_USER_INPUT before execution, whichever answer the same document got before", async () => {
-    const multipart = async () => collectParts(await postIncremental(stack.server.url, STREAMED, "multipart/mixed"));
+    const multipart = async () => collectParts(await postIncremental(stack, STREAMED, "multipart/mixed"));
     for (const round of [1, 2]) {
       const refused = await stack.gql(STREAMED);
       expect(refused.status, `round ${round}`).toBe(400);
@@ -161,7 +161,7 @@ describe("limits apply to the whole document", () => {
 
   it("refuses an over-cost streamed document before any upstream call", async () => {
     const response = await postIncremental(
-      stack.server.url,
+      stack,
       `{ images(first: 1000) { edges @stream(initialCount: 1) { node { ${COSTLY_NODE} } } } }`,
       "multipart/mixed",
     );
@@ -176,7 +176,7 @@ describe("limits apply to the whole document", () => {
 
   it("counts a deferred fragment in the cost before any field runs, even beside a cheap field", async () => {
     const response = await postIncremental(
-      stack.server.url,
+      stack,
       `{ stats { current } ... @defer { images(first: 1000) { edges { node { ${COSTLY_NODE} } } } } }`,
       "multipart/mixed",
     );
@@ -188,7 +188,7 @@ describe("limits apply to the whole document", () => {
   it("applies the alias limit inside deferred fragments", async () => {
     const aliases = Array.from({ length: stack.config.limits.maxAliases + 1 }, (_, i) => `a${i}: imageId`).join(" ");
     const response = await postIncremental(
-      stack.server.url,
+      stack,
       `query ($id: ID!) { image(imageId: $id) { imageId ... @defer { ${aliases} } } }`,
       "multipart/mixed",
       { variables: { id: ids[0] } },
@@ -200,7 +200,7 @@ describe("limits apply to the whole document", () => {
 
   it("refuses @stream on a field that is not a list, as the document's mistake", async () => {
     const response = await postIncremental(
-      stack.server.url,
+      stack,
       `{ images(first: 2) { pageInfo @stream { hasNextPage } } }`,
       "multipart/mixed",
     );

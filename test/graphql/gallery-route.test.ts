@@ -39,7 +39,7 @@ describe("/gallery", () => {
   });
 
   it("answers 404 for other paths under /gallery, 405 for a POST", async () => {
-    expect((await get(withGraphiql, "/gallery/../src/config.ts")).status).toBe(404);
+    expect((await get(withGraphiql, "/gallery/../src/config/index.ts")).status).toBe(404);
     expect((await get(withGraphiql, "/gallery/secret.txt")).status).toBe(404);
     expect((await get(withGraphiql, "/gallery", "POST")).status).toBe(405);
     expect((await get(withGraphiql, "/gallery", "HEAD")).status).toBe(200);

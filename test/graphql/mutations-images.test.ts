@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { samplePng } from "../../src/emulator/samples/index.ts";
 import { accountView, uploaded } from "../support/images.ts";
-import { useTestStack } from "../support/server.ts";
+import { useInProcessStack } from "../support/in-process.ts";
 import { gqlMultipart, UPLOAD_IMAGE, UPLOAD_V1, type UploadResult } from "../support/uploads.ts";
 
 const ROUTE = "/accounts/{account_id}/images/v1/{image_id}";
@@ -9,7 +9,7 @@ const GET_IMAGE = `GET ${ROUTE}`;
 const PATCH_IMAGE = `PATCH ${ROUTE}`;
 const DELETE_IMAGE = `DELETE ${ROUTE}`;
 
-const stack = useTestStack({ resetEmulatorBeforeEach: true });
+const stack = useInProcessStack({ resetEmulatorBeforeEach: true });
 
 const UPDATE = `
   mutation($input: UpdateImageInput!) {

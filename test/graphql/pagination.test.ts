@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, type TestStack, useTestStack } from "../support/server.ts";
+import { type InProcessStack, startInProcessStack, useInProcessStack } from "../support/in-process.ts";
 
 const LIST_V2 = "GET /accounts/{account_id}/images/v2";
 
@@ -20,7 +20,7 @@ const PAGE = `query Page($first: Int, $after: String, $last: Int, $before: Strin
 /** Upload order: oldest first. */
 let all: string[];
 
-const stack = useTestStack({ resetEmulatorBeforeEach: true });
+const stack = useInProcessStack({ resetEmulatorBeforeEach: true });
 beforeAll(async () => {
   all = [];
   for (let i = 0; i < 5; i++) {
@@ -104,9 +104,9 @@ describe("images connection", () => {
 });
 
 describe("filters", () => {
-  let filtered: TestStack;
+  let filtered: InProcessStack;
   beforeAll(async () => {
-    filtered = await startTestStack({ emulator: { seed: true } });
+    filtered = await startInProcessStack({ emulator: { seed: true } });
   });
   afterAll(() => filtered.close());
 

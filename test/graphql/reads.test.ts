@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { useTestStack } from "../support/server.ts";
+import { useInProcessStack } from "../support/in-process.ts";
 
 const GET_IMAGE = "GET /accounts/{account_id}/images/v1/{image_id}";
 const LIST_V2 = "GET /accounts/{account_id}/images/v2";
@@ -7,7 +7,7 @@ const LIST_VARIANTS = "GET /accounts/{account_id}/images/v1/variants";
 
 let ids: string[];
 
-const stack = useTestStack({ resetEmulatorBeforeEach: true });
+const stack = useInProcessStack({ resetEmulatorBeforeEach: true });
 beforeAll(async () => {
   const response = await stack.emulator.admin("POST", "/images", { count: 120, creator: "bulk" });
   ids = ((await response.json()) as { ids: string[] }).ids;

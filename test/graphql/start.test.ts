@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { GRAPHIQL_DEFAULT_QUERY } from "../../src/graphiql.ts";
+import { spawnServer } from "../support/spawn.ts";
 
 let child: ChildProcess | undefined;
 afterEach(() => {
@@ -10,10 +11,7 @@ afterEach(() => {
 
 /** Runs `src/main.ts` as `npm start` does, and waits for the GraphiQL line. */
 async function start(env: Record<string, string>) {
-  const process_ = spawn(process.execPath, ["src/main.ts"], {
-    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const process_ = spawnServer({ PORT: "0", HOST: "127.0.0.1", ...env });
   child = process_;
   let output = "";
   process_.stdout?.on("data", (chunk: Buffer) => {
@@ -82,10 +80,7 @@ describe("npm start", () => {
   });
 
   it("refuses to start with a bad setting, naming it", async () => {
-    const process_ = spawn(process.execPath, ["src/main.ts"], {
-      env: { PATH: process.env.PATH ?? "", PORT: "not-a-port" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const process_ = spawnServer({ PORT: "not-a-port" });
     child = process_;
     let stderr = "";
     process_.stderr?.on("data", (chunk: Buffer) => {

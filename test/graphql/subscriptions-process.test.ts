@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { samplePng } from "../../src/emulator/samples/index.ts";
+import { spawnServer } from "../support/spawn.ts";
 import { subscribe } from "../support/sse.ts";
 
 const GET_IMAGE = "GET /accounts/{account_id}/images/v1/{image_id}";
@@ -13,15 +14,11 @@ afterEach(() => {
 
 /** `src/main.ts` as a process, strict about unhandled rejections; resolves with its URLs. */
 async function start() {
-  const process_ = spawn(process.execPath, ["--unhandled-rejections=strict", "src/main.ts"], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      PORT: "0",
-      HOST: "127.0.0.1",
-      IMAGE_READY_POLL_INTERVAL_MS: "250",
-      IMAGE_READY_POLL_MAX_INTERVAL_MS: "250",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  const process_ = spawnServer({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    IMAGE_READY_POLL_INTERVAL_MS: "250",
+    IMAGE_READY_POLL_MAX_INTERVAL_MS: "250",
   });
   child = process_;
   let output = "";

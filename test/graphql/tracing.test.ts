@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startInProcessStack } from "../support/in-process.ts";
 import { captureLogs } from "../support/logs.ts";
-import { startTestStack } from "../support/server.ts";
 
 interface ExportedSpan {
   traceId: string;
@@ -45,7 +45,7 @@ function attribute(span: ExportedSpan, key: string): unknown {
 describe("OpenTelemetry traces", () => {
   it("exports operation → resolver → upstream spans to the OTLP endpoint when it is set", async () => {
     const logs = captureLogs();
-    const stack = await startTestStack({
+    const stack = await startInProcessStack({
       emulator: { seed: true },
       env: {
         OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
@@ -87,7 +87,7 @@ describe("OpenTelemetry traces", () => {
 
   it("is off when no OTLP endpoint is set", async () => {
     const before = exports.length;
-    const stack = await startTestStack();
+    const stack = await startInProcessStack();
     await stack.gql("{ stats { current } }");
     await stack.close();
     expect(stack.config.observability.tracing).toBeUndefined();

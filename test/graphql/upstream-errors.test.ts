@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { startTestStack, useTestStack } from "../support/server.ts";
+import { startInProcessStack, useInProcessStack } from "../support/in-process.ts";
+import { startTestStack } from "../support/server.ts";
 
 const IMAGE_ROUTE = "/accounts/{account_id}/images/v1/{image_id}";
 const GET_IMAGE = `GET ${IMAGE_ROUTE}`;
 
 let imageId: string;
 
-const stack = useTestStack({ resetEmulatorBeforeEach: true });
+const stack = useInProcessStack({ resetEmulatorBeforeEach: true });
 beforeAll(async () => {
   imageId = ((await (await stack.emulator.admin("POST", "/images", { count: 1 })).json()) as { ids: string[] })
     .ids[0] as string;
@@ -61,6 +62,7 @@ describe("upstream failures become typed GraphQL errors", () => {
 
 describe("without a reachable upstream", () => {
   it("answers UPSTREAM_UNAVAILABLE when the connection is refused", async () => {
+    // Over a real socket: the refusal is the operating system's.
     const closed = await startTestStack({ upstreamBaseUrl: "http://127.0.0.1:1/client/v4" });
     try {
       const answer = await closed.gql(`{ image(imageId: "x") { imageId } }`);
@@ -76,7 +78,7 @@ describe("without a reachable upstream", () => {
 describe("the request budget", () => {
   it("answers RATE_LIMITED with retryAfter for a 429 asking for a long wait, without retrying, then holds off", async () => {
     // Its own stack: after a 429 the server rightly calls nothing until Retry-After has passed.
-    const limited = await startTestStack();
+    const limited = await startInProcessStack();
     try {
       const ids = ((await (await limited.emulator.admin("POST", "/images", { count: 1 })).json()) as { ids: string[] })
         .ids;
@@ -102,7 +104,7 @@ describe("the request budget", () => {
   });
   it("refuses with RATE_LIMITED and retryAfter once spent, without calling the upstream", async () => {
     // One caller spends it all: its share is the whole window here.
-    const small = await startTestStack({
+    const small = await startInProcessStack({
       env: { UPSTREAM_BUDGET: "2", UPSTREAM_BUDGET_WINDOW_SECONDS: "600", UPSTREAM_CALLER_SHARE: "1" },
     });
     try {

@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { uploaded } from "../support/images.ts";
-import { useTestStack } from "../support/server.ts";
+import { useInProcessStack } from "../support/in-process.ts";
 
 const VARIANTS = "/accounts/{account_id}/images/v1/variants";
 const VARIANT = `${VARIANTS}/{variant_id}`;
 
-const stack = useTestStack();
+const stack = useInProcessStack();
 beforeEach(() => stack.emulator.reset({ data: true }));
 
 const CREATE = `

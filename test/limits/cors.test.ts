@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.ts";
+import { ConfigError, loadConfig } from "../../src/config/index.ts";
 import { startTestStack, type TestStack, useTestStack } from "../support/server.ts";
 
 const QUERY = JSON.stringify({ query: "{ stats { current } }" });

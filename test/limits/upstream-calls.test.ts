@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { type TestStack, useTestStack } from "../support/server.ts";
+import { type InProcessStack, useInProcessStack } from "../support/in-process.ts";
 
 const GET_IMAGE = "GET /accounts/{account_id}/images/v1/{image_id}";
 const ENTITIES = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Image { imageId } } }`;
 const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString("base64");
 const images = (n: number) => Array.from({ length: n }, (_, i) => ({ __typename: "Image", imageId: `missing-${i}` }));
 
-const stack = useTestStack({ resetEmulatorBeforeEach: true, emulator: { seed: true } });
+const stack = useInProcessStack({ resetEmulatorBeforeEach: true, emulator: { seed: true } });
 
 /** Refused whole, with the limit named, before a single upstream call. */
-async function expectRefused(answer: Awaited<ReturnType<TestStack["gql"]>>, limit?: string) {
+async function expectRefused(answer: Awaited<ReturnType<InProcessStack["gql"]>>, limit?: string) {
   expect(answer.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   expect(answer.errors?.[0]?.extensions?.limit).toEqual(limit ?? expect.any(String));
   expect(answer.data ?? null).toBeNull();

@@ -1,4 +1,10 @@
-import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../src/emulator/index.ts";
+import {
+  createEmulator,
+  type EmulatorOptions,
+  type InProcessEmulator,
+  type RunningEmulator,
+  startEmulator,
+} from "../../src/emulator/index.ts";
 
 export interface ApiAnswer<T = unknown> {
   status: number;
@@ -32,13 +38,29 @@ export interface ApiInit {
 
 /** Starts a real emulator on 127.0.0.1 with a random port. */
 export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
-  const emulator = await startEmulator({ host: "127.0.0.1", port: 0, ...options });
+  return testEmulatorOf(await startEmulator({ host: "127.0.0.1", port: 0, ...options }), fetch);
+}
+
+/**
+ * The real emulator without a socket: requests go to its handler in this process. Its URLs name a
+ * host that never resolves, so nothing can reach it over the network by mistake.
+ */
+export async function createInProcessTestEmulator(
+  options: EmulatorOptions = {},
+): Promise<TestEmulator & Pick<InProcessEmulator, "fetch">> {
+  const emulator = await createEmulator({ ...options, origin: "http://emulator.invalid" });
+  return { ...testEmulatorOf(emulator, emulator.fetch), fetch: emulator.fetch };
+}
+
+function testEmulatorOf(emulator: RunningEmulator, send: (request: Request) => Promise<Response>): TestEmulator {
   const admin = (method: string, path: string, body?: unknown) =>
-    fetch(`${emulator.origin}/__emulator${path}`, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    send(
+      new Request(`${emulator.origin}/__emulator${path}`, {
+        method,
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
   return {
     ...emulator,
     async api<T>(method: string, path: string, init: ApiInit = {}): Promise<ApiAnswer<T>> {
@@ -51,11 +73,9 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
       } else if (init.form) {
         body = init.form;
       }
-      const response = await fetch(`${emulator.baseUrl}/accounts/${emulator.accountId}/images${path}`, {
-        method,
-        headers,
-        body,
-      });
+      const response = await send(
+        new Request(`${emulator.baseUrl}/accounts/${emulator.accountId}/images${path}`, { method, headers, body }),
+      );
       return {
         status: response.status,
         headers: response.headers,

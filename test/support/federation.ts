@@ -5,7 +5,8 @@ import { createGatewayRuntime, Logger } from "@graphql-hive/gateway-runtime";
 import { composeServices, compositionHasErrors } from "@theguild/federation-composition";
 import { parse } from "graphql";
 import { createYoga } from "graphql-yoga";
-import type { GraphQLAnswer } from "./server.ts";
+
+export { postGraphQL } from "./server.ts";
 
 /** One profile of the test's second subgraph: its avatar and banner are references into ours. */
 export interface Profile {
@@ -135,21 +136,6 @@ export function startCountingProxy(target: URL): Promise<CountingProxy> {
     response.end(Buffer.from(await answer.arrayBuffer()));
   });
   return listen(server).then((listening) => ({ ...listening, documents }));
-}
-
-/** POSTs a GraphQL document to `url` and returns the parsed answer. */
-export async function postGraphQL<T = Record<string, unknown>>(
-  url: URL,
-  query: string,
-  variables?: Record<string, unknown>,
-): Promise<GraphQLAnswer<T>> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await response.text();
-  return { status: response.status, text, ...(JSON.parse(text) as Omit<GraphQLAnswer<T>, "status" | "text">) };
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

@@ -1,3 +1,4 @@
+import type { TestStack } from "./server.ts";
 /** One result of an incremental answer: the initial one, or a subsequent one with `incremental`. */
 export interface IncrementalPart {
   data?: Record<string, unknown> | null;
@@ -14,12 +15,12 @@ export interface IncrementalPart {
 
 /** POSTs a document to /graphql asking for an incremental answer in the given media type. */
 export function postIncremental(
-  serverUrl: URL,
+  stack: Pick<TestStack, "fetch">,
   query: string,
   accept: "multipart/mixed" | "text/event-stream",
   init: { variables?: Record<string, unknown>; signal?: AbortSignal } = {},
 ): Promise<Response> {
-  return fetch(new URL("/graphql", serverUrl), {
+  return stack.fetch("/graphql", {
     method: "POST",
     headers: { "content-type": "application/json", accept },
     body: JSON.stringify({ query, variables: init.variables }),

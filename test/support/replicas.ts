@@ -1,9 +1,10 @@
 import { type App, createApp } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
+import { loadConfig } from "../../src/config/index.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import type { TransportEvent } from "../../src/upstream/index.ts";
 import type { TestEmulator } from "./emulator.ts";
 import { type GraphQLAnswer, postGraphQL } from "./server.ts";
+import { TEST_ENV } from "./spawn.ts";
 
 /** One server process's worth of app, listening on its own port, with its upstream calls recorded. */
 export interface Replica {
@@ -24,7 +25,8 @@ export async function startReplicas(
   count: number,
   env: Record<string, string> = {},
 ): Promise<Replica[]> {
-  const config = loadConfig({ UPSTREAM_RETRY_BASE_DELAY_MS: "1", CACHE: "off", ...env });
+  // Replicas call the batch host as production does: the capacity tests measure it.
+  const config = loadConfig({ ...TEST_ENV, UPSTREAM_BATCH: "auto", ...env });
   const upstream = {
     baseUrl: emulator.baseUrl,
     batchBaseUrl: emulator.batchBaseUrl,

@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import type { RunningEmulator } from "../../src/emulator/index.ts";
+import { serverProcessEnv, spawnServer, TEST_ENV } from "./spawn.ts";
 
 export interface ServerProcess {
   /** `http://127.0.0.1:<port>`. */
@@ -25,29 +26,7 @@ export async function startServerProcess(
   emulator: RunningEmulator,
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--unhandled-rejections=strict", "src/main.ts"], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      PORT: "0",
-      HOST: "127.0.0.1",
-      // Real credentials open the ops listener, by default on 9464: processes started side by side would collide.
-      OPS_PORT: "0",
-      CLOUDFLARE_API_TOKEN: emulator.token,
-      CLOUDFLARE_ACCOUNT_ID: emulator.accountId,
-      CLOUDFLARE_API_BASE_URL: emulator.baseUrl,
-      CLOUDFLARE_BATCH_BASE_URL: emulator.batchBaseUrl,
-      // Most tests count calls to the global API's routes; a test about the batch host turns it on.
-      UPSTREAM_BATCH: "off",
-      // And the upstream calls each request costs: a test about the entity cache turns it on.
-      CACHE: "off",
-      AUTH_MODE: "none",
-      ALLOW_UNAUTHENTICATED: "true",
-      UPSTREAM_BUDGET: "1000000",
-      UPSTREAM_RETRY_BASE_DELAY_MS: "1",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnServer({ ...serverProcessEnv(emulator), ...TEST_ENV, ...env });
   running.add(child);
   let output = "";
   const collect = (chunk: Buffer) => {

@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { createApp } from "../../src/app.ts";
-import { type Config, loadConfig } from "../../src/config.ts";
+import { type App, createApp } from "../../src/app.ts";
+import { type Config, loadConfig } from "../../src/config/index.ts";
 import type { EmulatorOptions } from "../../src/emulator/index.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import { startTestEmulator, type TestEmulator } from "./emulator.ts";
+import { TEST_ENV } from "./spawn.ts";
 
 export interface GraphQLAnswer<T = Record<string, unknown>> {
   status: number;
@@ -14,13 +15,15 @@ export interface GraphQLAnswer<T = Record<string, unknown>> {
   text: string;
 }
 
-export interface TestStack {
+/** What a test talks to, in process or over a socket: the emulator, the app and a GraphQL client. */
+export interface StackClient {
   emulator: TestEmulator;
-  server: RunningServer;
+  /** The app the server runs, for what a test must reach inside it (its change events). */
+  app: App;
   config: Config;
   /**
-   * POSTs a GraphQL document to the real server at /graphql (with extra headers, e.g. Authorization);
-   * `path: "/subgraph"` for what a federation gateway sends.
+   * Sends a GraphQL document to /graphql (with extra headers, e.g. Authorization); `path: "/subgraph"`
+   * for what a federation gateway sends.
    */
   gql<T = Record<string, unknown>>(
     query: string,
@@ -28,7 +31,14 @@ export interface TestStack {
     headers?: Record<string, string>,
     path?: string,
   ): Promise<GraphQLAnswer<T>>;
+  /** Sends any HTTP request to the server, at `path`. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
+}
+
+/** A real server on a port over a real emulator. */
+export interface TestStack extends StackClient {
+  server: RunningServer;
 }
 
 export interface TestStackOptions {
@@ -50,16 +60,24 @@ type SharedStackOptions = TestStackOptions & { resetEmulatorBeforeEach?: boolean
  * are read when the stack starts, after the hooks registered before this call.
  */
 export function useTestStack(options: SharedStackOptions | (() => SharedStackOptions) = {}): TestStack {
-  let started: TestStack | undefined;
+  return useStack(startTestStack, options);
+}
+
+/** The hooks of `useTestStack`, for any stack with an emulator (`useInProcessStack` too). */
+export function useStack<S extends { emulator: TestEmulator; close(): Promise<void> }, O extends object>(
+  start: (options: O) => Promise<S>,
+  options: (O & { resetEmulatorBeforeEach?: boolean }) | (() => O & { resetEmulatorBeforeEach?: boolean }),
+): S {
+  let started: S | undefined;
   const read = typeof options === "function" ? options : () => options;
   beforeAll(async () => {
-    started = await startTestStack(read());
+    started = await start(read());
   });
   afterAll(() => started?.close());
   beforeEach(async () => {
     if (read().resetEmulatorBeforeEach) await started?.emulator.reset();
   });
-  return new Proxy({} as TestStack, {
+  return new Proxy({} as S, {
     get(_, key) {
       if (!started) throw new Error("The test stack is not started yet: use it inside hooks and tests.");
       return Reflect.get(started, key);
@@ -70,9 +88,7 @@ export function useTestStack(options: SharedStackOptions | (() => SharedStackOpt
 /** A real emulator and a real server on 127.0.0.1 random ports, the server pointed at the emulator. */
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const emulator = await startTestEmulator(options.emulator);
-  // The batch host is off unless a test turns it on: most tests count calls to the global API's routes.
-  // The entity cache is off unless a test turns it on: most tests count upstream calls per request.
-  const config = loadConfig({ UPSTREAM_RETRY_BASE_DELAY_MS: "1", UPSTREAM_BATCH: "off", CACHE: "off", ...options.env });
+  const config = loadConfig({ ...TEST_ENV, ...options.env });
   const app = createApp(
     config,
     {
@@ -89,9 +105,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   return {
     emulator,
     server,
+    app,
     config,
     gql: (query, variables, headers, path) =>
       postGraphQL(new URL(path ?? "/graphql", server.url), query, variables, headers),
+    fetch: (path, init) => fetch(new URL(path, server.url), init),
     async close() {
       await server.close();
       await emulator.close();
@@ -106,7 +124,16 @@ export async function postGraphQL<T = Record<string, unknown>>(
   variables?: Record<string, unknown>,
   headers: Record<string, string> = {},
 ): Promise<GraphQLAnswer<T>> {
-  const response = await fetch(url, {
+  return readGraphQL<T>(await fetch(url, graphQLPost(query, variables, headers)));
+}
+
+/** The request a frontend sends for one GraphQL document. */
+export function graphQLPost(
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): RequestInit {
+  return {
     method: "POST",
     headers: {
       "content-type": "application/json",
@@ -114,7 +141,10 @@ export async function postGraphQL<T = Record<string, unknown>>(
       ...headers,
     },
     body: JSON.stringify({ query, variables }),
-  });
+  };
+}
+
+export async function readGraphQL<T = Record<string, unknown>>(response: Response): Promise<GraphQLAnswer<T>> {
   const text = await response.text();
   const body = JSON.parse(text) as Omit<GraphQLAnswer<T>, "status" | "text">;
   return { status: response.status, text, ...body };

@@ -13,7 +13,7 @@ export interface UploadFile {
  * the way a browser sends one: `FormData` with `operations`, `map`, then the files, through `fetch`.
  */
 export async function gqlMultipart<T = Record<string, unknown>>(
-  stack: TestStack,
+  stack: Pick<TestStack, "fetch">,
   query: string,
   variables: Record<string, unknown>,
   files: UploadFile[],
@@ -24,7 +24,7 @@ export async function gqlMultipart<T = Record<string, unknown>>(
   for (const [i, file] of files.entries()) {
     form.append(String(i), new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.type ?? "" }), file.name);
   }
-  const response = await fetch(new URL("/graphql", stack.server.url), {
+  const response = await stack.fetch("/graphql", {
     method: "POST",
     // What upload clients send (apollo-upload-client), so the server's CSRF prevention lets it in.
     headers: { accept: "application/graphql-response+json, application/json", "apollo-require-preflight": "true" },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LocalVersions } from "../../src/cache/local-versions.ts";
-import { ConfigError, loadConfig } from "../../src/config.ts";
+import { ConfigError, loadConfig } from "../../src/config/index.ts";
 
 describe("entity cache settings", () => {
   it("default to on, with the documented lifetimes and a modest bound", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_BATCH_BASE_URL, loadConfig } from "../../src/config.ts";
+import { ConfigError, DEFAULT_BATCH_BASE_URL, loadConfig } from "../../src/config/index.ts";
 
 const REAL = { CLOUDFLARE_API_TOKEN: "t", CLOUDFLARE_ACCOUNT_ID: "a", AUTH_MODE: "forward", OPS_PORT: "9464" };
 
@@ -8,7 +8,8 @@ describe("capacity settings", () => {
     const config = loadConfig(REAL);
     expect(config.upstreamBatch).toBe("auto");
     expect(config.upstream?.batchBaseUrl).toBe(DEFAULT_BATCH_BASE_URL);
-    expect(config.budget).toMatchObject({ replicas: 1, callerShare: 0.5, redisUrl: undefined });
+    expect(config.budget).toMatchObject({ replicas: 1, callerShare: 0.5 });
+    expect(config.redisUrl).toBeUndefined();
   });
 
   it("are read from the environment", () => {
@@ -22,7 +23,9 @@ describe("capacity settings", () => {
     });
     expect(config.upstreamBatch).toBe("off");
     expect(config.upstream?.batchBaseUrl).toBe("http://127.0.0.1:8790/batch");
-    expect(config.budget).toMatchObject({ replicas: 3, callerShare: 0.25, redisUrl: "redis://127.0.0.1:6379" });
+    expect(config.budget).toMatchObject({ replicas: 3, callerShare: 0.25 });
+    // Read once: the budget, the entity cache, the token-chain memo and live events all take this one.
+    expect(config.redisUrl).toBe("redis://127.0.0.1:6379");
   });
 
   it("name each bad value", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InMemoryTokenChainMemo } from "../../src/cache/token-chain.ts";
-import { createCursorCodec, type EdgePosition, MAX_CURSOR_CHARS } from "../../src/schema/cursor.ts";
+import { createCursorCodec, type EdgePosition, MAX_CURSOR_CHARS } from "../../src/pagination/cursor.ts";
+import { InMemoryTokenChainMemo } from "../../src/pagination/token-chain.ts";
 
 const codec = createCursorCodec("unit-secret");
 const token = (c: string) => c.repeat(64);

@@ -2,10 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { EnvReader, loadConfig } from "../../src/config.ts";
-import { relaunchFor } from "../../src/memory/launch.ts";
+import { EnvReader, loadConfig } from "../../src/config/index.ts";
+import { loadLaunchConfig, readMemoryConfig } from "../../src/config/memory.ts";
+import { missingNodeFlags } from "../../src/memory/launch.ts";
 import { cgroupMemoryLimit, parseLimit } from "../../src/memory/limit.ts";
-import { readMemoryConfig, sizedFor } from "../../src/memory/settings.ts";
+import { sizedFor } from "../../src/memory/sizing.ts";
 
 const MB = 1024 * 1024;
 const dirs: string[] = [];
@@ -133,16 +134,17 @@ describe("memory settings", () => {
   });
 
   it("relaunches node with the heap sized from the limit, once, and not over the operator's own flags", () => {
-    expect(relaunchFor({ MEMORY_LIMIT_MB: "256" }, [])).toEqual({
-      nodeFlags: ["--max-old-space-size=128", "--max-semi-space-size=8"],
-    });
+    expect(missingNodeFlags(loadLaunchConfig({ MEMORY_LIMIT_MB: "256" }), [])).toEqual([
+      "--max-old-space-size=128",
+      "--max-semi-space-size=8",
+    ]);
     // The relaunched process has them all: no second relaunch.
-    expect(
-      relaunchFor({ MEMORY_LIMIT_MB: "256" }, ["--max-old-space-size=128", "--max-semi-space-size=8"]),
-    ).toBeUndefined();
+    const relaunched = ["--max-old-space-size=128", "--max-semi-space-size=8"];
+    expect(missingNodeFlags(loadLaunchConfig({ MEMORY_LIMIT_MB: "256" }), relaunched)).toEqual([]);
     const operator = { NODE_OPTIONS: "--max-old-space-size=1000 --max-semi-space-size=4", MEMORY_LIMIT_MB: "256" };
-    expect(relaunchFor(operator, [])).toBeUndefined();
+    expect(missingNodeFlags(loadLaunchConfig(operator), [])).toEqual([]);
     // No limit known, the young generation's flag given (npm start, the image): nothing to relaunch for.
-    expect(relaunchFor({}, ["--max-semi-space-size=8"])).toBeUndefined();
+    expect(missingNodeFlags(loadLaunchConfig({ MEMORY_LIMIT_MB: "0" }), ["--max-semi-space-size=8"])).toEqual([]);
+    expect(loadLaunchConfig({ MEMORY_RELAUNCH: "off" }).relaunch).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.ts";
+import { ConfigError, loadConfig } from "../../src/config/index.ts";
 
 describe("observability settings", () => {
   it("default to info logs, metrics on, a 10 s readiness cache and no tracing", () => {

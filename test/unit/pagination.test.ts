@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { InMemoryTokenChainMemo } from "../../src/cache/token-chain.ts";
-import { createCursorCodec } from "../../src/schema/cursor.ts";
-import { resolveImageConnection } from "../../src/schema/pagination.ts";
+import { resolveImageConnection } from "../../src/pagination/connection.ts";
+import { createCursorCodec } from "../../src/pagination/cursor.ts";
+import { InMemoryTokenChainMemo } from "../../src/pagination/token-chain.ts";
 import type { Image, ImagePage, SortOrder } from "../../src/upstream/index.ts";
 
 /** An in-memory v2 list with keyset continuation tokens, as the upstream pages it. */

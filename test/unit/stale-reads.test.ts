@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StaleReadChecker } from "../../bench/stale-reads.ts";
+import { StaleReadChecker } from "../../bench/lib/stale-reads.ts";
 
 const rev = (n: number) => ({ present: true as const, rev: n });
 const absent = { present: false as const };

@@ -3,7 +3,7 @@ import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import type { Plugin } from "graphql-yoga";
-import type { LimitsConfig } from "../../config.ts";
+import type { LimitsConfig } from "../../config/index.ts";
 import { limitError } from "../../errors.ts";
 import { useBodyLimits } from "./use-body-limits.ts";
 import { useFormCsrfPrevention } from "./use-form-csrf-prevention.ts";

@@ -1,5 +1,5 @@
 import type { Plugin } from "graphql-yoga";
-import type { LimitsConfig } from "../../config.ts";
+import type { LimitsConfig } from "../../config/index.ts";
 import { limitError } from "../../errors.ts";
 
 /**

@@ -10,7 +10,7 @@ import {
   Kind,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { LimitsConfig } from "../../config.ts";
+import type { LimitsConfig } from "../../config/index.ts";
 import type { Context } from "../../context.ts";
 import { costError, upstreamCallsError } from "../../schema/limits.ts";
 import { estimateUpstreamCalls } from "../../schema/upstream-calls.ts";

@@ -1,7 +1,7 @@
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { CacheEvent } from "../../cache/index.ts";
-import type { ObservabilityConfig } from "../../config.ts";
+import type { ObservabilityConfig } from "../../config/index.ts";
 import type { LoaderName } from "../../loaders.ts";
 import type { TransportEvent, UpstreamBudget } from "../../upstream/index.ts";
 import { createMetrics, type Metrics } from "./use-metrics.ts";

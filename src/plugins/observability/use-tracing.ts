@@ -7,7 +7,7 @@ import type * as Resources from "@opentelemetry/resources";
 import type * as TraceSdk from "@opentelemetry/sdk-trace-base";
 import { getOperationAST } from "graphql";
 import type { Plugin, YogaInitialContext } from "graphql-yoga";
-import type { TracingConfig } from "../../config.ts";
+import type { TracingConfig } from "../../config/index.ts";
 import type { TransportEvent } from "../../upstream/index.ts";
 import { boundedOperationName } from "./operation-name.ts";
 import { afterSettled, currentOperation } from "./use-operation-scope.ts";
