@@ -74,6 +74,8 @@ export const MEMORY_VARIABLES = declareVariables({
 export interface MemoryConfig {
   /** Absent: no limit is known (no cgroup limit, no `MEMORY_LIMIT_MB`), and nothing is sized from one. */
   readonly limit: MemoryLimit | undefined;
+  /** Whether src/main.ts may run node again with V8's flags sized from the limit (read there; validated here). */
+  readonly relaunch: boolean;
   /** Subscriptions open at once on this process; the next one is refused. */
   readonly maxSubscriptions: number;
   /** Subscriptions one caller may hold open at once. */
@@ -111,6 +113,7 @@ export function readMemoryConfig(
   const maxSubscriptions = read.integer(v.MAX_SUBSCRIPTIONS, sizedFor(limit?.bytes).maxSubscriptions);
   return {
     limit,
+    relaunch: (read.choice(v.MEMORY_RELAUNCH) ?? "on") === "on",
     maxSubscriptions,
     maxSubscriptionsPerCaller: read.integer(
       v.MAX_SUBSCRIPTIONS_PER_CALLER,
