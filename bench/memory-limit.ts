@@ -102,6 +102,8 @@ interface Tally {
   connectionErrors: number;
   latencies: number[];
   shedLatencies: number[];
+  /** What the shed answers named: HEAP, MEMORY or EVENT_LOOP_DELAY. */
+  shedBy: Record<string, number>;
 }
 
 /** Closed-loop load as bench/load.ts runs it, counting each kind of answer. */
@@ -115,6 +117,7 @@ async function load(origin: string, durationMs: number): Promise<Tally & { durat
     connectionErrors: 0,
     latencies: [],
     shedLatencies: [],
+    shedBy: {},
   };
   const body = JSON.stringify({ query: PAGE_OF_100 });
   const started = performance.now();
@@ -129,12 +132,14 @@ async function load(origin: string, durationMs: number): Promise<Tally & { durat
           headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
           body,
         });
-        await answer.body.dump();
+        const text = answer.statusCode === 503 ? await answer.body.text() : (await answer.body.dump(), "");
         const ms = performance.now() - t0;
         tally.latencies.push(ms);
         if (answer.statusCode === 200) tally.ok++;
         else if (answer.statusCode === 503) {
           tally.shedLatencies.push(ms);
+          const pressure = /"pressure":"(\w+)"/.exec(text)?.[1] ?? "unknown";
+          tally.shedBy[pressure] = (tally.shedBy[pressure] ?? 0) + 1;
           if (answer.headers["retry-after"]) tally.shedWithRetryAfter++;
           else tally.shedWithout++;
         } else tally.otherStatuses[answer.statusCode] = (tally.otherStatuses[answer.statusCode] ?? 0) + 1;
@@ -178,6 +183,7 @@ async function run(emulator: Upstream, limitMb: number | undefined) {
       ok: tally.ok,
       shed: tally.shedWithRetryAfter,
       shedWithoutRetryAfter: tally.shedWithout,
+      shedBy: tally.shedBy,
       otherStatuses: tally.otherStatuses,
       connectionErrors: tally.connectionErrors,
       p99Ms: percentile(tally.latencies, 0.99),

@@ -14,6 +14,7 @@ import { createFacts, type Facts } from "./facts/index.ts";
 import { graphiqlOptions } from "./graphiql.ts";
 import { createLive } from "./live/index.ts";
 import { createLogger, yogaLogger } from "./logger.ts";
+import { AdmissionGate } from "./memory/admission.ts";
 import { PressureGauge } from "./memory/pressure.ts";
 import { createCursorCodec } from "./pagination/cursor.ts";
 import { SharedTokenChainMemo } from "./pagination/shared-token-chain.ts";
@@ -205,6 +206,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
               pressure: () => pressure.current(),
               retryAfterSeconds: memory.shedding.retryAfterSeconds,
               isGraphQLPath: (pathname) => pathname === CLIENT_PATH || pathname === SUBGRAPH_PATH,
+              gate: memory.maxInFlight > 0 ? new AdmissionGate(memory.maxInFlight, memory.maxQueued) : undefined,
             }),
           ]
         : []),

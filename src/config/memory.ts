@@ -38,6 +38,23 @@ export const MEMORY_VARIABLES = declareVariables({
     description:
       "Subscriptions one caller (API key, JWT subject, token, or address) may hold open; the next is refused (RATE_LIMITED).",
   },
+  MAX_IN_FLIGHT_REQUESTS: {
+    type: "integer",
+    default: 0,
+    min: 0,
+    max: 100_000,
+    defaultText: "one per 10 MB of the memory limit (at least 4); 0 (no bound) without a limit",
+    description:
+      "GraphQL requests running at once (uploads aside); more wait in order, up to MAX_QUEUED_REQUESTS. 0: no bound.",
+  },
+  MAX_QUEUED_REQUESTS: {
+    type: "integer",
+    default: 0,
+    min: 0,
+    max: 1_000_000,
+    defaultText: "4 × MAX_IN_FLIGHT_REQUESTS",
+    description: "GraphQL requests waiting for a place; the next gets a fast 503 (OVERLOADED, pressure QUEUE).",
+  },
   LOAD_SHEDDING: {
     type: "choice",
     values: ["on", "off"],
@@ -51,8 +68,9 @@ export const MEMORY_VARIABLES = declareVariables({
   },
   SHED_MEMORY_RATIO: {
     type: "fraction",
-    default: 0.85,
-    description: "Share of the memory limit in the process's own (anonymous) pages past which new requests are shed.",
+    default: 0.9,
+    description:
+      "Share of the memory limit in the process's own (anonymous) pages past which new requests are shed, while over half the heap is in use.",
   },
   SHED_EVENT_LOOP_DELAY_MS: {
     type: "integer",
@@ -80,6 +98,9 @@ export interface MemoryConfig {
   readonly maxSubscriptions: number;
   /** Subscriptions one caller may hold open at once. */
   readonly maxSubscriptionsPerCaller: number;
+  /** GraphQL requests running at once (0: no bound), and waiting for a place. */
+  readonly maxInFlight: number;
+  readonly maxQueued: number;
   readonly shedding: SheddingConfig;
 }
 
@@ -110,7 +131,9 @@ export function readMemoryConfig(
 ): MemoryConfig {
   const v = MEMORY_VARIABLES;
   const limit = readLimit(read, detect);
-  const maxSubscriptions = read.integer(v.MAX_SUBSCRIPTIONS, sizedFor(limit?.bytes).maxSubscriptions);
+  const sized = sizedFor(limit?.bytes);
+  const maxSubscriptions = read.integer(v.MAX_SUBSCRIPTIONS, sized.maxSubscriptions);
+  const maxInFlight = read.integer(v.MAX_IN_FLIGHT_REQUESTS, sized.maxInFlight);
   return {
     limit,
     relaunch: (read.choice(v.MEMORY_RELAUNCH) ?? "on") === "on",
@@ -119,6 +142,8 @@ export function readMemoryConfig(
       v.MAX_SUBSCRIPTIONS_PER_CALLER,
       Math.max(1, Math.floor(maxSubscriptions / 4)),
     ),
+    maxInFlight,
+    maxQueued: read.integer(v.MAX_QUEUED_REQUESTS, 4 * maxInFlight),
     shedding: {
       enabled: (read.choice(v.LOAD_SHEDDING) ?? "on") === "on",
       heapRatio: read.fraction(v.SHED_HEAP_RATIO),

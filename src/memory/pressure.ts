@@ -3,8 +3,8 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
 import type { SheddingConfig } from "../config/memory.ts";
 
-/** What the server is short of: V8's heap, the memory limit, or time on the event loop. */
-export type PressureKind = "HEAP" | "MEMORY" | "EVENT_LOOP_DELAY";
+/** What the server is short of: V8's heap, the memory limit, time on the event loop, or places to run requests. */
+export type PressureKind = "HEAP" | "MEMORY" | "EVENT_LOOP_DELAY" | "QUEUE";
 
 export interface Pressure {
   readonly kind: PressureKind;
@@ -76,8 +76,11 @@ export class PressureGauge {
     }
     const limit = this.#limitBytes;
     const own = limit === undefined ? undefined : ownMemoryBytes();
+    // V8 keeps the pages a burst made it take, and new work reuses them: past the mark with a heap mostly
+    // free, refusing requests frees nothing (and would refuse them for good). It counts while work holds the heap.
+    const { used_heap_size: used, heap_size_limit: heapLimit } = getHeapStatistics();
     this.#sampled =
-      limit !== undefined && own !== undefined && own > limit * this.#config.memoryRatio
+      limit !== undefined && own !== undefined && own > limit * this.#config.memoryRatio && used > heapLimit / 2
         ? {
             kind: "MEMORY",
             message: `the process holds ${Math.round(own / MB)} MB of its ${Math.round(limit / MB)} MB memory limit`,

@@ -8,6 +8,8 @@ export interface MemorySizing {
   readonly loaderConcurrency: number;
   readonly uploadConcurrency: number;
   readonly maxSubscriptions: number;
+  /** GraphQL requests running at once; 0: no bound. */
+  readonly maxInFlight: number;
 }
 
 // About 43 KB each measured over SSE: a tenth of the memory limit holds this many.
@@ -21,6 +23,7 @@ export function sizedFor(limitBytes: number | undefined): MemorySizing {
       loaderConcurrency: 10,
       uploadConcurrency: 4,
       maxSubscriptions: 10_000,
+      maxInFlight: 0,
     };
   }
   const limitMb = limitBytes / MB;
@@ -31,5 +34,7 @@ export function sizedFor(limitBytes: number | undefined): MemorySizing {
     loaderConcurrency: limitMb < 256 ? 6 : 10,
     uploadConcurrency: limitMb < 256 ? 2 : 4,
     maxSubscriptions: Math.max(50, Math.min(10_000, Math.floor(limitBytes / 10 / SUBSCRIPTION_BYTES))),
+    // A page of 100 with variants holds about a megabyte while it runs: one running request per 10 MB.
+    maxInFlight: Math.max(4, Math.floor(limitMb / 10)),
   };
 }

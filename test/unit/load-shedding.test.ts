@@ -1,5 +1,6 @@
 import { createSchema, createYoga } from "graphql-yoga";
 import { describe, expect, it } from "vitest";
+import { AdmissionGate } from "../../src/memory/admission.ts";
 import type { Pressure } from "../../src/memory/pressure.ts";
 import { useLoadShedding } from "../../src/plugins/use-load-shedding.ts";
 
@@ -54,5 +55,76 @@ describe("useLoadShedding", () => {
 
     pressure = undefined;
     expect(await (await ask("{ fast }")).json()).toEqual({ data: { fast: "fast" } });
+  });
+});
+
+describe("the admission gate", () => {
+  it("runs at most N GraphQL requests at once, queues the next in order, and sheds past the queue", async () => {
+    const releases: (() => void)[] = [];
+    const started: string[] = [];
+    const yoga = createYoga({
+      schema: createSchema({
+        typeDefs: "type Query { wait(name: String!): String! }",
+        resolvers: {
+          Query: {
+            wait: (_: unknown, { name }: { name: string }) => {
+              started.push(name);
+              return new Promise<string>((resolve) => releases.push(() => resolve(name)));
+            },
+          },
+        },
+      }),
+      plugins: [
+        useLoadShedding({
+          pressure: () => undefined,
+          retryAfterSeconds: 1,
+          isGraphQLPath: (pathname) => pathname === "/graphql",
+          gate: new AdmissionGate(1, 1),
+        }),
+      ],
+    });
+    const ask = (name: string) =>
+      yoga.fetch("http://localhost/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `{ wait(name: "${name}") }` }),
+      });
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+    const first = ask("first");
+    await tick();
+    const second = ask("second");
+    await tick();
+    const third = await ask("third");
+    expect(third.status).toBe(503);
+    expect(third.headers.get("retry-after")).toBe("1");
+    expect((await third.json()).errors[0].extensions).toMatchObject({
+      code: "UPSTREAM_UNAVAILABLE",
+      pressure: "QUEUE",
+    });
+    // The second waits for the first's place.
+    expect(started).toEqual(["first"]);
+    releases.shift()?.();
+    expect(await (await first).json()).toEqual({ data: { wait: "first" } });
+    await tick();
+    expect(started).toEqual(["first", "second"]);
+    releases.shift()?.();
+    expect(await (await second).json()).toEqual({ data: { wait: "second" } });
+  });
+
+  it("lets a waiting caller that leaves give up its turn", async () => {
+    const gate = new AdmissionGate(1, 5);
+    const holder = gate.enter() as () => void;
+    const leaving = new AbortController();
+    const left = gate.enter(leaving.signal) as Promise<() => void>;
+    const next = gate.enter() as Promise<() => void>;
+    leaving.abort();
+    await expect(left).rejects.toBeDefined();
+    holder();
+    const release = await next;
+    expect(gate.inFlight).toBe(1);
+    release();
+    release();
+    expect(gate.inFlight).toBe(0);
   });
 });
