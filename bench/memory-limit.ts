@@ -132,7 +132,9 @@ async function load(origin: string, durationMs: number): Promise<Tally & { durat
           headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
           body,
         });
-        const text = answer.statusCode === 503 ? await answer.body.text() : (await answer.body.dump(), "");
+        let text = "";
+        if (answer.statusCode === 503) text = await answer.body.text();
+        else await answer.body.dump();
         const ms = performance.now() - t0;
         tally.latencies.push(ms);
         if (answer.statusCode === 200) tally.ok++;

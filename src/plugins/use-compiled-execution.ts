@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import {
   type DocumentNode,
   type ExecutionArgs,
@@ -7,10 +8,19 @@ import {
   getOperationAST,
   visit,
 } from "graphql";
-import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
+import type * as Jit from "graphql-jit";
+import type { CompiledQuery } from "graphql-jit";
 import type { Plugin } from "graphql-yoga";
 
 type Execute = (args: ExecutionArgs) => unknown;
+
+// Loaded with the first query it compiles (with fast-json-stringify and ajv, about 2 MB of heap): a
+// server that has answered none does not hold it.
+let jit: typeof Jit | undefined;
+const loadJit = () => {
+  jit ??= createRequire(import.meta.url)("graphql-jit") as typeof Jit;
+  return jit;
+};
 
 /**
  * Queries of the client API run as code compiled once per document (graphql-jit): a page of 100
@@ -32,10 +42,9 @@ export function useCompiledExecution(options: { schema: GraphQLSchema }): Plugin
     }
     const name = args.operationName ?? "";
     if (!byOperation.has(name)) {
-      const candidate = benefits(args, options.schema)
-        ? compileQuery(args.schema, args.document, args.operationName ?? undefined)
-        : undefined;
-      byOperation.set(name, candidate && isCompiledQuery(candidate) ? candidate : undefined);
+      const { compileQuery, isCompiledQuery } = benefits(args, options.schema) ? loadJit() : {};
+      const candidate = compileQuery?.(args.schema, args.document, args.operationName ?? undefined);
+      byOperation.set(name, candidate && isCompiledQuery?.(candidate) ? candidate : undefined);
     }
     return byOperation.get(name);
   };
