@@ -6,6 +6,9 @@ import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
 import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
 import { createEntityCache, type EntityCacheLayer } from "./cache/index.ts";
+import { Catalogue } from "./catalogue/catalogue.ts";
+import { createKeysetCursorCodec } from "./catalogue/keyset-cursor.ts";
+import { catalogueMetrics } from "./catalogue/metrics.ts";
 import type { Config, UpstreamConfig } from "./config/index.ts";
 import { type Context, createContext, resolverSettings, upstreamKeyOf } from "./context.ts";
 import { corsPolicy } from "./cors.ts";
@@ -61,6 +64,8 @@ export interface App {
   facts: Facts | undefined;
   /** Absent when `METRICS=false`. */
   metrics: Metrics | undefined;
+  /** The account's index (status `OFF` with `CATALOGUE=off`). */
+  catalogue: Catalogue;
   /** The one write path; `writes.events.on` hears every image change made through it. */
   writes: Writes;
   /** Completes open subscriptions, whose answers would otherwise keep the server from closing. */
@@ -144,7 +149,22 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     onDraftReady: (tenant, image) => writes.events.emit({ kind: "created", imageId: image.id, image, tenant }),
     caps: { total: memory.maxSubscriptions, perCaller: memory.maxSubscriptionsPerCaller },
   });
-  // Listeners run in the order registered: one that subscribers' reads depend on (the catalogue) goes above.
+  let catalogue: Catalogue | undefined;
+  const catalogueEvents = observability.metrics && catalogueMetrics(observability.metrics.registry, () => catalogue);
+  catalogue = new Catalogue({
+    config: config.catalogue,
+    // The server's own calls: past the entity cache, and charged to no caller.
+    api: serverApi,
+    forwardMode: config.auth.mode === "forward",
+    logger,
+    changes: writes.events,
+    events: { ...catalogueEvents, onQuery: observability.onCatalogueQuery },
+    relay: config.redisUrl ? { redisUrl: config.redisUrl, accountId: upstream.accountId } : undefined,
+  });
+  catalogue.start();
+  const catalogueSource = { catalogue, cursors: createKeysetCursorCodec(upstream.token) };
+  // Listeners run in the order registered: one that subscribers' reads depend on (the catalogue, registered
+  // by its constructor above) goes first.
   writes.events.on(live.onImageChange);
   const facts = config.facts.enabled
     ? createFacts(config.facts, {
@@ -176,6 +196,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         pagination,
         live,
         caller,
+        catalogue: catalogueSource,
         writes,
         // The backfill outlives the request: its downloads carry the caller's credential, not its signal.
         facts: facts?.forRequest({
@@ -241,12 +262,14 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     cache,
     facts,
     metrics: observability.metrics,
+    catalogue,
     writes,
     endSubscriptions: () => live.endStreams(),
     close: async ({ force = false } = {}) => {
       pressure?.close();
       await facts?.close();
       await live.close();
+      await catalogue.close();
       await transport.close({ force });
       await budget.close();
       cache?.close();

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Scope } from "./auth/index.ts";
+import type { CatalogueSource } from "./catalogue/connection.ts";
 import type { Config } from "./config/index.ts";
 import type { RequestFacts } from "./facts/index.ts";
 import type { Live } from "./live/index.ts";
@@ -55,6 +56,8 @@ export interface Context {
   readonly live: Live;
   /** Who holds the request's share of what callers share (open subscriptions): a key, never a credential. */
   readonly caller: string;
+  /** The account's index for search, sort and counts, and its cursors. */
+  readonly catalogue: CatalogueSource;
   /** The app's one write path, which every mutation writes through (one per app, like `live`). */
   readonly writes: Writes;
   /** Image facts as this request's caller sees them; absent with `FACTS=off`. */
@@ -73,13 +76,14 @@ export interface ContextInput {
   live: Live;
   /** The caller's key for shared caps; absent: the viewer's name. */
   caller?: string | undefined;
+  catalogue: CatalogueSource;
   writes: Writes;
   facts?: RequestFacts | undefined;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
 export function createContext(input: ContextInput): Context {
-  const { api, settings, viewer, pagination, live, writes, onLoaderCacheHit } = input;
+  const { api, settings, viewer, pagination, live, catalogue, writes, onLoaderCacheHit } = input;
   return Object.freeze({
     api,
     settings,
@@ -88,6 +92,7 @@ export function createContext(input: ContextInput): Context {
     upstreamKey: upstreamKeyOf(input.upstreamToken),
     live,
     caller: input.caller ?? `viewer:${viewer.name}`,
+    catalogue,
     writes,
     facts: input.facts,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),

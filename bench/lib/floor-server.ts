@@ -5,9 +5,12 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createYoga } from "graphql-yoga";
 import { ALL_SCOPES } from "../../src/auth/index.ts";
+import { Catalogue } from "../../src/catalogue/catalogue.ts";
+import { createKeysetCursorCodec } from "../../src/catalogue/keyset-cursor.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import { type Context, createContext, resolverSettings } from "../../src/context.ts";
 import { createLive } from "../../src/live/index.ts";
+import { createLogger } from "../../src/logger.ts";
 import { createCursorCodec } from "../../src/pagination/cursor.ts";
 import { InMemoryTokenChainMemo } from "../../src/pagination/token-chain.ts";
 import { clientSchema } from "../../src/schema/index.ts";
@@ -26,6 +29,18 @@ const writes = createWrites(createChangeEvents((error) => console.error(error)))
 writes.events.on(live.onImageChange);
 const viewer = { name: "floor", scopes: ALL_SCOPES };
 
+// The floor serves what the upstream list can: no catalogue.
+const catalogue = {
+  catalogue: new Catalogue({
+    config: { ...config.catalogue, enabled: false },
+    api: createImagesApi(transport, upstream.accountId, upstream.token),
+    forwardMode: false,
+    logger: createLogger("silent"),
+    changes: writes.events,
+  }),
+  cursors: createKeysetCursorCodec(upstream.token),
+};
+
 const yoga = createYoga<object, Context>({
   schema: clientSchema,
   context: ({ request }) =>
@@ -37,6 +52,7 @@ const yoga = createYoga<object, Context>({
       loaderConcurrency: config.loaderConcurrency,
       pagination,
       live,
+      catalogue,
       writes,
     }),
   landingPage: false,

@@ -20,6 +20,8 @@ export function serverEnv(emulator: Upstream): NodeJS.ProcessEnv {
     NODE_ENV: "production",
     // The facade-vs-REST comparison calls the global API on both sides (UPSTREAM_BATCH=off); `bench capacity` measures the batch host.
     ...serverProcessEnv(emulator),
+    // Its sweeps would add upstream calls to every scenario; `bench catalogue` turns it on.
+    CATALOGUE: "off",
   };
 }
 

@@ -15,6 +15,15 @@ const PAGE = `query GalleryPage($first: Int!, $after: String) {
     pageInfo { hasNextPage endCursor }
   }
 } ${CARD}`;
+// With the catalogue ready: search, any order, and the count.
+const FOUND = `query GalleryFound($first: Int!, $after: String, $search: String, $orderBy: ImageOrder) {
+  images(first: $first, after: $after, search: $search, orderBy: $orderBy) {
+    totalCount
+    edges { node { ...Card } }
+    pageInfo { hasNextPage endCursor }
+  }
+} ${CARD}`;
+const CATALOGUE = `query GalleryCatalogue { catalogue { status } }`;
 const CREATE_UPLOAD = `mutation GalleryUpload($input: CreateDirectUploadInput!) {
   createDirectUpload(input: $input) {
     __typename
@@ -38,6 +47,10 @@ const cards = new Map();
 let cursor = null;
 let hasNext = true;
 let loading = false;
+/** Search and sort need the catalogue; until it is READY the gallery pages the upstream list. */
+let catalogueReady = false;
+/** Bumped by each new search or sort: answers for an older one are dropped. */
+let generation = 0;
 
 function showMessage(text) {
   $("message").textContent = text;
@@ -115,24 +128,43 @@ function put(image, { first = false } = {}) {
   cards.set(image.imageId, element);
 }
 
+function query() {
+  const search = $("search").value.trim();
+  const [field, direction] = $("sort").value.split(" ");
+  return { search: search || null, orderBy: { field, direction } };
+}
+
+function countText(total, search) {
+  const images = `${total} image${total === 1 ? "" : "s"}`;
+  return search ? `${images} matching “${search}”` : images;
+}
+
 async function loadPage() {
   if (loading || !hasNext) return;
   loading = true;
+  const started = generation;
   more.textContent = "Loading…";
   try {
-    const { data, errors } = await request(PAGE, { first: PAGE_SIZE, after: cursor });
+    const { search, orderBy } = query();
+    const { data, errors } = catalogueReady
+      ? await request(FOUND, { first: PAGE_SIZE, after: cursor, search, orderBy })
+      : await request(PAGE, { first: PAGE_SIZE, after: cursor });
+    if (started !== generation) return;
+    if (!data?.images) throw new Error(errors?.map((e) => e.message).join(" ") ?? "no answer");
     for (const edge of data.images.edges) put(edge.node);
     ({ hasNextPage: hasNext, endCursor: cursor } = data.images.pageInfo);
+    if (catalogueReady) $("count").textContent = countText(data.images.totalCount, search);
     const shown = realErrors(errors);
     showMessage(shown.length ? shown.map((e) => e.message).join(" ") : "");
-    more.textContent = hasNext ? "" : `All ${cards.size} images shown.`;
+    more.textContent = hasNext ? "" : cards.size === 0 ? "No images found." : `All ${cards.size} images shown.`;
   } catch (error) {
     more.textContent = "";
     showMessage(`Could not load images: ${error.message}`);
     hasNext = false;
   } finally {
-    loading = false;
+    if (started === generation) loading = false;
   }
+  if (started !== generation) return;
   // The observer reports changes only: one that stayed in view (a tall screen) must be asked again.
   if (hasNext) {
     observer.unobserve(more);
@@ -146,7 +178,52 @@ const observer = new IntersectionObserver(
   },
   { rootMargin: "400px" },
 );
-observer.observe(more);
+
+/** A new search or order: the grid starts again from its first page. */
+function restart() {
+  generation += 1;
+  loading = false;
+  cursor = null;
+  hasNext = true;
+  cards.clear();
+  grid.replaceChildren();
+  void loadPage();
+}
+
+function enableFinding(ready, status) {
+  catalogueReady = ready;
+  for (const id of ["search", "sort"]) $(id).disabled = !ready;
+  $("find").title = ready ? "" : `Search, sort and the count need the catalogue (it is ${status.toLowerCase()}).`;
+}
+
+let searchTimer;
+$("search").addEventListener("input", () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(restart, 250);
+});
+$("sort").addEventListener("change", restart);
+$("find").addEventListener("submit", (event) => {
+  event.preventDefault();
+  clearTimeout(searchTimer);
+  restart();
+});
+
+/** Asks the catalogue's status; while it syncs, asks again, and starts over with search and sort once ready. */
+async function watchCatalogue(first = false) {
+  let status = "OFF";
+  try {
+    const { data } = await request(CATALOGUE, {});
+    status = data?.catalogue?.status ?? "OFF";
+  } catch {
+    // Unreachable for now: the plain list is served meanwhile.
+  }
+  const switched = !catalogueReady && status === "READY";
+  enableFinding(status === "READY", status);
+  if (status === "SYNCING") setTimeout(() => void watchCatalogue(), 3000);
+  if (switched && !first) restart();
+}
+
+void watchCatalogue(true).then(() => observer.observe(more));
 
 // ---- Direct upload: a draft and its URL from the API, the file straight from the browser to it ----
 
@@ -201,6 +278,10 @@ async function upload(file) {
     const image = await ready;
     put(image, { first: true });
     uploadStatus(`Ready: ${image.filename ?? image.imageId}`, 100);
+    // The panel shows only while an upload runs: a moment to read the outcome, then it goes.
+    setTimeout(() => {
+      $("upload").hidden = true;
+    }, 2000);
   } catch (error) {
     uploadStatus(`Upload failed: ${error.message}`);
   } finally {

@@ -10,6 +10,7 @@ import { sizedFor } from "../memory/sizing.ts";
 import { AUTH_VARIABLES, readAuthConfig } from "./auth.ts";
 import { BUDGET_VARIABLES, type BudgetConfig, readBudgetConfig } from "./budget.ts";
 import { CACHE_VARIABLES, type CacheConfig, readCacheConfig } from "./cache.ts";
+import { CATALOGUE_VARIABLES, type CatalogueConfig, readCatalogueConfig } from "./catalogue.ts";
 import { CORS_VARIABLES, type CorsConfig, readCorsConfig } from "./cors.ts";
 import { ConfigError, type Env, EnvReader, type Variable } from "./env-reader.ts";
 import { EXECUTION_VARIABLES, type ExecutionConfig, readExecutionConfig } from "./execution.ts";
@@ -27,6 +28,7 @@ import { readUpstreamConfig, UPSTREAM_VARIABLES, type UpstreamSettings } from ".
 
 export type { BudgetConfig } from "./budget.ts";
 export type { CacheConfig, EntityKind } from "./cache.ts";
+export type { CatalogueConfig } from "./catalogue.ts";
 export type { CorsConfig } from "./cors.ts";
 export { ConfigError, EnvReader } from "./env-reader.ts";
 export type { ExecutionConfig } from "./execution.ts";
@@ -51,6 +53,7 @@ export const CONFIG_AREAS: readonly {
   { area: "Upstream HTTP", variables: HTTP_VARIABLES },
   { area: "Resolvers", variables: RESOLVER_VARIABLES },
   { area: "Entity cache", variables: CACHE_VARIABLES },
+  { area: "Catalogue", variables: CATALOGUE_VARIABLES },
   { area: "Image facts", variables: FACTS_VARIABLES },
   { area: "Subscriptions", variables: LIVE_VARIABLES },
   { area: "Authentication", variables: AUTH_VARIABLES },
@@ -77,6 +80,8 @@ export interface Config extends ServerConfig, UpstreamSettings, ResolverConfig {
   readonly cors: CorsConfig;
   /** The entity cache across requests (in Redis too when `REDIS_URL` is set). */
   readonly cache: CacheConfig;
+  /** The account's index for search, sort and counts (embedded, or PostgreSQL with `DATABASE_URL`). */
+  readonly catalogue: CatalogueConfig;
   /** Image facts (dimensions, hash, placeholder): computed once per image, kept in the store. */
   readonly facts: FactsConfig;
   /** The memory limit, and the load shedding and subscription caps that keep the process under it. */
@@ -108,6 +113,7 @@ export function loadConfig(env: Env = process.env): Config {
     ops: readOpsConfig(read, { realCredentials, host: server.host }),
     cors: readCorsConfig(read, { development }),
     cache: readCacheConfig(read, { maxBytes: sized.cacheMaxBytes }),
+    catalogue: readCatalogueConfig(read),
     facts: readFactsConfig(read),
     memory,
     execution: readExecutionConfig(read),

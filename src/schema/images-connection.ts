@@ -1,9 +1,12 @@
+import { type CatalogueArgs, catalogueQuery, needsCatalogue } from "../catalogue/arguments.ts";
+import { resolveCatalogueConnection } from "../catalogue/connection.ts";
 import type { Context } from "../context.ts";
 import { inputError } from "../errors.ts";
 import { DEFAULT_PAGE_EDGES, resolveImageConnection } from "../pagination/connection.ts";
 import { queryFingerprint } from "../pagination/cursor.ts";
 import { META_FILTER_OPERATORS, type MetaFilter, type MetaFilterOperator, type SortOrder } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
+import { ImageOrderFieldEnum, UploadedRangeInput } from "./catalogue.ts";
 import { ImageRef } from "./image.ts";
 import { UPSTREAM_CALL_COST } from "./limits.ts";
 import { UPSTREAM_CALLS } from "./upstream-calls.ts";
@@ -11,6 +14,8 @@ import { UPSTREAM_CALLS } from "./upstream-calls.ts";
 // The v2 list takes at most 5 metadata filters, 5 levels deep, and 10 values per `in` (Cloudflare API
 // reference, images v2 list).
 const MAX_META_FILTERS = 5;
+/** The catalogue has no such limit of its own: a bound on the work one query asks of it. */
+const MAX_CATALOGUE_META_FILTERS = 20;
 const MAX_META_DEPTH = 5;
 const MAX_IN_VALUES = 10;
 
@@ -43,8 +48,19 @@ const ImageFilterInput = builder.inputType("ImageFilter", {
     creator: t.string({ description: "Only images with this creator; the empty string selects images without one." }),
     meta: t.field({
       type: [MetaFilterInput],
-      description: `At most ${MAX_META_FILTERS} conditions, all of which must hold.`,
+      description: `At most ${MAX_META_FILTERS} conditions, all of which must hold (${MAX_CATALOGUE_META_FILTERS} in a query the catalogue serves).`,
     }),
+    filename: t.string({ description: "Filenames holding this text, case-insensitively. Served by the catalogue." }),
+    uploaded: t.field({ type: UploadedRangeInput, description: "Served by the catalogue." }),
+    requireSignedURLs: t.boolean({ description: "Served by the catalogue." }),
+  }),
+});
+
+const ImageOrderInput = builder.inputType("ImageOrder", {
+  description: "Orders other than by upload time are served by the catalogue.",
+  fields: (t) => ({
+    field: t.field({ type: ImageOrderFieldEnum, required: true }),
+    direction: t.field({ type: SortOrderEnum, defaultValue: "desc" }),
   }),
 });
 
@@ -57,19 +73,30 @@ builder.queryFields((t) => ({
   images: t.connection(
     {
       type: ImageRef,
-      description: "Images, newest first by default, over the upstream's v2 list. Drafts are not listed.",
+      description:
+        "Images, newest first by default, over the upstream's v2 list; `search`, the catalogue's filters and orders, and `totalCount` are served by the catalogue (see `catalogue`). Drafts are not listed.",
       args: {
+        search: t.arg.string({
+          description:
+            "Words each found, case-insensitively, in the filename, the creator or a metadata value; at most 200 characters. Served by the catalogue.",
+        }),
         filter: t.arg({ type: ImageFilterInput }),
         sortOrder: t.arg({ type: SortOrderEnum, defaultValue: "desc" }),
+        orderBy: t.arg({ type: ImageOrderInput, description: "Overrides `sortOrder`." }),
       },
-      // One upstream call per page of the list, and the selection once per edge asked for.
+      // One upstream call per page of the list (none from the catalogue), and the selection once per edge asked for.
       complexity: (args, ctx) => {
         const edges = Math.max(0, args.first ?? args.last ?? DEFAULT_PAGE_EDGES);
-        return { field: UPSTREAM_CALL_COST * pagesOf(edges, ctx.settings.upstreamPageSize), multiplier: edges };
+        const field = needsCatalogue(args) ? 1 : UPSTREAM_CALL_COST * pagesOf(edges, ctx.settings.upstreamPageSize);
+        return { field, multiplier: edges };
       },
       extensions: {
         // A cursor in the middle of a page refetches that page first.
-        [UPSTREAM_CALLS]: (args: { first?: number; last?: number; after?: string; before?: string }, ctx: Context) => {
+        [UPSTREAM_CALLS]: (
+          args: CatalogueArgs & { first?: number; last?: number; after?: string; before?: string },
+          ctx: Context,
+        ) => {
+          if (needsCatalogue(args)) return { calls: 0 };
           const edges = Math.max(0, args.first ?? args.last ?? DEFAULT_PAGE_EDGES);
           const resumed = args.after || args.before ? 1 : 0;
           return { calls: pagesOf(edges, ctx.settings.upstreamPageSize) + resumed };
@@ -77,8 +104,21 @@ builder.queryFields((t) => ({
       },
       resolve: async (_root, args, ctx) => {
         const creator = args.filter?.creator ?? null;
-        const meta = toMetaFilters(args.filter ?? {});
-        const sortOrder: SortOrder = args.sortOrder ?? "desc";
+        const meta = toMetaFilters(
+          args.filter ?? {},
+          needsCatalogue(args) ? MAX_CATALOGUE_META_FILTERS : MAX_META_FILTERS,
+        );
+        const uploadOrder = args.orderBy?.field === "uploaded" ? args.orderBy.direction : undefined;
+        const sortOrder: SortOrder = uploadOrder ?? args.sortOrder ?? "desc";
+        const { catalogue } = ctx;
+        if (needsCatalogue(args)) {
+          const query = catalogueQuery(args, meta, sortOrder);
+          const fingerprint = queryFingerprint(query);
+          const connection = await resolveCatalogueConnection(args, { ...query, fingerprint }, catalogue);
+          ctx.loaders.primeImages(connection.edges.map((e) => e.node));
+          return { ...connection, totalCount: () => catalogue.catalogue.count(query.filter) };
+        }
+        const countFilter = { ...(creator !== null ? { creator } : {}), ...(meta.length > 0 ? { meta } : {}) };
         const connection = await resolveImageConnection(
           args,
           {
@@ -93,10 +133,19 @@ builder.queryFields((t) => ({
           },
         );
         ctx.loaders.primeImages(connection.edges.map((e) => e.node));
-        return connection;
+        return { ...connection, totalCount: () => catalogue.catalogue.count(countFilter) };
       },
     },
-    { name: "ImageConnection" },
+    {
+      name: "ImageConnection",
+      fields: (c) => ({
+        totalCount: c.int({
+          description:
+            "Images matching the query, exact for the catalogue's state. Served by the catalogue, also when the page comes from the upstream list: while the catalogue is not ready or is off, a typed error.",
+          resolve: (connection) => (connection as unknown as { totalCount: () => Promise<number> }).totalCount(),
+        }),
+      }),
+    },
     { name: "ImageEdge" },
   ),
 }));
@@ -106,10 +155,10 @@ function pagesOf(edges: number, pageSize: number): number {
 }
 
 /** Checks the filters against the upstream's limits before any call, and maps them to its syntax. */
-function toMetaFilters(filter: FilterArg): MetaFilter[] {
+function toMetaFilters(filter: FilterArg, maxFilters: number): MetaFilter[] {
   const conditions = filter.meta ?? [];
-  if (conditions.length > MAX_META_FILTERS) {
-    throw inputError(`At most ${MAX_META_FILTERS} metadata filters are allowed.`, { argument: "filter.meta" });
+  if (conditions.length > maxFilters) {
+    throw inputError(`At most ${maxFilters} metadata filters are allowed.`, { argument: "filter.meta" });
   }
   return conditions.map((condition, index) => {
     const at = `filter.meta[${index}]`;

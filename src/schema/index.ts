@@ -2,6 +2,7 @@ import { GraphQLDeferDirective, GraphQLStreamDirective } from "@graphql-tools/ut
 import { GraphQLSchema, specifiedDirectives } from "graphql";
 import { builder } from "./builder.ts";
 import { withCostedFederationFields } from "./federation-cost.ts";
+import "./catalogue.ts";
 import "./image.ts";
 import "./image-facts.ts";
 import "./responsive-image.ts";

@@ -35,6 +35,7 @@ const RULES: Record<string, EntryCase[]> = {
   variant: [{ label: "variant", document: `{ variant(name: "public") { name } }`, anyOf: READ }],
   variants: [{ label: "variants", document: `{ variants { name } }`, anyOf: READ }],
   stats: [{ label: "stats", document: `{ stats { current } }`, anyOf: READ }],
+  catalogue: [{ label: "catalogue", document: `{ catalogue { status } }`, anyOf: READ }],
   signingKeys: [
     { label: "signingKeys names", document: `{ signingKeys { name } }`, anyOf: ["images:read", "keys:read"] },
     { label: "signingKeys values", document: `{ signingKeys { name value } }`, anyOf: ["keys:read"] },

@@ -3,6 +3,7 @@ import { mkdir } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { samplePng } from "../../src/emulator/samples/index.ts";
+import { catalogueReady } from "../catalogue/fixtures.ts";
 import { chromiumAvailable, launchChromium, type TestBrowser } from "../support/browser.ts";
 import { startTestStack, type TestStack } from "../support/server.ts";
 
@@ -16,8 +17,9 @@ beforeAll(async () => {
   if (!chromiumAvailable) return;
   stack = await startTestStack({
     emulator: { seed: true },
-    env: { IMAGE_READY_POLL_INTERVAL_MS: "250", IMAGE_READY_POLL_MAX_INTERVAL_MS: "500" },
+    env: { IMAGE_READY_POLL_INTERVAL_MS: "250", IMAGE_READY_POLL_MAX_INTERVAL_MS: "500", CATALOGUE: "on" },
   });
+  await catalogueReady(stack.gql);
   browser = await launchChromium({ width: 1280, height: 860 });
 }, 60_000);
 
@@ -35,7 +37,7 @@ const loadedCards = (page: Page) =>
   );
 
 describe.skipIf(!chromiumAvailable)("the gallery in headless Chromium", () => {
-  it("pages, shows srcset thumbnails, uploads by direct upload until imageReady, and edits metadata", async () => {
+  it("pages, counts, shows srcset thumbnails, uploads by direct upload until imageReady, edits metadata, searches and sorts", async () => {
     const page = await browser.context.newPage();
     const problems: string[] = [];
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
@@ -46,6 +48,9 @@ describe.skipIf(!chromiumAvailable)("the gallery in headless Chromium", () => {
     await page.goto(new URL("/gallery", stack.server.url).href);
 
     await expect.poll(() => loadedCards(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(10);
+    // No upload runs: its panel (and its empty progress bar) is not shown.
+    expect(await page.locator("#upload").isVisible()).toBe(false);
+    await expect.poll(() => page.locator("#count").innerText()).toBe("36 images");
     // Public thumbnails carry a srcset; private ones fall back to their signed URL.
     const thumbs = await page.$$eval(".card", (cards) =>
       cards.map((card) => ({
@@ -80,6 +85,8 @@ describe.skipIf(!chromiumAvailable)("the gallery in headless Chromium", () => {
     await uploadedCard.waitFor({ timeout: 30_000 });
     await expect.poll(() => page.locator("#upload-status").innerText()).toContain("Ready: gallery-upload.png");
     expect(await page.locator("#upload-progress").evaluate((p) => (p as HTMLProgressElement).value)).toBe(100);
+    // Once the upload is over, the panel goes again.
+    await expect.poll(() => page.locator("#upload").isVisible(), { timeout: 10_000 }).toBe(false);
     await expect
       .poll(() => uploadedCard.locator("img").evaluate((img) => (img as HTMLImageElement).naturalWidth), {
         timeout: 15_000,
@@ -107,6 +114,29 @@ describe.skipIf(!chromiumAvailable)("the gallery in headless Chromium", () => {
       creator: "ada-gallery",
       meta: { album: { name: "Gallery test" }, rating: 5 },
     });
+
+    // Search and sort, served by the catalogue, which knew of the upload and the edit before they answered.
+    await page.locator("#search").fill("ada-gallery");
+    await expect
+      .poll(() => page.locator("#count").innerText(), { timeout: 10_000 })
+      .toBe("1 image matching “ada-gallery”");
+    await expect.poll(() => page.locator(".card").count()).toBe(1);
+    await page.locator("#search").fill("coast");
+    const coast = await stack.gql<{ images: { totalCount: number } }>(`{ images(search: "coast") { totalCount } }`);
+    const coastCount = coast.data?.images.totalCount as number;
+    expect(coastCount).toBeGreaterThan(0);
+    await expect.poll(() => page.locator("#count").innerText()).toBe(`${coastCount} images matching “coast”`);
+    await expect.poll(() => page.locator(".card").count()).toBe(coastCount);
+    await page.locator("#search").fill("");
+    await page.locator("#sort").selectOption("FILENAME ASC");
+    const byName = await stack.gql<{ images: { edges: { node: { imageId: string } }[] } }>(
+      `{ images(orderBy: { field: FILENAME, direction: ASC }, first: 3) { edges { node { imageId } } } }`,
+    );
+    const expected = byName.data?.images.edges.map((e) => e.node.imageId);
+    await expect
+      .poll(() => page.$$eval(".card", (cards) => cards.slice(0, 3).map((c) => (c as HTMLElement).dataset.imageId)))
+      .toEqual(expected);
+    await expect.poll(() => page.locator("#count").innerText()).toBe("37 images");
 
     expect(problems).toEqual([]);
     await mkdir("test-output", { recursive: true });

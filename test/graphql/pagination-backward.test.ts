@@ -117,7 +117,7 @@ describe("backward pagination", () => {
 
   it("walks back on another replica that has not seen the walk, re-reading the list from the start when it must", async () => {
     const forward = await walkForward(5, "ASC");
-    const config = loadConfig({ UPSTREAM_RETRY_BASE_DELAY_MS: "1", ...ENV });
+    const config = loadConfig({ UPSTREAM_RETRY_BASE_DELAY_MS: "1", CATALOGUE: "off", ...ENV });
     const replicaApp = createApp(config, {
       baseUrl: stack.emulator.baseUrl,
       accountId: stack.emulator.accountId,

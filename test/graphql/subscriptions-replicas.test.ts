@@ -19,7 +19,7 @@ let servers: RunningServer[] = [];
 
 /** One replica of the server: its own process state, the shared emulator and Redis. */
 async function replica(): Promise<RunningServer> {
-  const config = loadConfig({ REDIS_URL: redis.url, UPSTREAM_RETRY_BASE_DELAY_MS: "1" });
+  const config = loadConfig({ REDIS_URL: redis.url, UPSTREAM_RETRY_BASE_DELAY_MS: "1", CATALOGUE: "off" });
   const app = createApp(config, { baseUrl: emulator.baseUrl, accountId: emulator.accountId, token: emulator.token });
   return startServer(app, { host: "127.0.0.1", port: 0 });
 }

@@ -12,6 +12,8 @@ export const TEST_ENV: Readonly<Record<string, string>> = {
   UPSTREAM_BATCH: "off",
   // And the upstream calls each request costs: a test about the entity cache turns it on.
   CACHE: "off",
+  // The catalogue's sweeps would add calls of their own: a test about the catalogue turns it on.
+  CATALOGUE: "off",
 };
 
 /** What a server needs of an emulator to call it as it would call Cloudflare. */

@@ -7,6 +7,7 @@ import type { TransportEvent, UpstreamBudget } from "../../upstream/index.ts";
 import { createMetrics, type Metrics } from "./use-metrics.ts";
 import {
   recordCacheEvent,
+  recordCatalogueQuery,
   recordLoaderCacheHit,
   recordUpstreamEvent,
   useOperationScope,
@@ -21,6 +22,8 @@ export interface Observability {
   onUpstreamEvent(event: TransportEvent): void;
   onLoaderCacheHit(loader: LoaderName): void;
   onCacheEvent(event: CacheEvent): void;
+  /** The catalogue answered a query of the running operation. */
+  onCatalogueQuery(): void;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,7 @@ export function createObservability(
       recordCacheEvent(event);
       metrics?.onCacheEvent(event);
     },
+    onCatalogueQuery: recordCatalogueQuery,
     close: async () => {
       await tracing?.close();
     },

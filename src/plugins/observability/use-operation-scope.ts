@@ -29,6 +29,8 @@ export interface OperationRecord {
     budgetRefused: number;
   };
   loaderCacheHits: number;
+  /** Queries the catalogue answered (search, sorted or filtered pages, counts): served without the upstream list. */
+  catalogueQueries: number;
   /** Lookups of the entity cache across requests: fresh hits, stale serves, misses, and writes' invalidations. */
   readonly cache: { hits: number; stale: number; misses: number; invalidations: number };
 }
@@ -78,6 +80,11 @@ export function recordCacheEvent(event: CacheEvent): void {
   else if (event.outcome === "hit") record.cache.hits += 1;
   else if (event.outcome === "stale") record.cache.stale += 1;
   else record.cache.misses += 1;
+}
+
+export function recordCatalogueQuery(): void {
+  const record = scope.getStore();
+  if (record) record.catalogueQueries += 1;
 }
 
 export function recordLoaderCacheHit(): void {
@@ -157,6 +164,7 @@ function newRecord(): OperationRecord {
     hasData: false,
     upstream: { calls: 0, routes: {}, retries: 0, coalesced: 0, budgetRefused: 0 },
     loaderCacheHits: 0,
+    catalogueQueries: 0,
     cache: { hits: 0, stale: 0, misses: 0, invalidations: 0 },
   };
 }

@@ -64,9 +64,19 @@ function describe(record: OperationRecord) {
     outcome: outcomeOf(record),
     errorCodes: [...new Set(record.errorCodes)],
     upstream: record.upstream,
+    // Which served the operation's reads: the catalogue, the upstream, both, or neither.
+    servedBy: servedBy(record),
+    catalogue: { queries: record.catalogueQueries },
     loaderCacheHits: record.loaderCacheHits,
     cache: record.cache,
   };
+}
+
+function servedBy(record: OperationRecord): "catalogue" | "upstream" | "both" | null {
+  const upstream = record.upstream.calls > 0 || record.cache.hits + record.cache.stale > 0;
+  const catalogue = record.catalogueQueries > 0;
+  if (upstream && catalogue) return "both";
+  return catalogue ? "catalogue" : upstream ? "upstream" : null;
 }
 
 function errorName(error: unknown): string {

@@ -1,0 +1,85 @@
+import { inputError } from "../errors.ts";
+import type { MetaFilter, SortOrder } from "../upstream/index.ts";
+import type { CatalogueFilter, CatalogueOrder, OrderField } from "./model.ts";
+
+export const MAX_SEARCH_CHARS = 200;
+const MAX_SEARCH_TERMS = 10;
+const MAX_FILENAME_CHARS = 255;
+
+/** The `images` arguments the catalogue reads, as the schema passes them. */
+export interface CatalogueArgs {
+  search?: string | null;
+  filter?: {
+    creator?: string | null;
+    filename?: string | null;
+    uploaded?: { after?: Date | null; before?: Date | null } | null;
+    requireSignedURLs?: boolean | null;
+  } | null;
+  orderBy?: { field: OrderField; direction?: SortOrder | null } | null;
+}
+
+/**
+ * Whether only the catalogue can answer: a search, a filter the upstream list lacks, or an order
+ * other than upload time. Anything else keeps going to the upstream list, as without a catalogue.
+ */
+export function needsCatalogue(args: CatalogueArgs): boolean {
+  const filter = args.filter ?? {};
+  return (
+    args.search != null ||
+    filter.filename != null ||
+    filter.uploaded != null ||
+    filter.requireSignedURLs != null ||
+    (args.orderBy != null && args.orderBy.field !== "uploaded")
+  );
+}
+
+/** The catalogue's query for these arguments; bad input is BAD_USER_INPUT before the store is asked. */
+export function catalogueQuery(
+  args: CatalogueArgs,
+  meta: readonly MetaFilter[],
+  sortOrder: SortOrder,
+): { filter: CatalogueFilter; order: CatalogueOrder } {
+  const filter = args.filter ?? {};
+  const uploaded = filter.uploaded ?? {};
+  if (uploaded.after && uploaded.before && uploaded.after.getTime() >= uploaded.before.getTime()) {
+    throw inputError("filter.uploaded: `after` must be earlier than `before`.", { argument: "filter.uploaded" });
+  }
+  return {
+    filter: {
+      ...(args.search != null ? { terms: searchTerms(args.search) } : {}),
+      ...(filter.creator != null ? { creator: filter.creator } : {}),
+      ...(filter.filename != null
+        ? { filename: checkedText(filter.filename, "filter.filename", MAX_FILENAME_CHARS) }
+        : {}),
+      ...(uploaded.after ? { uploadedAfter: uploaded.after } : {}),
+      ...(uploaded.before ? { uploadedBefore: uploaded.before } : {}),
+      ...(filter.requireSignedURLs != null ? { requireSignedURLs: filter.requireSignedURLs } : {}),
+      ...(meta.length > 0 ? { meta } : {}),
+    },
+    order: args.orderBy
+      ? { field: args.orderBy.field, direction: args.orderBy.direction ?? "desc" }
+      : { field: "uploaded", direction: sortOrder },
+  };
+}
+
+/** Words of a search, each of which must be found; every character is taken as itself. */
+function searchTerms(search: string): string[] {
+  const terms = checkedText(search, "search", MAX_SEARCH_CHARS).toLowerCase().split(/\s+/).filter(Boolean);
+  if (terms.length > MAX_SEARCH_TERMS) {
+    throw inputError(`\`search\` takes at most ${MAX_SEARCH_TERMS} words.`, { argument: "search" });
+  }
+  return terms;
+}
+
+function checkedText(text: string, argument: string, maxChars: number): string {
+  const trimmed = text.trim();
+  if (trimmed === "") throw inputError(`\`${argument}\` must not be empty.`, { argument });
+  if ([...trimmed].length > maxChars) {
+    throw inputError(`\`${argument}\` takes at most ${maxChars} characters.`, { argument });
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
+  if (/[\u0000-\u001f\u007f]/.test(trimmed) || !trimmed.isWellFormed()) {
+    throw inputError(`\`${argument}\` must be text without control characters.`, { argument });
+  }
+  return trimmed;
+}

@@ -1,0 +1,100 @@
+import { inputError } from "../errors.ts";
+import type { Image } from "../upstream/index.ts";
+import type { Catalogue } from "./catalogue.ts";
+import type { KeysetCursorCodec } from "./keyset-cursor.ts";
+import { type CatalogueFilter, type CatalogueOrder, type Keyset, keyOf } from "./model.ts";
+
+export interface ConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export interface CatalogueConnection {
+  edges: { cursor: string; node: Image }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+/** What a connection served by the catalogue reads through. */
+export interface CatalogueSource {
+  readonly catalogue: Catalogue;
+  readonly cursors: KeysetCursorCodec;
+}
+
+const DEFAULT_EDGES = 20;
+const MAX_EDGES = 10_000;
+
+/**
+ * A Relay connection over the index by keyset (order value, id): `after` reads on in the order,
+ * `before` reads the reverse order from the cursor and turns the page round. An image added or
+ * removed meanwhile moves no other image's position: none is seen twice or skipped.
+ */
+export async function resolveCatalogueConnection(
+  args: ConnectionArgs,
+  query: { filter: CatalogueFilter; order: CatalogueOrder; fingerprint: string },
+  source: CatalogueSource,
+): Promise<CatalogueConnection> {
+  const { count, backward, anchor } = readArgs(args, query.fingerprint, source.cursors);
+  const order: CatalogueOrder = backward
+    ? { field: query.order.field, direction: query.order.direction === "asc" ? "desc" : "asc" }
+    : query.order;
+  const rows =
+    count === 0 ? [] : await source.catalogue.page({ filter: query.filter, order, after: anchor, limit: count });
+  const hasMore = rows.length > count;
+  const page = rows.slice(0, count);
+  if (backward) page.reverse();
+  const edges = page.map((node) =>
+    lazyEdge(source.cursors, query.fingerprint, { value: keyOf(node, order.field), id: node.id }, node),
+  );
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: backward ? anchor !== undefined : hasMore,
+      hasPreviousPage: backward ? hasMore : anchor !== undefined,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
+    },
+  };
+}
+
+function lazyEdge(cursors: KeysetCursorCodec, fingerprint: string, keyset: Keyset, node: Image) {
+  let cursor: string | undefined;
+  return {
+    node,
+    get cursor() {
+      cursor ??= cursors.encode(fingerprint, keyset);
+      return cursor;
+    },
+  };
+}
+
+function readArgs(args: ConnectionArgs, fingerprint: string, cursors: KeysetCursorCodec) {
+  const { first, last, after, before } = args;
+  for (const [name, value] of [
+    ["first", first],
+    ["last", last],
+  ] as const) {
+    if (isSet(value) && (value < 0 || value > MAX_EDGES)) {
+      throw inputError(`\`${name}\` must be between 0 and ${MAX_EDGES}.`, { argument: name });
+    }
+  }
+  if (isSet(first) && isSet(last)) throw inputError("Pass either `first` or `last`, not both.", { argument: "last" });
+  if (isSet(after) && isSet(before))
+    throw inputError("Pass either `after` or `before`, not both.", { argument: "before" });
+  if (isSet(first) && isSet(before)) throw inputError("Use `before` with `last`.", { argument: "before" });
+  if (isSet(last) && isSet(after)) throw inputError("Use `after` with `first`.", { argument: "after" });
+  const backward = isSet(last) || isSet(before);
+  const count = (backward ? last : first) ?? DEFAULT_EDGES;
+  const cursor = after ?? before;
+  const anchor = isSet(cursor) ? cursors.decode(cursor, fingerprint) : undefined;
+  return { count, backward, anchor };
+}
+
+function isSet<T>(value: T | null | undefined): value is T {
+  return value !== null && value !== undefined;
+}

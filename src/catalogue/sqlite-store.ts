@@ -1,0 +1,292 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import type { Image } from "../upstream/index.ts";
+import { MIGRATIONS } from "./migrations.ts";
+import {
+  type CatalogueFilter,
+  type PageRequest,
+  type SweepMark,
+  type SyncState,
+  searchTextOf,
+  sortableFilename,
+  type Tenant,
+} from "./model.ts";
+import { type CatalogueStore, type ImageRow, imageOf, rowOf, type StoredImage } from "./store.ts";
+import { countQuery, type Dialect, type Fragment, likeContaining, pageQuery } from "./where.ts";
+
+const MAX_COUNTS = 1000;
+/** FTS5's trigram tokenizer indexes runs of three characters: shorter terms are looked up by LIKE. */
+const TRIGRAM = 3;
+
+const dialect: Dialect = {
+  metaString: (path) =>
+    jsonAt(path, (p) => `(CASE WHEN json_type(meta, ${p}) = 'text' THEN json_extract(meta, ${p}) END)`),
+  metaNumber: (path) =>
+    jsonAt(path, (p) => `(CASE WHEN json_type(meta, ${p}) IN ('integer', 'real') THEN json_extract(meta, ${p}) END)`),
+  metaBoolean: (path) => jsonAt(path, (p) => `json_type(meta, ${p})`),
+  search: (term) =>
+    [...term].length < TRIGRAM
+      ? {
+          sql: "(sort_filename LIKE ? ESCAPE '\\' OR search_text LIKE ? ESCAPE '\\')",
+          params: [likeContaining(term), likeContaining(term)],
+        }
+      : { sql: "row IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)", params: [phrase(term)] },
+  filename: (term) =>
+    [...term].length < TRIGRAM
+      ? { sql: "sort_filename LIKE ? ESCAPE '\\'", params: [likeContaining(term)] }
+      : {
+          sql: "row IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)",
+          params: [`sort_filename : ${phrase(term)}`],
+        },
+  collate: "",
+};
+
+/** FTS5's trigram index finds a quoted phrase as a substring of a column; `"` is doubled inside it. */
+function phrase(term: string): string {
+  return `"${term.replaceAll('"', '""')}"`;
+}
+
+/**
+ * A JSON path of quoted keys (`$."album"."name"`), passed as a parameter. SQLite's paths cannot
+ * quote a key holding `"`: such a path matches nothing.
+ */
+function jsonAt(path: readonly string[], expression: (placeholder: string) => string): Fragment {
+  if (path.some((key) => key.includes('"'))) return { sql: "NULL", params: [] };
+  const json = `$${path.map((key) => `."${key}"`).join("")}`;
+  const sql = expression("?");
+  return { sql, params: Array.from({ length: sql.split("?").length - 1 }, () => json) };
+}
+
+/** The embedded store: node:sqlite in memory, or in `<dir>/catalogue.sqlite` to survive restarts. */
+export class SqliteCatalogueStore implements CatalogueStore {
+  readonly kind = "embedded";
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+  #version = 0;
+  readonly #sweeping = new Set<Tenant>();
+  /** Counts of recent queries (a search paged through asks the same one on each page), by index version. */
+  readonly #counts = new Map<string, { version: number; n: number }>();
+
+  constructor(dir?: string) {
+    if (dir !== undefined) mkdirSync(dir, { recursive: true });
+    this.#db = new DatabaseSync(dir === undefined ? ":memory:" : join(dir, "catalogue.sqlite"));
+    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000");
+  }
+
+  async migrate(): Promise<void> {
+    this.#db.exec("CREATE TABLE IF NOT EXISTS catalogue_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER)");
+    const applied = new Set(
+      (this.#db.prepare("SELECT version FROM catalogue_migrations").all() as { version: number }[]).map(
+        (r) => r.version,
+      ),
+    );
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      this.#transaction(() => {
+        for (const statement of migration.sqlite) this.#db.exec(statement);
+        this.#run("INSERT INTO catalogue_migrations (version, applied_at) VALUES (?, ?)", [
+          migration.version,
+          Date.now(),
+        ]);
+      });
+    }
+    const top = this.#get("SELECT MAX(MAX(version), MAX(swept)) AS v FROM images", []) as { v: number | null };
+    this.#version = top.v ?? 0;
+  }
+
+  async write(tenant: Tenant, image: Image, replaces?: string): Promise<void> {
+    this.#transaction(() => {
+      if (replaces !== undefined && replaces !== image.id) this.#tombstone(tenant, replaces);
+      this.#upsert(tenant, image, ++this.#version, 0, "always");
+    });
+  }
+
+  async remove(tenant: Tenant, imageId: string): Promise<void> {
+    this.#transaction(() => this.#tombstone(tenant, imageId));
+  }
+
+  async addUnknown(tenant: Tenant, images: readonly Image[]): Promise<void> {
+    this.#transaction(() => {
+      for (const image of images) this.#upsert(tenant, image, ++this.#version, 0, "never");
+    });
+  }
+
+  async known(tenant: Tenant, ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const id of ids) {
+      if (this.#get("SELECT 1 AS one FROM images WHERE tenant = ? AND id = ?", [tenant, id])) found.add(id);
+    }
+    return found;
+  }
+
+  async beginSweep(_tenant: Tenant): Promise<SweepMark> {
+    return { version: ++this.#version, startedAt: new Date() };
+  }
+
+  async sweepPage(tenant: Tenant, mark: SweepMark, images: readonly Image[]): Promise<void> {
+    this.#changed();
+    this.#transaction(() => {
+      for (const image of images) this.#upsert(tenant, image, mark.version, mark.version, "unless-newer");
+    });
+  }
+
+  async finishSweep(tenant: Tenant, mark: SweepMark, images: number): Promise<void> {
+    this.#changed();
+    const now = Date.now();
+    this.#transaction(() => {
+      this.#run("DELETE FROM images WHERE tenant = ? AND version <= ? AND swept < ?", [
+        tenant,
+        mark.version,
+        mark.version,
+      ]);
+      this.#run(
+        `INSERT INTO catalogue_sync (tenant, complete, synced_at, sweep_started_at, sweep_duration_ms, sweep_images)
+         VALUES (?, 1, ?, ?, ?, ?)
+         ON CONFLICT (tenant) DO UPDATE SET complete = 1, synced_at = excluded.synced_at,
+           sweep_started_at = excluded.sweep_started_at, sweep_duration_ms = excluded.sweep_duration_ms,
+           sweep_images = excluded.sweep_images`,
+        [tenant, now, mark.startedAt.getTime(), now - mark.startedAt.getTime(), images],
+      );
+    });
+  }
+
+  async touch(tenant: Tenant, at: Date): Promise<void> {
+    this.#run(
+      `INSERT INTO catalogue_sync (tenant, synced_at) VALUES (?, ?)
+       ON CONFLICT (tenant) DO UPDATE SET synced_at = MAX(COALESCE(synced_at, 0), excluded.synced_at)`,
+      [tenant, at.getTime()],
+    );
+  }
+
+  async page(tenant: Tenant, request: PageRequest): Promise<Image[]> {
+    const query = pageQuery(tenant, request, dialect);
+    return (this.#statement(query.sql).all(...bind(query.params)) as unknown as StoredImage[]).map(imageOf);
+  }
+
+  async count(tenant: Tenant, filter: CatalogueFilter): Promise<number> {
+    const query = countQuery(tenant, filter, dialect);
+    // Every change of the index goes through this process and bumps the version: a count is exact until then.
+    const key = JSON.stringify([query.sql, query.params]);
+    const known = this.#counts.get(key);
+    if (known && known.version === this.#version) return known.n;
+    const n = Number((this.#get(query.sql, query.params) as { n: number }).n);
+    if (this.#counts.size >= MAX_COUNTS) this.#counts.delete(this.#counts.keys().next().value as string);
+    this.#counts.set(key, { version: this.#version, n });
+    return n;
+  }
+
+  async syncState(tenant: Tenant): Promise<SyncState> {
+    const row = this.#get("SELECT * FROM catalogue_sync WHERE tenant = ?", [tenant]) as
+      | {
+          complete: number;
+          synced_at: number | null;
+          sweep_started_at: number | null;
+          sweep_duration_ms: number;
+          sweep_images: number;
+        }
+      | undefined;
+    return {
+      complete: row?.complete === 1,
+      syncedAt: row?.synced_at ? new Date(row.synced_at) : null,
+      lastSweep:
+        row?.sweep_started_at != null
+          ? { startedAt: new Date(row.sweep_started_at), durationMs: row.sweep_duration_ms, images: row.sweep_images }
+          : null,
+    };
+  }
+
+  async exclusively<T>(tenant: Tenant, work: () => Promise<T>): Promise<T | undefined> {
+    if (this.#sweeping.has(tenant)) return undefined;
+    this.#sweeping.add(tenant);
+    try {
+      return await work();
+    } finally {
+      this.#sweeping.delete(tenant);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  /** Rows written under an older version (a sweep's mark): cached counts must not outlive it. */
+  #changed(): void {
+    this.#counts.clear();
+  }
+
+  #tombstone(tenant: Tenant, imageId: string): void {
+    this.#run(
+      `INSERT INTO images (tenant, id, filename, sort_filename, creator, meta, require_signed, uploaded, variants,
+         search_text, version, swept, deleted)
+       VALUES (?, ?, NULL, '', NULL, '{}', 0, 0, '[]', '', ?, 0, 1)
+       ON CONFLICT (tenant, id) DO UPDATE SET deleted = 1, search_text = '', version = excluded.version`,
+      [tenant, imageId, ++this.#version],
+    );
+  }
+
+  /** `when`: on an existing row, always (our writes), never (deltas), or unless written after the sweep began. */
+  #upsert(tenant: Tenant, image: Image, version: number, swept: number, when: "always" | "never" | "unless-newer") {
+    const row: ImageRow = rowOf(image, sortableFilename(image.filename), searchTextOf(image));
+    const insert = `INSERT INTO images (tenant, id, filename, sort_filename, creator, meta, require_signed, uploaded,
+         variants, search_text, version, swept, deleted)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`;
+    const update = `DO UPDATE SET filename = excluded.filename, sort_filename = excluded.sort_filename,
+         creator = excluded.creator, meta = excluded.meta, require_signed = excluded.require_signed,
+         uploaded = excluded.uploaded, variants = excluded.variants, search_text = excluded.search_text, deleted = 0`;
+    const conflict =
+      when === "never"
+        ? "DO NOTHING"
+        : when === "always"
+          ? `${update}, version = excluded.version`
+          : `${update}, swept = excluded.swept WHERE images.version <= excluded.version`;
+    this.#run(`${insert} ON CONFLICT (tenant, id) ${conflict}`, [
+      tenant,
+      row.id,
+      row.filename,
+      row.sort_filename,
+      row.creator,
+      row.meta,
+      row.require_signed,
+      row.uploaded,
+      row.variants,
+      row.search_text,
+      version,
+      swept,
+    ]);
+  }
+
+  #transaction(work: () => void): void {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      work();
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  #statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      // Queries are few shapes with many values: keep the prepared shapes, up to a bound.
+      if (this.#statements.size < 500) this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #run(sql: string, params: readonly unknown[]): void {
+    this.#statement(sql).run(...bind(params));
+  }
+
+  #get(sql: string, params: readonly unknown[]): unknown {
+    return this.#statement(sql).get(...bind(params));
+  }
+}
+
+/** node:sqlite takes no booleans: 1 and 0, as SQLite stores them. */
+function bind(params: readonly unknown[]): SQLInputValue[] {
+  return params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : (p as SQLInputValue)));
+}

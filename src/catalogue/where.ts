@@ -1,0 +1,151 @@
+import type { MetaFilter } from "../upstream/index.ts";
+import type { CatalogueFilter, Keyset, PageRequest } from "./model.ts";
+
+/** SQL with `?` placeholders and their values, in order: every value is a parameter, never text. */
+export interface Fragment {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+/** What differs between the two stores' SQL: JSON access, search, and the text collation. */
+export interface Dialect {
+  /** The metadata value at `path` if it has that JSON type, else NULL. */
+  metaString(path: readonly string[]): Fragment;
+  metaNumber(path: readonly string[]): Fragment;
+  /** 'true' or 'false' when the value is a boolean, else NULL. */
+  metaBoolean(path: readonly string[]): Fragment;
+  /** Rows whose search text holds `term` (lower case). */
+  search(term: string): Fragment;
+  /** Rows whose filename holds `term` (lower case). */
+  filename(term: string): Fragment;
+  /** Applied to text columns compared or ordered, so both stores order by the same bytes. */
+  readonly collate: string;
+}
+
+const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** `LIKE` with `\` as the escape character: the term's own `%`, `_` and `\` match themselves. */
+export function likeContaining(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export function whereOf(tenant: string, filter: CatalogueFilter, dialect: Dialect): Fragment {
+  const parts: Fragment[] = [{ sql: "tenant = ? AND deleted = FALSE", params: [tenant] }];
+  for (const term of filter.terms ?? []) parts.push(dialect.search(term));
+  if (filter.creator !== undefined) {
+    parts.push(
+      filter.creator === "" ? { sql: "creator IS NULL", params: [] } : { sql: "creator = ?", params: [filter.creator] },
+    );
+  }
+  if (filter.filename !== undefined) {
+    parts.push(dialect.filename(filter.filename.toLowerCase()));
+  }
+  if (filter.uploadedAfter) parts.push({ sql: "uploaded > ?", params: [filter.uploadedAfter.getTime()] });
+  if (filter.uploadedBefore) parts.push({ sql: "uploaded < ?", params: [filter.uploadedBefore.getTime()] });
+  if (filter.requireSignedURLs !== undefined) {
+    parts.push({ sql: "require_signed = ?", params: [filter.requireSignedURLs] });
+  }
+  for (const condition of filter.meta ?? []) parts.push(metaCondition(condition, dialect));
+  return join(parts, " AND ");
+}
+
+/** The upstream's operators with its semantics (see the emulator's meta-filter.ts). */
+function metaCondition({ path: dotted, op, value }: MetaFilter, dialect: Dialect): Fragment {
+  const path = dotted.split(".");
+  const str = dialect.metaString(path);
+  const num = dialect.metaNumber(path);
+  const bool = dialect.metaBoolean(path);
+  const compare = (expression: Fragment, operator: string, operand: unknown): Fragment => ({
+    sql: `${expression.sql} ${operator} ?`,
+    params: [...expression.params, operand],
+  });
+  const untypedEquals = (text: string): Fragment => {
+    const options = [compare(str, "=", text)];
+    if (NUMBER.test(text)) options.push(compare(num, "=", Number(text)));
+    if (text === "true" || text === "false") options.push(compare(bool, "=", text));
+    return group(join(options, " OR "));
+  };
+  const ranges: Record<string, string> = { gt: ">", gte: ">=", lt: "<", lte: "<=" };
+  const [base = "", type] = op.split(":");
+  const range = ranges[base];
+  if (range) return compare(num, range, Number(value));
+  if (base === "eq") {
+    if (type === "string") return compare(str, "=", value);
+    if (type === "number") return compare(num, "=", Number(value));
+    if (type === "boolean") return compare(bool, "=", value);
+    return untypedEquals(value);
+  }
+  const values = value.split("|");
+  if (type === "string")
+    return group(
+      join(
+        values.map((v) => compare(str, "=", v)),
+        " OR ",
+      ),
+    );
+  if (type === "number")
+    return group(
+      join(
+        values.map((v) => compare(num, "=", Number(v))),
+        " OR ",
+      ),
+    );
+  return group(join(values.map(untypedEquals), " OR "));
+}
+
+/** The column an order field reads. */
+export function orderColumn(field: PageRequest["order"]["field"]): string {
+  return field === "uploaded" ? "uploaded" : field === "filename" ? "sort_filename" : "id";
+}
+
+/** Rows strictly after `after` in the order: (key, id) compared as a row, the id breaking ties. */
+export function keysetCondition(request: PageRequest, dialect: Dialect): Fragment | undefined {
+  const { after, order } = request;
+  if (!after) return undefined;
+  const operator = order.direction === "asc" ? ">" : "<";
+  if (order.field === "id") return { sql: `id${dialect.collate} ${operator} ?`, params: [after.id] };
+  const column = orderColumn(order.field);
+  const collate = order.field === "filename" ? dialect.collate : "";
+  return {
+    sql: `(${column}${collate} ${operator} ? OR (${column} = ? AND id${dialect.collate} ${operator} ?))`,
+    params: [after.value, after.value, after.id],
+  };
+}
+
+export function orderBy(request: PageRequest, dialect: Dialect): string {
+  const direction = request.order.direction === "asc" ? "ASC" : "DESC";
+  if (request.order.field === "id") return `id${dialect.collate} ${direction}`;
+  const collate = request.order.field === "filename" ? dialect.collate : "";
+  return `${orderColumn(request.order.field)}${collate} ${direction}, id${dialect.collate} ${direction}`;
+}
+
+/** The page's query: the filter, the keyset, the order and one row more than asked (is there more?). */
+export function pageQuery(tenant: string, request: PageRequest, dialect: Dialect): Fragment {
+  const where = [whereOf(tenant, request.filter, dialect)];
+  const keyset = keysetCondition(request, dialect);
+  if (keyset) where.push(keyset);
+  const condition = join(where, " AND ");
+  return {
+    sql: `SELECT ${IMAGE_COLUMNS} FROM images WHERE ${condition.sql} ORDER BY ${orderBy(request, dialect)} LIMIT ?`,
+    params: [...condition.params, request.limit + 1],
+  };
+}
+
+export function countQuery(tenant: string, filter: CatalogueFilter, dialect: Dialect): Fragment {
+  const where = whereOf(tenant, filter, dialect);
+  return { sql: `SELECT COUNT(*) AS n FROM images WHERE ${where.sql}`, params: where.params };
+}
+
+export const IMAGE_COLUMNS = "id, filename, creator, meta, require_signed, uploaded, variants";
+
+export function keysetOf(row: { value: string | number; id: string }): Keyset {
+  return { value: row.value, id: row.id };
+}
+
+function join(parts: readonly Fragment[], separator: string): Fragment {
+  return { sql: parts.map((p) => p.sql).join(separator), params: parts.flatMap((p) => p.params) };
+}
+
+function group(fragment: Fragment): Fragment {
+  return { sql: `(${fragment.sql})`, params: fragment.params };
+}

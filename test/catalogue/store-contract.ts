@@ -1,0 +1,271 @@
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import type { CatalogueFilter, CatalogueOrder, Keyset } from "../../src/catalogue/model.ts";
+import { keyOf } from "../../src/catalogue/model.ts";
+import type { CatalogueStore } from "../../src/catalogue/store.ts";
+import type { Image } from "../../src/upstream/index.ts";
+
+const T = "";
+const BASE = Date.UTC(2026, 0, 1);
+
+export function image(id: string, fields: Partial<Image> = {}): Image {
+  return {
+    id,
+    filename: `${id}.png`,
+    creator: null,
+    meta: {},
+    requireSignedURLs: false,
+    uploaded: new Date(BASE),
+    variants: [{ name: "public", url: `https://imagedelivery.net/hash/${id}/public` }],
+    draft: false,
+    ...fields,
+  };
+}
+
+/**
+ * The behaviour every catalogue store must have, run against each of them: `open` gives a fresh,
+ * empty store (migrated by the suite).
+ */
+export function storeContract(name: string, open: () => Promise<CatalogueStore>): void {
+  describe(`catalogue store contract: ${name}`, () => {
+    let store: CatalogueStore;
+    const opened: CatalogueStore[] = [];
+    beforeEach(async () => {
+      store = await open();
+      opened.push(store);
+      await store.migrate();
+    });
+    afterAll(async () => {
+      for (const s of opened) await s.close();
+    });
+
+    const ids = async (filter: CatalogueFilter = {}, order: CatalogueOrder = { field: "id", direction: "asc" }) =>
+      (await store.page(T, { filter, order, limit: 1000 })).map((i) => i.id);
+
+    const fixture = async () => {
+      const images = [
+        image("a1", {
+          filename: "Hero-Banner.JPG",
+          creator: "alice",
+          uploaded: new Date(BASE + 3000),
+          meta: { album: { name: "Summer" }, rank: 5, public: true },
+        }),
+        image("b2", {
+          filename: "hero_small.png",
+          creator: "bob",
+          uploaded: new Date(BASE + 1000),
+          meta: { rank: 12, tag: "5" },
+        }),
+        image("c3", {
+          filename: "100% cat.gif",
+          creator: null,
+          uploaded: new Date(BASE + 2000),
+          requireSignedURLs: true,
+          meta: { rank: "7" },
+        }),
+        image("d4", {
+          filename: 'it\'s "quoted".webp',
+          creator: "alice",
+          uploaded: new Date(BASE + 2000),
+          meta: { note: "'; DROP TABLE images; --" },
+        }),
+        image("e5", { filename: null, creator: "carol", uploaded: new Date(BASE + 4000), meta: { public: false } }),
+      ];
+      for (const i of images) await store.write(T, i);
+      return images;
+    };
+
+    it("migrates twice without harm and starts empty and incomplete", async () => {
+      await store.migrate();
+      expect(await store.count(T, {})).toBe(0);
+      expect(await store.syncState(T)).toEqual({ complete: false, syncedAt: null, lastSweep: null });
+    });
+
+    it("keeps what it is given, and gives it back whole", async () => {
+      const [first] = await fixture();
+      const [back] = await store.page(T, {
+        filter: { filename: "hero-banner" },
+        order: { field: "id", direction: "asc" },
+        limit: 10,
+      });
+      expect(back).toEqual(first);
+      expect(await store.count(T, {})).toBe(5);
+    });
+
+    it("orders by each field both ways, the id breaking ties", async () => {
+      await fixture();
+      expect(await ids({}, { field: "uploaded", direction: "asc" })).toEqual(["b2", "c3", "d4", "a1", "e5"]);
+      expect(await ids({}, { field: "uploaded", direction: "desc" })).toEqual(["e5", "a1", "d4", "c3", "b2"]);
+      expect(await ids({}, { field: "filename", direction: "asc" })).toEqual(["e5", "c3", "a1", "b2", "d4"]);
+      expect(await ids({}, { field: "id", direction: "desc" })).toEqual(["e5", "d4", "c3", "b2", "a1"]);
+    });
+
+    it("pages by keyset in every order, one more row telling there is more", async () => {
+      await fixture();
+      for (const order of [
+        { field: "uploaded", direction: "asc" },
+        { field: "uploaded", direction: "desc" },
+        { field: "filename", direction: "asc" },
+        { field: "id", direction: "desc" },
+      ] as const) {
+        const all = await ids({}, order);
+        const walked: string[] = [];
+        let after: Keyset | undefined;
+        for (;;) {
+          const page = await store.page(T, { filter: {}, order, after, limit: 2 });
+          walked.push(...page.slice(0, 2).map((i) => i.id));
+          if (page.length <= 2) break;
+          const last = page[1] as Image;
+          after = { value: keyOf(last, order.field), id: last.id };
+        }
+        expect(walked).toEqual(all);
+      }
+    });
+
+    it("searches filename, creator and metadata values by case-insensitive substring", async () => {
+      await fixture();
+      expect(await ids({ terms: ["hero"] })).toEqual(["a1", "b2"]);
+      expect(await ids({ terms: ["ALICE".toLowerCase()] })).toEqual(["a1", "d4"]);
+      expect(await ids({ terms: ["summer"] })).toEqual(["a1"]);
+      expect(await ids({ terms: ["hero", "bob"] })).toEqual(["b2"]);
+      expect(await ids({ terms: ["ca"] })).toEqual(["c3", "e5"]);
+      expect(await ids({ terms: ["zzz"] })).toEqual([]);
+    });
+
+    it("takes wildcards, quotes and SQL in a search as plain text", async () => {
+      await fixture();
+      expect(await ids({ terms: ["%"] })).toEqual(["c3"]);
+      expect(await ids({ terms: ["100%"] })).toEqual(["c3"]);
+      expect(await ids({ terms: ["_"] })).toEqual(["b2"]);
+      expect(await ids({ terms: ['"quoted"'] })).toEqual(["d4"]);
+      expect(await ids({ terms: ["it's"] })).toEqual(["d4"]);
+      expect(await ids({ terms: ["'; drop table images; --"] })).toEqual(["d4"]);
+      expect(await ids({ terms: ["*"] })).toEqual([]);
+      expect(await store.count(T, {})).toBe(5);
+    });
+
+    it("filters by creator, filename, upload time and signed URLs", async () => {
+      await fixture();
+      expect(await ids({ creator: "alice" })).toEqual(["a1", "d4"]);
+      expect(await ids({ creator: "" })).toEqual(["c3"]);
+      expect(await ids({ filename: "HERO" })).toEqual(["a1", "b2"]);
+      expect(await ids({ filename: "_" })).toEqual(["b2"]);
+      expect(await ids({ uploadedAfter: new Date(BASE + 1000), uploadedBefore: new Date(BASE + 4000) })).toEqual([
+        "a1",
+        "c3",
+        "d4",
+      ]);
+      expect(await ids({ uploadedAfter: new Date(BASE + 4000), uploadedBefore: new Date(BASE) })).toEqual([]);
+      expect(await ids({ requireSignedURLs: true })).toEqual(["c3"]);
+      expect(await store.count(T, { requireSignedURLs: false, creator: "alice" })).toBe(2);
+    });
+
+    it("filters metadata with the upstream's operators and types", async () => {
+      await fixture();
+      expect(await ids({ meta: [{ path: "album.name", op: "eq", value: "Summer" }] })).toEqual(["a1"]);
+      expect(await ids({ meta: [{ path: "rank", op: "gt", value: "6" }] })).toEqual(["b2"]);
+      expect(await ids({ meta: [{ path: "rank", op: "lte:number", value: "12" }] })).toEqual(["a1", "b2"]);
+      expect(await ids({ meta: [{ path: "rank", op: "eq", value: "7" }] })).toEqual(["c3"]);
+      expect(await ids({ meta: [{ path: "rank", op: "eq:number", value: "7" }] })).toEqual([]);
+      expect(await ids({ meta: [{ path: "tag", op: "eq", value: "5" }] })).toEqual(["b2"]);
+      expect(await ids({ meta: [{ path: "rank", op: "in", value: "5|7" }] })).toEqual(["a1", "c3"]);
+      expect(await ids({ meta: [{ path: "rank", op: "in:string", value: "5|7" }] })).toEqual(["c3"]);
+      expect(await ids({ meta: [{ path: "public", op: "eq:boolean", value: "false" }] })).toEqual(["e5"]);
+      expect(await ids({ meta: [{ path: "public", op: "eq", value: "true" }] })).toEqual(["a1"]);
+      expect(await ids({ meta: [{ path: "missing.deep", op: "eq", value: "x" }] })).toEqual([]);
+    });
+
+    it("forgets a deleted image, and moves an image to its new id", async () => {
+      await fixture();
+      expect(await store.count(T, { terms: ["hero"] })).toBe(2);
+      await store.remove(T, "a1");
+      expect(await store.count(T, { terms: ["hero"] })).toBe(1);
+      await store.write(T, image("b2-new", { filename: "hero_small.png" }), "b2");
+      expect(await ids({ terms: ["hero"] })).toEqual(["b2-new"]);
+      expect(await store.count(T, {})).toBe(4);
+      expect(await store.known(T, ["a1", "b2-new", "zz"])).toEqual(new Set(["a1", "b2-new"]));
+    });
+
+    it("adds a delta's unknown images only, never over a write or a delete", async () => {
+      await store.write(T, image("x", { filename: "ours.png" }));
+      await store.remove(T, "gone");
+      await store.addUnknown(T, [image("x", { filename: "stale.png" }), image("gone"), image("new")]);
+      expect(await ids()).toEqual(["new", "x"]);
+      expect(
+        (await store.page(T, { filter: { filename: "ours" }, order: { field: "id", direction: "asc" }, limit: 5 }))
+          .length,
+      ).toBe(1);
+    });
+
+    it("sweeps: takes the upstream's values, removes what it did not see, and records itself", async () => {
+      await store.write(T, image("old"));
+      await store.write(T, image("kept", { filename: "before.png" }));
+      const mark = await store.beginSweep(T);
+      expect(await store.count(T, {})).toBe(2);
+      await store.sweepPage(T, mark, [image("kept", { filename: "after.png" }), image("new")]);
+      expect(await store.count(T, {})).toBe(3);
+      await store.finishSweep(T, mark, 2);
+      expect(await store.count(T, {})).toBe(2);
+      expect(await ids()).toEqual(["kept", "new"]);
+      expect(await ids({ filename: "after" })).toEqual(["kept"]);
+      const state = await store.syncState(T);
+      expect(state.complete).toBe(true);
+      expect(state.lastSweep?.images).toBe(2);
+      expect(state.syncedAt).not.toBeNull();
+    });
+
+    it("never removes or reverts in a sweep what was written after it began", async () => {
+      await store.write(T, image("edited", { filename: "v1.png" }));
+      await store.write(T, image("deleted"));
+      const mark = await store.beginSweep(T);
+      // The sweep's pages were read before these writes landed.
+      await store.write(T, image("edited", { filename: "v2.png" }));
+      await store.remove(T, "deleted");
+      await store.write(T, image("uploaded"));
+      await store.addUnknown(T, [image("delta")]);
+      await store.sweepPage(T, mark, [image("edited", { filename: "v1.png" }), image("deleted")]);
+      await store.finishSweep(T, mark, 2);
+      expect(await ids()).toEqual(["delta", "edited", "uploaded"]);
+      expect(await ids({ filename: "v2" })).toEqual(["edited"]);
+      // A later sweep that sees none of them removes them all.
+      const next = await store.beginSweep(T);
+      await store.finishSweep(T, next, 0);
+      expect(await store.count(T, {})).toBe(0);
+      expect(await store.known(T, ["deleted"])).toEqual(new Set());
+    });
+
+    it("leaves a sweep unfinished without harm: the next one completes the index", async () => {
+      await store.write(T, image("a"));
+      const broken = await store.beginSweep(T);
+      await store.sweepPage(T, broken, [image("a"), image("b")]);
+      // No finishSweep: the process died here.
+      expect((await store.syncState(T)).complete).toBe(false);
+      const mark = await store.beginSweep(T);
+      await store.sweepPage(T, mark, [image("b"), image("c")]);
+      await store.finishSweep(T, mark, 2);
+      expect(await ids()).toEqual(["b", "c"]);
+    });
+
+    it("runs one sweep at a time per tenant", async () => {
+      let inner: string | undefined = "not run";
+      const outer = await store.exclusively(T, async () => {
+        inner = await store.exclusively(T, async () => "ran");
+        return "outer";
+      });
+      expect(outer).toBe("outer");
+      expect(inner).toBeUndefined();
+      expect(await store.exclusively(T, async () => "again")).toBe("again");
+    });
+
+    it("keeps tenants apart", async () => {
+      await store.write("tenant-a", image("a"));
+      await store.write("tenant-b", image("b"));
+      expect(
+        (await store.page("tenant-a", { filter: {}, order: { field: "id", direction: "asc" }, limit: 5 })).map(
+          (i) => i.id,
+        ),
+      ).toEqual(["a"]);
+      expect(await store.count("tenant-b", {})).toBe(1);
+      expect(await store.count(T, {})).toBe(0);
+    });
+  });
+}
