@@ -33,7 +33,9 @@ const loadJit = () => {
  */
 export function useCompiledExecution(options: { schema: GraphQLSchema }): Plugin {
   // Keyed by the parsed document, which yoga caches per query text: compiled once, dropped with it.
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | undefined>>();
+  // `null`: seen once. Compiling costs more than one interpreted run, so a document is compiled when it
+  // comes a second time: one whose text changes with each request (inlined ids) is never compiled.
+  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null | undefined>>();
   const compiledFor = (args: ExecutionArgs): CompiledQuery | undefined => {
     let byOperation = compiled.get(args.document);
     if (!byOperation) {
@@ -42,11 +44,16 @@ export function useCompiledExecution(options: { schema: GraphQLSchema }): Plugin
     }
     const name = args.operationName ?? "";
     if (!byOperation.has(name)) {
-      const { compileQuery, isCompiledQuery } = benefits(args, options.schema) ? loadJit() : {};
-      const candidate = compileQuery?.(args.schema, args.document, args.operationName ?? undefined);
-      byOperation.set(name, candidate && isCompiledQuery?.(candidate) ? candidate : undefined);
+      byOperation.set(name, benefits(args, options.schema) ? null : undefined);
+      return undefined;
     }
-    return byOperation.get(name);
+    const known = byOperation.get(name);
+    if (known !== null) return known;
+    const { compileQuery, isCompiledQuery } = loadJit();
+    const candidate = compileQuery(args.schema, args.document, args.operationName ?? undefined);
+    const query = isCompiledQuery(candidate) ? candidate : undefined;
+    byOperation.set(name, query);
+    return query;
   };
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
