@@ -14,6 +14,9 @@ import type { Plugin } from "graphql-yoga";
 
 type Execute = (args: ExecutionArgs) => unknown;
 
+/** A document runs compiled from this run on (the earlier ones on graphql-js). */
+export const COMPILE_AFTER_RUNS = 5;
+
 // Loaded with the first query it compiles (with fast-json-stringify and ajv, about 2 MB of heap): a
 // server that has answered none does not hold it.
 let jit: typeof Jit | undefined;
@@ -33,9 +36,10 @@ const loadJit = () => {
  */
 export function useCompiledExecution(options: { schema: GraphQLSchema }): Plugin {
   // Keyed by the parsed document, which yoga caches per query text: compiled once, dropped with it.
-  // `null`: seen once. Compiling costs more than one interpreted run, so a document is compiled when it
-  // comes a second time: one whose text changes with each request (inlined ids) is never compiled.
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null | undefined>>();
+  // A number: the runs so far, interpreted. Compiling costs several interpreted runs, so a document is
+  // compiled once it has come COMPILE_AFTER_RUNS times: one whose text changes with each request
+  // (inlined ids) is not compiled for nothing.
+  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | number | undefined>>();
   const compiledFor = (args: ExecutionArgs): CompiledQuery | undefined => {
     let byOperation = compiled.get(args.document);
     if (!byOperation) {
@@ -43,12 +47,13 @@ export function useCompiledExecution(options: { schema: GraphQLSchema }): Plugin
       compiled.set(args.document, byOperation);
     }
     const name = args.operationName ?? "";
-    if (!byOperation.has(name)) {
-      byOperation.set(name, benefits(args, options.schema) ? null : undefined);
+    if (!byOperation.has(name)) byOperation.set(name, benefits(args, options.schema) ? 0 : undefined);
+    const known = byOperation.get(name);
+    if (typeof known !== "number") return known;
+    if (known + 1 < COMPILE_AFTER_RUNS) {
+      byOperation.set(name, known + 1);
       return undefined;
     }
-    const known = byOperation.get(name);
-    if (known !== null) return known;
     const { compileQuery, isCompiledQuery } = loadJit();
     const candidate = compileQuery(args.schema, args.document, args.operationName ?? undefined);
     const query = isCompiledQuery(candidate) ? candidate : undefined;
