@@ -1,3 +1,5 @@
+import { FACTS_MIGRATION } from "./facts-migration.ts";
+
 /**
  * The catalogue's schema, one numbered step at a time, for both stores; run in order at start, each
  * once (recorded in `catalogue_migrations`). Facts, jobs and the like arrive as further steps.
@@ -98,4 +100,14 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  FACTS_MIGRATION,
 ];
+
+/**
+ * The steps not yet recorded, lowest version first. Steps land from several branches, so a database
+ * may hold 4 and not 3: each missing step runs, whatever the gaps (steps never depend on one another
+ * beyond the first).
+ */
+export function pendingMigrations(applied: ReadonlySet<number>, all: readonly Migration[] = MIGRATIONS): Migration[] {
+  return all.filter((m) => !applied.has(m.version)).sort((a, b) => a.version - b.version);
+}
