@@ -17,6 +17,10 @@ const USAGE = `Usage: npm run bench [-- <scenario> [options]]
                          default budget while some write (1/s), 1 process and 3 replicas + Redis, CACHE=on
                          and off: share answered without RATE_LIMITED (goal >= 99 %), upstream calls, stale
                          reads (goal 0), p50/p99
+  memory [--limits <MB,MB>] [--seconds <n>] [--connections <n>] [--cache on|off]
+                         the server in a memory cgroup (default 160 and 256 MB, and none for the ratio), 50
+                         connections on pages of 100: req/s, 200s, 503s with Retry-After, p99, peak usage,
+                         whether the kernel killed it (needs root and a memory cgroup controller)
   catalogue [--images <n>] [--seconds <n>] [--connections <n>] [--no-postgres]
                          an emulator with 100,000 images (default): first sweep time and upstream calls;
                          search, filter and sort pages of 50 at 10 connections (p50/p99/req/s), embedded
@@ -38,6 +42,7 @@ const SCENARIOS: Record<string, string> = {
   fuzz: "./fuzz.ts",
   capacity: "./capacity.ts",
   frontend: "./frontend.ts",
+  memory: "./memory-limit.ts",
   catalogue: "./catalogue.ts",
   facts: "./facts.ts",
   bulk: "./bulk.ts",

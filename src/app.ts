@@ -19,6 +19,8 @@ import { graphiqlOptions } from "./graphiql.ts";
 import { BulkJobs } from "./jobs/index.ts";
 import { createLive } from "./live/index.ts";
 import { createLogger, yogaLogger } from "./logger.ts";
+import { AdmissionGate } from "./memory/admission.ts";
+import { PressureGauge } from "./memory/pressure.ts";
 import { createCursorCodec } from "./pagination/cursor.ts";
 import { SharedTokenChainMemo } from "./pagination/shared-token-chain.ts";
 import { InMemoryTokenChainMemo } from "./pagination/token-chain.ts";
@@ -27,9 +29,11 @@ import { createObservability } from "./plugins/observability/index.ts";
 import type { Metrics } from "./plugins/observability/use-metrics.ts";
 import { type AuthenticatedContext, useAuthentication, viewerOf } from "./plugins/use-authentication.ts";
 import { useBlobRoute } from "./plugins/use-blob-route.ts";
+import { useCompiledExecution } from "./plugins/use-compiled-execution.ts";
 import { useErrorPolicy } from "./plugins/use-error-policy.ts";
 import { useGalleryRoute } from "./plugins/use-gallery-route.ts";
 import { useIncrementalAcceptCheck } from "./plugins/use-incremental-accept-check.ts";
+import { useLoadShedding } from "./plugins/use-load-shedding.ts";
 import { type OpsServerContext, useOpsAccess } from "./plugins/use-ops-access.ts";
 import { useReadiness } from "./plugins/use-readiness.ts";
 import { useStreamingUploads } from "./plugins/use-streaming-uploads.ts";
@@ -134,6 +138,8 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     ? new SharedTokenChainMemo(config.redisUrl, upstream.accountId)
     : new InMemoryTokenChainMemo();
   const pagination = { cursors: createCursorCodec(upstream.token), memo };
+  const { memory } = config;
+  const pressure = memory.shedding.enabled ? new PressureGauge(memory.shedding, memory.limit?.bytes) : undefined;
   const writes = createWrites(
     createChangeEvents((error, event) =>
       logger.error({ err: error, change: event.kind, imageId: event.imageId }, "A change event's listener failed."),
@@ -143,6 +149,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
   const live = createLive(config.live, {
     redisUrl: config.redisUrl,
     onDraftReady: (tenant, image) => writes.events.emit({ kind: "created", imageId: image.id, image, tenant }),
+    caps: { total: memory.maxSubscriptions, perCaller: memory.maxSubscriptionsPerCaller },
   });
   let catalogue: Catalogue | undefined;
   const catalogueEvents = observability.metrics && catalogueMetrics(observability.metrics.registry, () => catalogue);
@@ -194,10 +201,8 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema() : clientSchema),
     context: (initial) => {
       const viewer = viewerOf(initial);
-      const api = apiFor(viewer.upstreamToken, {
-        signal: initial.request.signal,
-        caller: callerOf(viewer, config.auth.mode, initial as { req?: IncomingMessage }),
-      });
+      const caller = callerOf(viewer, config.auth.mode, initial as { req?: IncomingMessage });
+      const api = apiFor(viewer.upstreamToken, { signal: initial.request.signal, caller });
       return createContext({
         // Entries are kept apart per upstream credential: in `forward` mode two tokens never share one.
         api: cache
@@ -212,6 +217,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         loaderConcurrency: config.loaderConcurrency,
         pagination,
         live,
+        caller,
         catalogue: catalogueSource,
         writes,
         // The backfill outlives the request: its downloads carry the caller's credential, not its signal.
@@ -238,6 +244,16 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     maxRequestBodySize: false,
     plugins: [
       useOpsAccess(config.ops),
+      ...(pressure
+        ? [
+            useLoadShedding({
+              pressure: () => pressure.current(),
+              retryAfterSeconds: memory.shedding.retryAfterSeconds,
+              isGraphQLPath: (pathname) => pathname === CLIENT_PATH || pathname === SUBGRAPH_PATH,
+              gate: memory.maxInFlight > 0 ? new AdmissionGate(memory.maxInFlight, memory.maxQueued) : undefined,
+            }),
+          ]
+        : []),
       useVaryOrigin(),
       ...observability.plugins,
       ...limitPlugins(limits),
@@ -259,6 +275,8 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
       }),
       useReadiness({ api: serverApi, budget, cacheSeconds: config.observability.readinessCacheSeconds }),
       ...(limits.graphiql ? [useGalleryRoute()] : []),
+      // Last: it takes over from the executor the plugins before it leave in place.
+      ...(config.execution.compiled ? [useCompiledExecution({ schema: clientSchema })] : []),
     ],
   });
   return {
@@ -271,6 +289,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     writes,
     endSubscriptions: () => live.endStreams(),
     close: async ({ force = false } = {}) => {
+      pressure?.close();
       await facts?.close();
       await live.close();
       await jobs.close();

@@ -55,6 +55,8 @@ export interface Context {
   readonly upstreamKey: string;
   /** Subscriptions' shared state: image events and draft watches. */
   readonly live: Live;
+  /** Who holds the request's share of what callers share (open subscriptions): a key, never a credential. */
+  readonly caller: string;
   /** The account's index for search, sort and counts, and its cursors. */
   readonly catalogue: CatalogueSource;
   /** The app's one write path, which every mutation writes through (one per app, like `live`). */
@@ -75,6 +77,8 @@ export interface ContextInput {
   loaderConcurrency: number;
   pagination: PaginationSupport;
   live: Live;
+  /** The caller's key for shared caps; absent: the viewer's name. */
+  caller?: string | undefined;
   catalogue: CatalogueSource;
   writes: Writes;
   facts?: RequestFacts | undefined;
@@ -91,6 +95,7 @@ export function createContext(input: ContextInput): Context {
     pagination,
     upstreamKey: upstreamKeyOf(input.upstreamToken),
     live,
+    caller: input.caller ?? `viewer:${viewer.name}`,
     catalogue,
     writes,
     facts: input.facts,

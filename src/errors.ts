@@ -58,6 +58,13 @@ export const ERROR_POLICY = {
     status: 502,
     message: "Cloudflare Images could not be reached.",
   },
+  /** The server sheds load (memory or event-loop pressure): a fast refusal the caller retries, `reason: OVERLOADED`. */
+  overloaded: {
+    code: "UPSTREAM_UNAVAILABLE",
+    status: 503,
+    message: "The server is overloaded; retry later.",
+    httpStatusOnGraphQL: true,
+  },
   upstream: { code: "UPSTREAM_ERROR", status: 502, message: "Cloudflare Images answered with an error." },
   unexpected: { code: "INTERNAL_SERVER_ERROR", status: 500, message: "Unexpected error." },
   /** Plain-HTTP routes only (GraphQL's own method checks are yoga's): the caller's mistake, so the input code. */

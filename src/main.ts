@@ -5,4 +5,8 @@
 import { enableCompileCache } from "node:module";
 
 enableCompileCache();
+// V8 sizes its heap once, at start: when the memory limit asks for other flags, node runs again with them.
+const { loadLaunchConfig } = await import("./config/memory.ts");
+const { relaunchSizedForMemory } = await import("./memory/launch.ts");
+relaunchSizedForMemory(loadLaunchConfig());
 await import("./start.ts");

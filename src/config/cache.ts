@@ -62,12 +62,14 @@ export const CACHE_VARIABLES = declareVariables({
     default: 16 * 1024 * 1024,
     min: 1024,
     max: 16 * 1024 * 1024 * 1024,
+    defaultText: "16777216 (a sixteenth of a smaller memory limit)",
     description: "Bytes of the in-process level, measured as the entries' JSON size.",
   },
 });
 
 /** Reads the `CACHE*` settings; each bad value is reported by the reader under its own name. */
-export function readCacheConfig(read: EnvReader): CacheConfig {
+/** `maxBytes`: the default of CACHE_MAX_BYTES, sized from the memory limit. */
+export function readCacheConfig(read: EnvReader, { maxBytes }: { maxBytes: number }): CacheConfig {
   const v = CACHE_VARIABLES;
   return {
     enabled: (read.choice(v.CACHE) ?? "on") === "on",
@@ -82,6 +84,6 @@ export function readCacheConfig(read: EnvReader): CacheConfig {
     maxStaleSeconds: read.integer(v.CACHE_MAX_STALE_SECONDS),
     offlineTtlSeconds: read.integer(v.CACHE_OFFLINE_TTL_SECONDS),
     maxEntries: read.integer(v.CACHE_MAX_ENTRIES),
-    maxBytes: read.integer(v.CACHE_MAX_BYTES),
+    maxBytes: read.integer(v.CACHE_MAX_BYTES, maxBytes),
   };
 }

@@ -13,6 +13,7 @@ export const HTTP_VARIABLES = declareVariables({
     default: 4,
     min: 1,
     max: 1024,
+    defaultText: "4 (2 under a memory limit below 256 MB)",
     description: "Uploads streaming to the upstream at once, on a pool of their own (more wait their turn).",
   },
   UPSTREAM_CONNECT_TIMEOUT_MS: {
@@ -73,11 +74,12 @@ export interface HttpConfig {
   readonly maxRetryAfterSeconds: number;
 }
 
-export function readHttpConfig(read: EnvReader): HttpConfig {
+/** `uploadConcurrency`: the default of MAX_CONCURRENT_UPLOADS, sized from the memory limit. */
+export function readHttpConfig(read: EnvReader, { uploadConcurrency }: { uploadConcurrency: number }): HttpConfig {
   const v = HTTP_VARIABLES;
   return {
     connections: read.integer(v.UPSTREAM_CONNECTIONS),
-    uploadConnections: read.integer(v.MAX_CONCURRENT_UPLOADS),
+    uploadConnections: read.integer(v.MAX_CONCURRENT_UPLOADS, uploadConcurrency),
     connectTimeoutMs: read.integer(v.UPSTREAM_CONNECT_TIMEOUT_MS),
     requestTimeoutMs: read.integer(v.UPSTREAM_TIMEOUT_MS),
     deadlineMs: read.integer(v.UPSTREAM_DEADLINE_MS),

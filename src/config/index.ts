@@ -6,17 +6,20 @@
 //     reader called once in loadConfig; what it needs of another area is passed in, never re-read.
 // Nothing outside src/config reads `process.env`; a variable read twice throws at start.
 import type { AuthSettings } from "../auth/index.ts";
+import { sizedFor } from "../memory/sizing.ts";
 import { AUTH_VARIABLES, readAuthConfig } from "./auth.ts";
 import { BUDGET_VARIABLES, type BudgetConfig, readBudgetConfig } from "./budget.ts";
 import { CACHE_VARIABLES, type CacheConfig, readCacheConfig } from "./cache.ts";
 import { CATALOGUE_VARIABLES, type CatalogueConfig, readCatalogueConfig } from "./catalogue.ts";
 import { CORS_VARIABLES, type CorsConfig, readCorsConfig } from "./cors.ts";
 import { ConfigError, type Env, EnvReader, type Variable } from "./env-reader.ts";
+import { EXECUTION_VARIABLES, type ExecutionConfig, readExecutionConfig } from "./execution.ts";
 import { FACTS_VARIABLES, type FactsConfig, readFactsConfig } from "./facts.ts";
 import { HTTP_VARIABLES, type HttpConfig, readHttpConfig } from "./http.ts";
 import { JOBS_VARIABLES, type JobsConfig, readJobsConfig } from "./jobs.ts";
 import { LIMITS_VARIABLES, type LimitsConfig, readLimitsConfig } from "./limits.ts";
 import { LIVE_VARIABLES, type LiveConfig, readLiveConfig } from "./live.ts";
+import { MEMORY_VARIABLES, type MemoryConfig, readMemoryConfig } from "./memory.ts";
 import { OBSERVABILITY_VARIABLES, type ObservabilityConfig, readObservabilityConfig } from "./observability.ts";
 import { OPS_VARIABLES, type OpsConfig, readOpsConfig } from "./ops.ts";
 import { REDIS_VARIABLES, readRedisUrl } from "./redis.ts";
@@ -29,11 +32,13 @@ export type { CacheConfig, EntityKind } from "./cache.ts";
 export type { CatalogueConfig } from "./catalogue.ts";
 export type { CorsConfig } from "./cors.ts";
 export { ConfigError, EnvReader } from "./env-reader.ts";
+export type { ExecutionConfig } from "./execution.ts";
 export type { FactsConfig } from "./facts.ts";
 export type { HttpConfig } from "./http.ts";
 export type { JobsConfig } from "./jobs.ts";
 export { type LimitsConfig, UPSTREAM_MAX_UPLOAD_BYTES } from "./limits.ts";
 export type { LiveConfig } from "./live.ts";
+export type { LaunchConfig, MemoryConfig, SheddingConfig } from "./memory.ts";
 export { LOG_LEVELS, type LogLevel, type ObservabilityConfig, type TracingConfig } from "./observability.ts";
 export { DEFAULT_OPS_PORT, type OpsConfig } from "./ops.ts";
 export { DEFAULT_API_BASE_URL, DEFAULT_BATCH_BASE_URL, type UpstreamConfig } from "./upstream.ts";
@@ -59,6 +64,8 @@ export const CONFIG_AREAS: readonly {
   { area: "Observability", variables: OBSERVABILITY_VARIABLES },
   { area: "Ops endpoints", variables: OPS_VARIABLES },
   { area: "Bulk jobs", variables: JOBS_VARIABLES },
+  { area: "Memory and load shedding", variables: MEMORY_VARIABLES },
+  { area: "Execution", variables: EXECUTION_VARIABLES },
 ];
 
 /** Configuration, read from the environment once at start and validated; passed down frozen. */
@@ -82,6 +89,9 @@ export interface Config extends ServerConfig, UpstreamSettings, ResolverConfig {
   readonly facts: FactsConfig;
   /** Bulk jobs: their size limit, pace, leases and retries. */
   readonly jobs: JobsConfig;
+  /** The memory limit, and the load shedding and subscription caps that keep the process under it. */
+  readonly memory: MemoryConfig;
+  readonly execution: ExecutionConfig;
 }
 
 /** Reads and validates the configuration; throws one ConfigError naming every bad variable. */
@@ -91,23 +101,28 @@ export function loadConfig(env: Env = process.env): Config {
   const { realCredentials, ...upstream } = readUpstreamConfig(read);
   const server = readServerConfig(read);
   const development = !realCredentials;
+  // Read first: the defaults of the cache and the concurrencies are sized from the memory limit.
+  const memory = readMemoryConfig(read);
+  const sized = sizedFor(memory.limit?.bytes);
   const config: Config = {
     ...server,
     ...upstream,
-    ...readResolverConfig(read, { development }),
+    ...readResolverConfig(read, { development, loaderConcurrency: sized.loaderConcurrency }),
     redisUrl: readRedisUrl(read),
     budget: readBudgetConfig(read),
-    http: readHttpConfig(read),
+    http: readHttpConfig(read, { uploadConcurrency: sized.uploadConcurrency }),
     live: readLiveConfig(read),
     auth: readAuthConfig(read, { realCredentials }),
     limits: readLimitsConfig(read, { development }),
     observability: readObservabilityConfig(read),
     ops: readOpsConfig(read, { realCredentials, host: server.host }),
     cors: readCorsConfig(read, { development }),
-    cache: readCacheConfig(read),
+    cache: readCacheConfig(read, { maxBytes: sized.cacheMaxBytes }),
     catalogue: readCatalogueConfig(read),
     facts: readFactsConfig(read),
     jobs: readJobsConfig(read),
+    memory,
+    execution: readExecutionConfig(read),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -6,6 +6,7 @@ export const RESOLVER_VARIABLES = declareVariables({
     default: 10,
     min: 1,
     max: 1000,
+    defaultText: "10 (6 under a memory limit below 256 MB)",
     description: "Image lookups in flight at once per GraphQL request.",
   },
   UPSTREAM_PAGE_SIZE: {
@@ -50,7 +51,11 @@ export interface ResolverConfig {
   readonly flexibleVariants: boolean;
 }
 
-export function readResolverConfig(read: EnvReader, { development }: { development: boolean }): ResolverConfig {
+/** `loaderConcurrency`: the default, sized from the memory limit. */
+export function readResolverConfig(
+  read: EnvReader,
+  { development, loaderConcurrency }: { development: boolean; loaderConcurrency: number },
+): ResolverConfig {
   const v = RESOLVER_VARIABLES;
   const signedUrls = {
     defaultExpiresIn: read.integer(v.SIGNED_URL_DEFAULT_EXPIRES_IN),
@@ -60,7 +65,7 @@ export function readResolverConfig(read: EnvReader, { development }: { developme
     read.problem("SIGNED_URL_DEFAULT_EXPIRES_IN must not exceed SIGNED_URL_MAX_EXPIRES_IN");
   }
   return {
-    loaderConcurrency: read.integer(v.LOADER_CONCURRENCY),
+    loaderConcurrency: read.integer(v.LOADER_CONCURRENCY, loaderConcurrency),
     upstreamPageSize: read.integer(v.UPSTREAM_PAGE_SIZE),
     signedUrls,
     // The embedded emulator starts with them on; a real account has them off until enabled.

@@ -3,10 +3,11 @@ import type { Image } from "../upstream/index.ts";
 import type { ChangeListener } from "../writes/index.ts";
 import { DraftWatch } from "./draft-watch.ts";
 import { createImageEvents, type ImageEvents } from "./image-events.ts";
-import { OpenStreams } from "./streams.ts";
+import { OpenStreams, type StreamCaps } from "./streams.ts";
 
 export { type DraftOutcome, DraftWatch } from "./draft-watch.ts";
 export { type ImageChangedEvent, type ImageEvents, reviveImage } from "./image-events.ts";
+export type { StreamCapReached, StreamCaps } from "./streams.ts";
 
 /** What subscriptions share across requests: one per app, unlike the per-request context. */
 export interface Live {
@@ -30,6 +31,8 @@ export function createLive(
   options: {
     redisUrl?: string | undefined;
     onDraftReady?: (tenant: string, image: Image) => void | Promise<void>;
+    /** Open subscriptions allowed in total and per caller; absent: no cap. */
+    caps?: StreamCaps;
   } = {},
 ): Live {
   const events = createImageEvents(options.redisUrl);
@@ -38,7 +41,7 @@ export function createLive(
     maxIntervalMs: config.readyPollMaxIntervalMs,
     onDraftReady: options.onDraftReady,
   });
-  const streams = new OpenStreams();
+  const streams = new OpenStreams(options.caps);
   return {
     events,
     drafts,

@@ -1,13 +1,36 @@
+/** How many streams may be open at once: each holds an answer, its context and its loaders. */
+export interface StreamCaps {
+  readonly total: number;
+  readonly perCaller: number;
+}
+
+/** Which cap a new stream would pass: the process's own, or its caller's. */
+export type StreamCapReached = "total" | "perCaller";
+
 /**
- * The subscription streams open now, so that a shutdown can end them: an SSE answer otherwise
- * lasts as long as its client, and the server could not finish closing.
+ * The subscription streams open now, so that a shutdown can end them (an SSE answer otherwise
+ * lasts as long as its client, and the server could not finish closing), counted in total and per
+ * caller against their caps.
  */
 export class OpenStreams {
   readonly #cancels = new Set<() => void>();
+  readonly #perCaller = new Map<string, number>();
+  readonly #caps: StreamCaps;
   #ended = false;
+
+  constructor(caps: StreamCaps = { total: Number.POSITIVE_INFINITY, perCaller: Number.POSITIVE_INFINITY }) {
+    this.#caps = caps;
+  }
 
   get size(): number {
     return this.#cancels.size;
+  }
+
+  /** Asked before a stream is set up: which cap one more stream of `caller` would pass, if any. */
+  capReached(caller: string): StreamCapReached | undefined {
+    if (this.#cancels.size >= this.#caps.total) return "total";
+    if ((this.#perCaller.get(caller) ?? 0) >= this.#caps.perCaller) return "perCaller";
+    return undefined;
   }
 
   /** Completes every stream (clients see `complete`), and any opened from now on at once. */
@@ -16,7 +39,8 @@ export class OpenStreams {
     for (const cancel of [...this.#cancels]) cancel();
   }
 
-  track<T>(source: AsyncIterable<T>): AsyncIterableIterator<T> {
+  /** `caller`: whom the stream counts against until it ends. */
+  track<T>(source: AsyncIterable<T>, caller: string): AsyncIterableIterator<T> {
     const iterator = source[Symbol.asyncIterator]();
     const done = (): IteratorResult<T> => ({ value: undefined, done: true });
     let finished = false;
@@ -24,7 +48,7 @@ export class OpenStreams {
     const finish = async (): Promise<IteratorResult<T>> => {
       if (finished) return done();
       finished = true;
-      this.#cancels.delete(cancel);
+      if (this.#cancels.delete(cancel)) this.#release(caller);
       wake?.(done());
       wake = undefined;
       await iterator.return?.();
@@ -32,7 +56,10 @@ export class OpenStreams {
     };
     const cancel = () => void finish();
     if (this.#ended) cancel();
-    else this.#cancels.add(cancel);
+    else {
+      this.#cancels.add(cancel);
+      this.#perCaller.set(caller, (this.#perCaller.get(caller) ?? 0) + 1);
+    }
     return {
       [Symbol.asyncIterator]() {
         return this;
@@ -59,5 +86,11 @@ export class OpenStreams {
       },
       return: finish,
     };
+  }
+
+  #release(caller: string): void {
+    const open = (this.#perCaller.get(caller) ?? 1) - 1;
+    if (open > 0) this.#perCaller.set(caller, open);
+    else this.#perCaller.delete(caller);
   }
 }

@@ -4,6 +4,7 @@ import { inputError, notFoundError } from "../errors.ts";
 import { type ItemFailure, JOB_KINDS, type JOB_STATES, type Job, type JobKeyset } from "../jobs/index.ts";
 import { builder } from "./builder.ts";
 import { assertMayRead } from "./entry-scopes.ts";
+import { admitSubscription } from "./subscriptions.ts";
 
 export const BulkJobKindEnum = builder.enumType("BulkJobKind", { values: JOB_KINDS });
 export const BulkJobStateEnum = builder.enumType("BulkJobState", {
@@ -174,7 +175,8 @@ builder.subscriptionFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     subscribe: async (_root, args, ctx) => {
       const job = await jobOfGlobalId(ctx, String(args.id));
-      return ctx.live.streams.track(ctx.jobs.progress(tenantOf(ctx), job.id));
+      admitSubscription(ctx);
+      return ctx.live.streams.track(ctx.jobs.progress(tenantOf(ctx), job.id), ctx.caller);
     },
     resolve: (job: Job) => job,
   }),

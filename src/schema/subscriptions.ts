@@ -1,5 +1,5 @@
 import type { Context } from "../context.ts";
-import { inputError } from "../errors.ts";
+import { inputError, policyError } from "../errors.ts";
 import { type DraftOutcome, type ImageChangedEvent, reviveImage } from "../live/index.ts";
 import { type Image, isAcceptableId, MAX_UPSTREAM_ID_CHARS } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
@@ -17,6 +17,24 @@ function checkedImageId(raw: string | number): string {
     });
   }
   return imageId;
+}
+
+/**
+ * Refuses a subscription past the process's cap (the server's capacity: retry later, elsewhere) or
+ * its caller's (close one first); checked before anything of the stream is set up.
+ */
+export function admitSubscription(ctx: Context): void {
+  const reached = ctx.live.streams.capReached(ctx.caller);
+  if (reached === "total") {
+    throw policyError("overloaded", "The server holds as many open subscriptions as it can; retry later.", {
+      extensions: { reason: "OVERLOADED", limit: "MAX_SUBSCRIPTIONS", retryAfter: 1 },
+    });
+  }
+  if (reached === "perCaller") {
+    throw policyError("rateLimited", "You hold as many open subscriptions as one caller may; close one first.", {
+      extensions: { limit: "MAX_SUBSCRIPTIONS_PER_CALLER", retryAfter: 1 },
+    });
+  }
 }
 
 /** Each event is resolved afresh: a subscription's loaders would otherwise hold its first answers for hours. */
@@ -81,8 +99,10 @@ builder.subscriptionFields((t) => ({
     complexity: upstreamCall,
     subscribe: (_root, args, ctx) => {
       const imageId = checkedImageId(args.imageId);
+      admitSubscription(ctx);
       return ctx.live.streams.track(
         onceStream<DraftOutcome>((listener) => ctx.live.drafts.watch(ctx.upstreamKey, imageId, ctx.api, listener)),
+        ctx.caller,
       );
     },
     resolve: (outcome: DraftOutcome, _args, ctx) => {
@@ -100,8 +120,11 @@ builder.subscriptionFields((t) => ({
       "and null after it is deleted; again when its facts (width, placeholder…) become known. Changes made outside " +
       "this server are not seen.",
     args: { imageId: t.arg.id({ required: true }) },
-    subscribe: (_root, args, ctx) =>
-      ctx.live.streams.track(ctx.live.events.pubsub.subscribe("imageChanged", checkedImageId(args.imageId))),
+    subscribe: (_root, args, ctx) => {
+      const imageId = checkedImageId(args.imageId);
+      admitSubscription(ctx);
+      return ctx.live.streams.track(ctx.live.events.pubsub.subscribe("imageChanged", imageId), ctx.caller);
+    },
     resolve: (event: ImageChangedEvent, _args, ctx) => (event.image ? freshImage(ctx, reviveImage(event.image)) : null),
   }),
 }));
