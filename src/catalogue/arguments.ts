@@ -1,6 +1,12 @@
 import { inputError } from "../errors.ts";
-import type { MetaFilter, SortOrder } from "../upstream/index.ts";
-import type { CatalogueFilter, CatalogueOrder, OrderField } from "./model.ts";
+import type { SortOrder } from "../upstream/index.ts";
+import {
+  type CatalogueFilter,
+  type CatalogueMetaFilter,
+  type CatalogueOrder,
+  isCatalogueMetaOperator,
+  type OrderField,
+} from "./model.ts";
 
 export const MAX_SEARCH_CHARS = 200;
 const MAX_SEARCH_TERMS = 10;
@@ -14,13 +20,14 @@ export interface CatalogueArgs {
     filename?: string | null;
     uploaded?: { after?: Date | null; before?: Date | null } | null;
     requireSignedURLs?: boolean | null;
+    meta?: readonly { op: string }[] | null;
   } | null;
   orderBy?: { field: OrderField; direction?: SortOrder | null } | null;
 }
 
 /**
- * Whether only the catalogue can answer: a search, a filter the upstream list lacks, or an order
- * other than upload time. Anything else keeps going to the upstream list, as without a catalogue.
+ * Whether only the catalogue can answer: a search, a filter or a metadata operator the upstream list
+ * lacks, or an order other than upload time. Anything else keeps going to the upstream list, as without a catalogue.
  */
 export function needsCatalogue(args: CatalogueArgs): boolean {
   const filter = args.filter ?? {};
@@ -29,6 +36,7 @@ export function needsCatalogue(args: CatalogueArgs): boolean {
     filter.filename != null ||
     filter.uploaded != null ||
     filter.requireSignedURLs != null ||
+    (filter.meta ?? []).some((condition) => isCatalogueMetaOperator(condition.op)) ||
     (args.orderBy != null && args.orderBy.field !== "uploaded")
   );
 }
@@ -36,7 +44,7 @@ export function needsCatalogue(args: CatalogueArgs): boolean {
 /** The catalogue's query for these arguments; bad input is BAD_USER_INPUT before the store is asked. */
 export function catalogueQuery(
   args: CatalogueArgs,
-  meta: readonly MetaFilter[],
+  meta: readonly CatalogueMetaFilter[],
   sortOrder: SortOrder,
 ): { filter: CatalogueFilter; order: CatalogueOrder } {
   const filter = args.filter ?? {};

@@ -1,5 +1,4 @@
-import type { MetaFilter } from "../upstream/index.ts";
-import type { CatalogueFilter, Keyset, PageRequest } from "./model.ts";
+import type { CatalogueFilter, CatalogueMetaFilter, Keyset, PageRequest } from "./model.ts";
 
 /** SQL with `?` placeholders and their values, in order: every value is a parameter, never text. */
 export interface Fragment {
@@ -49,8 +48,11 @@ export function whereOf(tenant: string, filter: CatalogueFilter, dialect: Dialec
   return join(parts, " AND ");
 }
 
-/** The upstream's operators with its semantics (see the emulator's meta-filter.ts). */
-function metaCondition({ path: dotted, op, value }: MetaFilter, dialect: Dialect): Fragment {
+/**
+ * The upstream's operators with its semantics (see the emulator's meta-filter.ts), and the catalogue's
+ * string ranges (see CATALOGUE_META_OPERATORS), compared in the stores' common byte order.
+ */
+function metaCondition({ path: dotted, op, value }: CatalogueMetaFilter, dialect: Dialect): Fragment {
   const path = dotted.split(".");
   const str = dialect.metaString(path);
   const num = dialect.metaNumber(path);
@@ -68,6 +70,8 @@ function metaCondition({ path: dotted, op, value }: MetaFilter, dialect: Dialect
   const ranges: Record<string, string> = { gt: ">", gte: ">=", lt: "<", lte: "<=" };
   const [base = "", type] = op.split(":");
   const range = ranges[base];
+  if (range && type === "string")
+    return compare({ sql: `${str.sql}${dialect.collate}`, params: str.params }, range, value);
   if (range) return compare(num, range, Number(value));
   if (base === "eq") {
     if (type === "string") return compare(str, "=", value);

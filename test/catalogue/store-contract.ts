@@ -174,6 +174,34 @@ export function storeContract(name: string, open: () => Promise<CatalogueStore>)
       expect(await ids({ meta: [{ path: "missing.deep", op: "eq", value: "x" }] })).toEqual([]);
     });
 
+    it("ranges metadata strings by code point, the catalogue's own operators", async () => {
+      await store.write(T, image("jan", { meta: { shot: "2026-01-15T08:00:00Z", code: "b" } }));
+      await store.write(T, image("mar", { meta: { shot: "2026-03-01", code: "B" } }));
+      await store.write(T, image("dec", { meta: { shot: "2025-12-31T23:59:59Z", code: "é" } }));
+      await store.write(T, image("num", { meta: { shot: 20260201, code: 5 } }));
+      const range = (path: string, op: "gt:string" | "gte:string" | "lt:string" | "lte:string", value: string) =>
+        ids({ meta: [{ path, op, value }] });
+      expect(await range("shot", "gte:string", "2026-01-01")).toEqual(["jan", "mar"]);
+      expect(await range("shot", "lt:string", "2026-03-01")).toEqual(["dec", "jan"]);
+      expect(await range("shot", "lte:string", "2026-03-01")).toEqual(["dec", "jan", "mar"]);
+      expect(await range("shot", "gt:string", "2026-03-01")).toEqual([]);
+      // Byte order of UTF-8 in both stores, not a locale's: "B" < "b" < "é"; numbers are never strings.
+      expect(await range("code", "gt:string", "B")).toEqual(["dec", "jan"]);
+      expect(await range("code", "lt:string", "b")).toEqual(["mar"]);
+      expect(await range("code", "gte:string", "")).toEqual(["dec", "jan", "mar"]);
+      // A range both ways, and quotes or SQL as a bound are plain values.
+      expect(
+        await ids({
+          meta: [
+            { path: "shot", op: "gt:string", value: "2025" },
+            { path: "shot", op: "lt:string", value: "2026-02" },
+          ],
+        }),
+      ).toEqual(["dec", "jan"]);
+      expect(await range("shot", "gt:string", "'; DROP TABLE images; --")).toEqual(["dec", "jan", "mar"]);
+      expect(await store.count(T, { meta: [{ path: "shot", op: "gte:string", value: "2026" }] })).toBe(2);
+    });
+
     it("forgets a deleted image, and moves an image to its new id", async () => {
       await fixture();
       expect(await store.count(T, { terms: ["hero"] })).toBe(2);
