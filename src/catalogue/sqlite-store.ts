@@ -16,6 +16,8 @@ import { type CatalogueStore, type ImageRow, imageOf, rowOf, type StoredImage } 
 import { countQuery, type Dialect, type Fragment, likeContaining, pageQuery } from "./where.ts";
 
 const MAX_COUNTS = 1000;
+/** SQLite's result code for a database locked by another connection. */
+const SQLITE_BUSY = 5;
 /** Rows of a sweep page written per transaction (see sweepPage). */
 const SWEEP_SLICE = 1000;
 /** FTS5's trigram tokenizer indexes runs of three characters: shorter terms are looked up by LIKE. */
@@ -76,7 +78,24 @@ function jsonAt(path: readonly string[], expression: (placeholder: string) => st
   return { sql, params: Array.from({ length: sql.split("?").length - 1 }, () => json) };
 }
 
-/** The embedded store: node:sqlite in memory, or in `<dir>/catalogue.sqlite` to survive restarts. */
+/** A second process asked for a `CATALOGUE_DIR` whose catalogue another process holds. */
+export class CatalogueDirInUseError extends Error {
+  constructor(dir: string) {
+    super(
+      `CATALOGUE_DIR=${dir}: its catalogue is held by another process. Each process needs a CATALOGUE_DIR of its own; replicas share one catalogue through DATABASE_URL (PostgreSQL).`,
+    );
+    this.name = "CatalogueDirInUseError";
+  }
+}
+
+/**
+ * The embedded store: node:sqlite in memory, or in `<dir>/catalogue.sqlite` to survive restarts.
+ *
+ * A directory's catalogue belongs to one process, which holds SQLite's exclusive lock on the file
+ * for as long as it runs (the system drops the lock when the process ends, however it ends): counts
+ * kept until the index changes, and sweeps one at a time, rely on every change going through it.
+ * A second process on the same directory is refused at start (CatalogueDirInUseError).
+ */
 export class SqliteCatalogueStore implements CatalogueStore {
   readonly kind = "embedded";
   readonly #db: DatabaseSync;
@@ -89,7 +108,19 @@ export class SqliteCatalogueStore implements CatalogueStore {
   constructor(dir?: string) {
     if (dir !== undefined) mkdirSync(dir, { recursive: true });
     this.#db = new DatabaseSync(dir === undefined ? ":memory:" : join(dir, "catalogue.sqlite"));
-    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000");
+    try {
+      // Exclusive before WAL is entered: the WAL index lives in this process's memory, not a shared file.
+      this.#db.exec("PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE");
+      this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
+      // The first write takes the file's lock, kept until close.
+      this.#db.exec("BEGIN IMMEDIATE; COMMIT");
+    } catch (error) {
+      this.#db.close();
+      if (dir !== undefined && (error as { errcode?: number }).errcode === SQLITE_BUSY) {
+        throw new CatalogueDirInUseError(dir);
+      }
+      throw error;
+    }
   }
 
   async migrate(): Promise<void> {
