@@ -7,6 +7,7 @@ import type { Dispatcher } from "undici";
 import { type AuthSettings, createAuthenticator, type Viewer } from "./auth/index.ts";
 import { createEntityCache, type EntityCacheLayer } from "./cache/index.ts";
 import { Catalogue } from "./catalogue/catalogue.ts";
+import { CatalogueFactsStore } from "./catalogue/facts-store.ts";
 import { createKeysetCursorCodec } from "./catalogue/keyset-cursor.ts";
 import { catalogueMetrics } from "./catalogue/metrics.ts";
 import type { Config, UpstreamConfig } from "./config/index.ts";
@@ -164,6 +165,11 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
         accountId: upstream.accountId,
         redisUrl: config.redisUrl,
         budget: config.budget,
+        // With the catalogue on, facts are kept in its store (durable, claims shared through PostgreSQL).
+        store: catalogue.store && {
+          store: new CatalogueFactsStore(catalogue.store.facts, { claimSeconds: config.facts.claimSeconds }),
+          shared: catalogue.store.kind === "postgres",
+        },
         onKnown: (image) => live.events.publishChanged(image.id, image),
       })
     : undefined;

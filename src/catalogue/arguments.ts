@@ -5,6 +5,7 @@ import {
   type CatalogueMetaFilter,
   type CatalogueOrder,
   isCatalogueMetaOperator,
+  type NumberRange,
   type OrderField,
 } from "./model.ts";
 
@@ -21,8 +22,18 @@ export interface CatalogueArgs {
     uploaded?: { after?: Date | null; before?: Date | null } | null;
     requireSignedURLs?: boolean | null;
     meta?: readonly { op: string }[] | null;
+    width?: RangeArg | null;
+    height?: RangeArg | null;
+    byteSize?: RangeArg | null;
+    sourceFormat?: readonly string[] | null;
   } | null;
   orderBy?: { field: OrderField; direction?: SortOrder | null } | null;
+}
+
+/** An inclusive range of a fact, as the schema's `IntRange` passes it. */
+export interface RangeArg {
+  min?: number | null;
+  max?: number | null;
 }
 
 /**
@@ -37,6 +48,10 @@ export function needsCatalogue(args: CatalogueArgs): boolean {
     filter.uploaded != null ||
     filter.requireSignedURLs != null ||
     (filter.meta ?? []).some((condition) => isCatalogueMetaOperator(condition.op)) ||
+    filter.width != null ||
+    filter.height != null ||
+    filter.byteSize != null ||
+    filter.sourceFormat != null ||
     (args.orderBy != null && args.orderBy.field !== "uploaded")
   );
 }
@@ -63,6 +78,7 @@ export function catalogueQuery(
       ...(uploaded.before ? { uploadedBefore: uploaded.before } : {}),
       ...(filter.requireSignedURLs != null ? { requireSignedURLs: filter.requireSignedURLs } : {}),
       ...(meta.length > 0 ? { meta } : {}),
+      ...factFilter(filter),
     },
     order: args.orderBy
       ? { field: args.orderBy.field, direction: args.orderBy.direction ?? "desc" }
@@ -90,4 +106,32 @@ function checkedText(text: string, argument: string, maxChars: number): string {
     throw inputError(`\`${argument}\` must be text without control characters.`, { argument });
   }
   return trimmed;
+}
+
+/** The facts conditions: ranges with at least one end, neither negative, `min` not above `max`. */
+function factFilter(filter: NonNullable<CatalogueArgs["filter"]>): Partial<CatalogueFilter> {
+  const out: { -readonly [K in keyof CatalogueFilter]?: CatalogueFilter[K] } = {};
+  for (const name of ["width", "height", "byteSize"] as const) {
+    const range = filter[name];
+    if (range != null) out[name] = checkedRange(range, `filter.${name}`);
+  }
+  if (filter.sourceFormat != null) {
+    if (filter.sourceFormat.length === 0) {
+      throw inputError("`filter.sourceFormat` needs at least one format.", { argument: "filter.sourceFormat" });
+    }
+    out.sourceFormats = [...new Set(filter.sourceFormat)];
+  }
+  return out;
+}
+
+function checkedRange(range: RangeArg, argument: string): NumberRange {
+  const { min, max } = range;
+  if (min == null && max == null) throw inputError(`\`${argument}\` needs \`min\`, \`max\` or both.`, { argument });
+  if ((min != null && min < 0) || (max != null && max < 0)) {
+    throw inputError(`\`${argument}\` takes no negative bounds.`, { argument });
+  }
+  if (min != null && max != null && min > max) {
+    throw inputError(`\`${argument}\`: \`min\` must not be above \`max\`.`, { argument });
+  }
+  return { ...(min != null ? { min } : {}), ...(max != null ? { max } : {}) };
 }

@@ -3,6 +3,7 @@ import type { CatalogueConfig } from "../config/index.ts";
 import { policyError } from "../errors.ts";
 import { type CloudflareImagesApi, type Image, UpstreamError } from "../upstream/index.ts";
 import type { ChangeEvents, ImageChangeEvent } from "../writes/change-events.ts";
+import type { DuplicateKeyset } from "./facts-model.ts";
 import type { CatalogueFilter, PageRequest, SyncState, Tenant } from "./model.ts";
 import { PostgresCatalogueStore } from "./postgres-store.ts";
 import { type ChangeRelay, createChangeRelay } from "./redis-relay.ts";
@@ -123,8 +124,12 @@ export class Catalogue {
     if (!store || event.tenant !== SERVER_TENANT) return;
     const started = performance.now();
     try {
-      if (event.kind === "deleted") await store.remove(SERVER_TENANT, event.imageId);
-      else if (event.image && !event.image.draft) await store.write(SERVER_TENANT, event.image, event.previousImageId);
+      if (event.kind === "deleted") {
+        await store.remove(SERVER_TENANT, event.imageId);
+        // Also when another replica deleted it (the relay): a custom id may later name other bytes.
+        await store.facts.forget(SERVER_TENANT, event.imageId);
+      } else if (event.image && !event.image.draft)
+        await store.write(SERVER_TENANT, event.image, event.previousImageId);
       else if (event.previousImageId) await store.remove(SERVER_TENANT, event.previousImageId);
       this.#reachable = true;
       this.#options.events?.onWriteApplied?.(performance.now() - started);
@@ -144,6 +149,25 @@ export class Catalogue {
     const store = this.#ready();
     this.#options.events?.onQuery?.();
     return this.#guard(() => store.count(SERVER_TENANT, filter));
+  }
+
+  /** The typed refusal of `#ready` for callers that need the index READY before they start. */
+  requireReady(): void {
+    this.#ready();
+  }
+
+  /** Groups of images holding the same bytes (by their facts), most wasted bytes first. */
+  async duplicates(request: { after?: DuplicateKeyset; limit: number; imagesPerGroup: number }) {
+    const store = this.#ready();
+    this.#options.events?.onQuery?.();
+    return this.#guard(() => store.facts.duplicates(SERVER_TENANT, request));
+  }
+
+  /** The image of the index already holding these bytes (an upload with `dedupe`). */
+  async imageWithHash(contentHash: string): Promise<Image | undefined> {
+    const store = this.#ready();
+    this.#options.events?.onQuery?.();
+    return this.#guard(() => store.facts.imageWithHash(SERVER_TENANT, contentHash));
   }
 
   /** Every image of the index, for `catalogue { images }`; null when it cannot be counted now. */

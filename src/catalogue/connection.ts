@@ -37,7 +37,11 @@ export async function resolveCatalogueConnection(
 ): Promise<CatalogueConnection> {
   const { count, backward, anchor } = readArgs(args, query.fingerprint, source.cursors);
   const order: CatalogueOrder = backward
-    ? { field: query.order.field, direction: query.order.direction === "asc" ? "desc" : "asc" }
+    ? {
+        field: query.order.field,
+        direction: query.order.direction === "asc" ? "desc" : "asc",
+        nulls: query.order.nulls === "first" ? "last" : "first",
+      }
     : query.order;
   const rows =
     count === 0 ? [] : await source.catalogue.page({ filter: query.filter, order, after: anchor, limit: count });

@@ -43,7 +43,7 @@ export function createKeysetCursorCodec(secret: string): KeysetCursorCodec {
       const [, print, value, id] = tuple as unknown[];
       if (
         typeof print !== "string" ||
-        (typeof value !== "string" && typeof value !== "number") ||
+        (typeof value !== "string" && typeof value !== "number" && value !== null) ||
         typeof id !== "string"
       )
         throw malformed();

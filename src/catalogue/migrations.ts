@@ -1,3 +1,5 @@
+import { FACTS_MIGRATION } from "./facts-migration.ts";
+
 /**
  * The catalogue's schema, one numbered step at a time, for both stores; run in order at start, each
  * once (recorded in `catalogue_migrations`). Facts, jobs and the like arrive as further steps.
@@ -98,8 +100,9 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  FACTS_MIGRATION,
   {
-    // Migrations 3 and 4 are the bulk jobs' and the image facts' tables.
+    // Migration 3 is the bulk jobs' tables.
     version: 5,
     // The embedded store counts from its index and keeps counts until the index changes (sqlite-store.ts).
     sqlite: [],
@@ -139,3 +142,12 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
 ];
+
+/**
+ * The steps not yet recorded, lowest version first. Steps land from several branches, so a database
+ * may hold 4 and not 3: each missing step runs, whatever the gaps (steps never depend on one another
+ * beyond the first).
+ */
+export function pendingMigrations(applied: ReadonlySet<number>, all: readonly Migration[] = MIGRATIONS): Migration[] {
+  return all.filter((m) => !applied.has(m.version)).sort((a, b) => a.version - b.version);
+}

@@ -3,12 +3,29 @@ import type { Image, MetaFilter, MetaFilterOperator } from "../upstream/index.ts
 /** Which index a caller reads: "" for the server's own token (the only one kept today, see catalogue.ts). */
 export type Tenant = string;
 
-export type OrderField = "uploaded" | "filename" | "id";
+export type OrderField = "uploaded" | "filename" | "id" | FactOrderField;
+/** Orders by an image's facts: images whose facts are not known (yet) come last, in either direction. */
+export type FactOrderField = "bytes" | "width" | "height";
+
+export function isFactOrder(field: OrderField): field is FactOrderField {
+  return field === "bytes" || field === "width" || field === "height";
+}
 export type Direction = "asc" | "desc";
 
 export interface CatalogueOrder {
   readonly field: OrderField;
   readonly direction: Direction;
+  /**
+   * Where images without a value go (fact orders only); "last" unless said. A backward page reads
+   * the order reversed, nulls included: "first".
+   */
+  readonly nulls?: "first" | "last";
+}
+
+/** An inclusive range of whole numbers; either end may be left out. */
+export interface NumberRange {
+  readonly min?: number;
+  readonly max?: number;
 }
 
 /**
@@ -43,11 +60,26 @@ export interface CatalogueFilter {
   readonly uploadedBefore?: Date;
   readonly requireSignedURLs?: boolean;
   readonly meta?: readonly (MetaFilter | CatalogueMetaFilter)[];
+  /** Facts (READY only): images whose facts are not known match none of these. */
+  readonly width?: NumberRange;
+  readonly height?: NumberRange;
+  readonly byteSize?: NumberRange;
+  readonly sourceFormats?: readonly string[];
+}
+
+export function needsFacts(filter: CatalogueFilter): boolean {
+  return (
+    filter.width !== undefined ||
+    filter.height !== undefined ||
+    filter.byteSize !== undefined ||
+    filter.sourceFormats !== undefined
+  );
 }
 
 /** Where an edge sits in an order: its order field's value and its id, the tie-breaker. */
 export interface Keyset {
-  readonly value: string | number;
+  /** Null: the image has no value for a fact order (its facts are not known). */
+  readonly value: string | number | null;
   readonly id: string;
 }
 
@@ -73,8 +105,22 @@ export interface SweepMark {
   readonly startedAt: Date;
 }
 
-/** The order field's value of an image, as the index stores it (never null, so keysets compare). */
-export function keyOf(image: Image, field: OrderField): string | number {
+/** The value of a fact order the store read beside a row of a page (see `keyOf`). */
+export const ORDER_VALUE = Symbol("catalogue order value");
+export type PagedImage = Image & { [ORDER_VALUE]?: number | null };
+
+export function withOrderValue(image: Image, value: unknown): PagedImage {
+  const paged: PagedImage = image;
+  paged[ORDER_VALUE] = value === null || value === undefined ? null : Number(value);
+  return paged;
+}
+
+/**
+ * The order field's value of an image, as the index stores it: never null for the image's own
+ * fields; for a fact order, what the page's query read beside it (null: facts not known).
+ */
+export function keyOf(image: Image, field: OrderField): string | number | null {
+  if (isFactOrder(field)) return (image as PagedImage)[ORDER_VALUE] ?? null;
   if (field === "uploaded") return image.uploaded?.getTime() ?? 0;
   if (field === "filename") return sortableFilename(image.filename);
   return image.id;

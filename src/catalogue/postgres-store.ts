@@ -1,6 +1,8 @@
 import pg from "pg";
 import type { Image } from "../upstream/index.ts";
-import { MIGRATIONS } from "./migrations.ts";
+import type { CatalogueFactsTable } from "./facts-model.ts";
+import { SqlFactsTable } from "./facts-table.ts";
+import { pendingMigrations } from "./migrations.ts";
 import {
   type CatalogueFilter,
   type PageRequest,
@@ -10,7 +12,7 @@ import {
   sortableFilename,
   type Tenant,
 } from "./model.ts";
-import { type CatalogueStore, imageOf, rowOf, type StoredImage } from "./store.ts";
+import { type CatalogueStore, imagesOfPage, rowOf, type StoredImage } from "./store.ts";
 import { countQuery, type Dialect, type Fragment, likeContaining, pageQuery } from "./where.ts";
 
 const dialect: Dialect = {
@@ -45,6 +47,7 @@ const ROWS_PER_INSERT = 1000;
 export class PostgresCatalogueStore implements CatalogueStore {
   readonly kind = "postgres";
   readonly #pool: pg.Pool;
+  readonly facts: CatalogueFactsTable;
 
   constructor(url: string, options: { onError?: (error: Error) => void } = {}) {
     this.#pool = new pg.Pool({
@@ -57,6 +60,9 @@ export class PostgresCatalogueStore implements CatalogueStore {
     });
     // An idle connection cut by the server must not end the process; the next query reconnects.
     this.#pool.on("error", (error) => options.onError?.(error));
+    this.facts = new SqlFactsTable(
+      async (sql, params) => (await this.#pool.query(...numbered({ sql, params }))).rows as Record<string, unknown>[],
+    );
   }
 
   async migrate(): Promise<void> {
@@ -71,8 +77,7 @@ export class PostgresCatalogueStore implements CatalogueStore {
           (r) => r.version,
         ),
       );
-      for (const migration of MIGRATIONS) {
-        if (applied.has(migration.version)) continue;
+      for (const migration of pendingMigrations(applied)) {
         for (const statement of migration.postgres) await client.query(statement);
         await client.query("INSERT INTO catalogue_migrations (version, applied_at) VALUES ($1, $2)", [
           migration.version,
@@ -168,7 +173,7 @@ export class PostgresCatalogueStore implements CatalogueStore {
 
   async page(tenant: Tenant, request: PageRequest): Promise<Image[]> {
     const { rows } = await this.#pool.query<StoredImage>(...numbered(pageQuery(tenant, request, dialect)));
-    return rows.map(imageOf);
+    return imagesOfPage(rows, request.order.field);
   }
 
   async count(tenant: Tenant, filter: CatalogueFilter): Promise<number> {

@@ -2,7 +2,9 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import type { Image } from "../upstream/index.ts";
-import { MIGRATIONS } from "./migrations.ts";
+import type { CatalogueFactsTable } from "./facts-model.ts";
+import { SqlFactsTable } from "./facts-table.ts";
+import { pendingMigrations } from "./migrations.ts";
 import {
   type CatalogueFilter,
   type PageRequest,
@@ -12,7 +14,7 @@ import {
   sortableFilename,
   type Tenant,
 } from "./model.ts";
-import { type CatalogueStore, type ImageRow, imageOf, rowOf, type StoredImage } from "./store.ts";
+import { type CatalogueStore, type ImageRow, imagesOfPage, rowOf, type StoredImage } from "./store.ts";
 import { countQuery, type Dialect, type Fragment, likeContaining, pageQuery } from "./where.ts";
 
 const MAX_COUNTS = 1000;
@@ -105,6 +107,8 @@ export class SqliteCatalogueStore implements CatalogueStore {
   /** Counts of recent queries (a search paged through asks the same one on each page), by index version. */
   readonly #counts = new Map<string, { version: number; n: number }>();
 
+  readonly facts: CatalogueFactsTable;
+
   constructor(dir?: string) {
     if (dir !== undefined) mkdirSync(dir, { recursive: true });
     this.#db = new DatabaseSync(dir === undefined ? ":memory:" : join(dir, "catalogue.sqlite"));
@@ -121,6 +125,12 @@ export class SqliteCatalogueStore implements CatalogueStore {
       }
       throw error;
     }
+    this.#db.exec("PRAGMA busy_timeout = 5000");
+    this.facts = new SqlFactsTable(async (sql, params) => {
+      // Counts filtered by facts change with them.
+      if (!sql.startsWith("SELECT")) this.#changed();
+      return this.#statement(sql).all(...bind(params)) as Record<string, unknown>[];
+    });
   }
 
   async migrate(): Promise<void> {
@@ -130,8 +140,7 @@ export class SqliteCatalogueStore implements CatalogueStore {
         (r) => r.version,
       ),
     );
-    for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
+    for (const migration of pendingMigrations(applied)) {
       this.#transaction(() => {
         for (const statement of migration.sqlite) this.#db.exec(statement);
         this.#run("INSERT INTO catalogue_migrations (version, applied_at) VALUES (?, ?)", [
@@ -222,7 +231,10 @@ export class SqliteCatalogueStore implements CatalogueStore {
 
   async page(tenant: Tenant, request: PageRequest): Promise<Image[]> {
     const query = pageQuery(tenant, request, dialect);
-    return (this.#statement(query.sql).all(...bind(query.params)) as unknown as StoredImage[]).map(imageOf);
+    return imagesOfPage(
+      this.#statement(query.sql).all(...bind(query.params)) as unknown as StoredImage[],
+      request.order.field,
+    );
   }
 
   async count(tenant: Tenant, filter: CatalogueFilter): Promise<number> {

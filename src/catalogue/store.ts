@@ -1,5 +1,15 @@
 import type { Image } from "../upstream/index.ts";
-import type { CatalogueFilter, PageRequest, SweepMark, SyncState, Tenant } from "./model.ts";
+import type { CatalogueFactsTable } from "./facts-model.ts";
+import {
+  type CatalogueFilter,
+  isFactOrder,
+  type OrderField,
+  type PageRequest,
+  type SweepMark,
+  type SyncState,
+  type Tenant,
+  withOrderValue,
+} from "./model.ts";
 
 /**
  * The catalogue's repository: the same behaviour over node:sqlite and PostgreSQL, held to one
@@ -36,6 +46,8 @@ export interface CatalogueStore {
    * advisory lock in PostgreSQL); undefined when another one does.
    */
   exclusively<T>(tenant: Tenant, work: () => Promise<T>): Promise<T | undefined>;
+  /** Image facts kept beside the index (migration 4), with the claims replicas share. */
+  readonly facts: CatalogueFactsTable;
   close(): Promise<void>;
 }
 
@@ -88,4 +100,9 @@ export function imageOf(row: StoredImage): Image {
     variants: typeof row.variants === "string" ? (JSON.parse(row.variants) as Image["variants"]) : row.variants,
     draft: false,
   };
+}
+
+/** A page's rows as images; with a fact order, each carries the value it was ordered by (for its cursor). */
+export function imagesOfPage(rows: readonly (StoredImage & { order_value?: unknown })[], field: OrderField): Image[] {
+  return isFactOrder(field) ? rows.map((row) => withOrderValue(imageOf(row), row.order_value)) : rows.map(imageOf);
 }

@@ -1,4 +1,11 @@
-import type { CatalogueFilter, CatalogueMetaFilter, Keyset, PageRequest } from "./model.ts";
+import {
+  type CatalogueFilter,
+  type CatalogueMetaFilter,
+  isFactOrder,
+  type Keyset,
+  needsFacts,
+  type PageRequest,
+} from "./model.ts";
 
 /** SQL with `?` placeholders and their values, in order: every value is a parameter, never text. */
 export interface Fragment {
@@ -45,7 +52,35 @@ export function whereOf(tenant: string, filter: CatalogueFilter, dialect: Dialec
     parts.push({ sql: "require_signed = ?", params: [filter.requireSignedURLs] });
   }
   for (const condition of filter.meta ?? []) parts.push(metaCondition(condition, dialect));
+  parts.push(...factConditions(filter));
   return join(parts, " AND ");
+}
+
+/** Conditions on the facts columns (joined by `sourceOf`): a missing fact matches none. */
+function factConditions(filter: CatalogueFilter): Fragment[] {
+  const parts: Fragment[] = [];
+  for (const [column, range] of [
+    ["width", filter.width],
+    ["height", filter.height],
+    ["byte_size", filter.byteSize],
+  ] as const) {
+    if (range?.min !== undefined) parts.push({ sql: `${column} >= ?`, params: [range.min] });
+    if (range?.max !== undefined) parts.push({ sql: `${column} <= ?`, params: [range.max] });
+  }
+  if (filter.sourceFormats) {
+    parts.push({
+      sql: `source_format IN (${filter.sourceFormats.map(() => "?").join(", ")})`,
+      params: filter.sourceFormats,
+    });
+  }
+  return parts;
+}
+
+/** `images`, joined to its facts when the filter or the order reads them. */
+export function sourceOf(request: { filter: CatalogueFilter; order?: PageRequest["order"] }): string {
+  return needsFacts(request.filter) || (request.order && isFactOrder(request.order.field))
+    ? "images LEFT JOIN image_facts ON facts_tenant = images.tenant AND image_id = images.id"
+    : "images";
 }
 
 /**
@@ -99,6 +134,8 @@ function metaCondition({ path: dotted, op, value }: CatalogueMetaFilter, dialect
 
 /** The column an order field reads. */
 export function orderColumn(field: PageRequest["order"]["field"]): string {
+  if (field === "bytes") return "byte_size";
+  if (field === "width" || field === "height") return field;
   return field === "uploaded" ? "uploaded" : field === "filename" ? "sort_filename" : "id";
 }
 
@@ -108,6 +145,7 @@ export function keysetCondition(request: PageRequest, dialect: Dialect): Fragmen
   if (!after) return undefined;
   const operator = order.direction === "asc" ? ">" : "<";
   if (order.field === "id") return { sql: `id${dialect.collate} ${operator} ?`, params: [after.id] };
+  if (isFactOrder(order.field)) return nullableKeyset(orderColumn(order.field), operator, request, dialect);
   const column = orderColumn(order.field);
   const collate = order.field === "filename" ? dialect.collate : "";
   return {
@@ -116,9 +154,34 @@ export function keysetCondition(request: PageRequest, dialect: Dialect): Fragmen
   };
 }
 
+/**
+ * The keyset of a fact order, whose column may be NULL (facts not known): those rows form a block
+ * after the others ("last") or before them ("first"), ordered by id among themselves.
+ */
+function nullableKeyset(column: string, operator: string, request: PageRequest, dialect: Dialect): Fragment {
+  const after = request.after as Keyset;
+  const id = `id${dialect.collate} ${operator} ?`;
+  const nullsLast = request.order.nulls !== "first";
+  if (after.value === null) {
+    return nullsLast
+      ? { sql: `(${column} IS NULL AND ${id})`, params: [after.id] }
+      : { sql: `(${column} IS NOT NULL OR (${column} IS NULL AND ${id}))`, params: [after.id] };
+  }
+  const past = `${column} ${operator} ? OR (${column} = ? AND ${id})`;
+  return {
+    sql: nullsLast ? `(${past} OR ${column} IS NULL)` : `(${past})`,
+    params: [after.value, after.value, after.id],
+  };
+}
+
 export function orderBy(request: PageRequest, dialect: Dialect): string {
   const direction = request.order.direction === "asc" ? "ASC" : "DESC";
   if (request.order.field === "id") return `id${dialect.collate} ${direction}`;
+  if (isFactOrder(request.order.field)) {
+    const column = orderColumn(request.order.field);
+    const nulls = request.order.nulls === "first" ? "DESC" : "ASC";
+    return `(${column} IS NULL) ${nulls}, ${column} ${direction}, id${dialect.collate} ${direction}`;
+  }
   const collate = request.order.field === "filename" ? dialect.collate : "";
   return `${orderColumn(request.order.field)}${collate} ${direction}, id${dialect.collate} ${direction}`;
 }
@@ -129,20 +192,21 @@ export function pageQuery(tenant: string, request: PageRequest, dialect: Dialect
   const keyset = keysetCondition(request, dialect);
   if (keyset) where.push(keyset);
   const condition = join(where, " AND ");
+  const orderValue = isFactOrder(request.order.field) ? `, ${orderColumn(request.order.field)} AS order_value` : "";
   return {
-    sql: `SELECT ${IMAGE_COLUMNS} FROM images WHERE ${condition.sql} ORDER BY ${orderBy(request, dialect)} LIMIT ?`,
+    sql: `SELECT ${IMAGE_COLUMNS}${orderValue} FROM ${sourceOf(request)} WHERE ${condition.sql} ORDER BY ${orderBy(request, dialect)} LIMIT ?`,
     params: [...condition.params, request.limit + 1],
   };
 }
 
 export function countQuery(tenant: string, filter: CatalogueFilter, dialect: Dialect): Fragment {
   const where = whereOf(tenant, filter, dialect);
-  return { sql: `SELECT COUNT(*) AS n FROM images WHERE ${where.sql}`, params: where.params };
+  return { sql: `SELECT COUNT(*) AS n FROM ${sourceOf({ filter })} WHERE ${where.sql}`, params: where.params };
 }
 
 export const IMAGE_COLUMNS = "id, filename, creator, meta, require_signed, uploaded, variants";
 
-export function keysetOf(row: { value: string | number; id: string }): Keyset {
+export function keysetOf(row: { value: string | number | null; id: string }): Keyset {
   return { value: row.value, id: row.id };
 }
 

@@ -9,10 +9,12 @@ import { FactsBudget } from "./budget-share.ts";
 import type { CollectedFile } from "./collect.ts";
 import { computeFacts } from "./decode.ts";
 import type { FactsRecord } from "./facts.ts";
+import { LayeredFactsStore } from "./layered-store.ts";
 import { RedisFactsStore } from "./redis-store.ts";
 import { type FactsStore, InProcessFactsStore } from "./store.ts";
 
 export type { FactsConfig } from "../config/facts.ts";
+export type { CollectedFile } from "./collect.ts";
 export { collectWhilePassing } from "./collect.ts";
 export type { FactsRecord, ImageFacts, Placeholder, SourceFormat } from "./facts.ts";
 export { aspectRatioOf, SOURCE_FORMATS } from "./facts.ts";
@@ -26,8 +28,11 @@ export interface FactsDependencies {
   /** Shared store and claims for every replica; absent: this process alone. */
   redisUrl?: string | undefined;
   budget: { limit: number; windowSeconds: number; replicas: number };
-  /** A store other than the default (the catalogue's, when it is on). */
-  store?: FactsStore;
+  /**
+   * A store other than the default: the catalogue's, when it is on. `shared`: every replica uses it
+   * (PostgreSQL); otherwise (node:sqlite) it is layered under Redis when there is one.
+   */
+  store?: { store: FactsStore; shared: boolean } | undefined;
   /** Facts of an image became known. */
   onKnown(image: Image): void;
 }
@@ -55,11 +60,17 @@ export interface RequestFactsBinding {
 }
 
 export function createFacts(config: FactsConfig, deps: FactsDependencies): Facts {
-  const store =
-    deps.store ??
-    (deps.redisUrl
+  const redis = () =>
+    deps.redisUrl
       ? new RedisFactsStore({ redisUrl: deps.redisUrl, accountId: deps.accountId, claimSeconds: config.claimSeconds })
-      : new InProcessFactsStore(config));
+      : undefined;
+  let store: FactsStore;
+  if (!deps.store) store = redis() ?? new InProcessFactsStore(config);
+  else if (deps.store.shared) store = deps.store.store;
+  else {
+    const shared = redis();
+    store = shared ? new LayeredFactsStore(deps.store.store, shared) : deps.store.store;
+  }
   const budget = new FactsBudget({
     ...deps.budget,
     share: config.budgetShare,

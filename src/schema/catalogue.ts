@@ -8,7 +8,28 @@ export const ImageOrderFieldEnum = builder.enumType("ImageOrderField", {
     UPLOADED: { value: "uploaded", description: "Upload time (the only order the upstream list has)." },
     FILENAME: { value: "filename", description: "Filename, case-insensitively; images without one first." },
     ID: { value: "id" },
+    BYTES: {
+      value: "bytes",
+      description: "The stored file's size. Images without READY facts come last, either direction.",
+    },
+    WIDTH: {
+      value: "width",
+      description: "Width as displayed. Images without READY facts come last, either direction.",
+    },
+    HEIGHT: {
+      value: "height",
+      description: "Height as displayed. Images without READY facts come last, either direction.",
+    },
   } as const,
+});
+
+export const IntRangeInput = builder.inputType("IntRange", {
+  description:
+    "Whole numbers from `min` to `max`, both included; either may be left out, not both. Neither may be negative.",
+  fields: (t) => ({
+    min: t.int(),
+    max: t.int(),
+  }),
 });
 
 export const UploadedRangeInput = builder.inputType("UploadedRange", {

@@ -12,8 +12,9 @@ import { DEFAULT_PAGE_EDGES, resolveImageConnection } from "../pagination/connec
 import { queryFingerprint } from "../pagination/cursor.ts";
 import { META_FILTER_OPERATORS, type MetaFilter, type MetaFilterOperator, type SortOrder } from "../upstream/index.ts";
 import { builder } from "./builder.ts";
-import { ImageOrderFieldEnum, UploadedRangeInput } from "./catalogue.ts";
+import { ImageOrderFieldEnum, IntRangeInput, UploadedRangeInput } from "./catalogue.ts";
 import { ImageRef } from "./image.ts";
+import { ImageSourceFormatEnum } from "./image-facts.ts";
 import { UPSTREAM_CALL_COST } from "./limits.ts";
 import { UPSTREAM_CALLS } from "./upstream-calls.ts";
 
@@ -70,6 +71,25 @@ const ImageFilterInput = builder.inputType("ImageFilter", {
     filename: t.string({ description: "Filenames holding this text, case-insensitively. Served by the catalogue." }),
     uploaded: t.field({ type: UploadedRangeInput, description: "Served by the catalogue." }),
     requireSignedURLs: t.boolean({ description: "Served by the catalogue." }),
+    width: t.field({
+      type: IntRangeInput,
+      description:
+        "Width as displayed, in pixels. Images whose facts are not READY never match. Served by the catalogue.",
+    }),
+    height: t.field({
+      type: IntRangeInput,
+      description:
+        "Height as displayed, in pixels. Images whose facts are not READY never match. Served by the catalogue.",
+    }),
+    byteSize: t.field({
+      type: IntRangeInput,
+      description:
+        "The stored file's size in bytes. Images whose facts are not READY never match. Served by the catalogue.",
+    }),
+    sourceFormat: t.field({
+      type: [ImageSourceFormatEnum],
+      description: "Any of these formats (one, or a list). Served by the catalogue.",
+    }),
   }),
 });
 

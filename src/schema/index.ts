@@ -7,6 +7,7 @@ import "./image.ts";
 import "./image-facts.ts";
 import "./responsive-image.ts";
 import "./images-connection.ts";
+import "./duplicate-images.ts";
 import "./signing-key.ts";
 import "./stats.ts";
 import "./variant.ts";

@@ -2,6 +2,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { CatalogueFilter, CatalogueOrder, Keyset } from "../../src/catalogue/model.ts";
 import { keyOf } from "../../src/catalogue/model.ts";
 import type { CatalogueStore } from "../../src/catalogue/store.ts";
+import type { FactsRecord } from "../../src/facts/facts.ts";
 import type { Image } from "../../src/upstream/index.ts";
 
 const T = "";
@@ -325,6 +326,139 @@ export function storeContract(name: string, open: () => Promise<CatalogueStore>)
       ).toEqual(["a"]);
       expect(await store.count("tenant-b", {})).toBe(1);
       expect(await store.count(T, {})).toBe(0);
+    });
+
+    const facts = (
+      width: number,
+      height: number,
+      byteSize: number,
+      contentHash: string,
+      format = "PNG",
+    ): FactsRecord => ({
+      status: "READY",
+      facts: {
+        width,
+        height,
+        byteSize,
+        sourceFormat: format as "PNG",
+        animated: false,
+        hasAlpha: false,
+        contentHash,
+        placeholder: { thumbhash: "x", dataURL: "data:image/png;base64,", dominantColor: "#000000" },
+      },
+    });
+    /** a1 and d4 hold the same bytes, as do b2 and e5; c3's facts are not known. */
+    const factsFixture = async () => {
+      await fixture();
+      await store.facts.put(T, "a1", facts(800, 600, 5000, "h-big", "JPEG"));
+      await store.facts.put(T, "b2", facts(100, 300, 700, "h-small"));
+      await store.facts.put(T, "d4", facts(800, 600, 5000, "h-big", "JPEG"));
+      await store.facts.put(T, "e5", facts(100, 300, 700, "h-small"));
+      await store.facts.put(T, "c3", { status: "FAILED", reason: "truncated", byteSize: 9 });
+    };
+
+    it("keeps facts per tenant and image, with one claim at a time until put, release or lapse", async () => {
+      expect(await store.facts.claim(T, "x", 1000, 61_000)).toBe(true);
+      expect(await store.facts.claim(T, "x", 2000, 62_000)).toBe(false);
+      expect(await store.facts.claim("other", "x", 2000, 62_000)).toBe(true);
+      expect((await store.facts.getMany(T, ["x"])).size).toBe(0);
+      // Lapsed: another process may take it.
+      expect(await store.facts.claim(T, "x", 61_001, 121_001)).toBe(true);
+      await store.facts.release(T, "x");
+      expect(await store.facts.claim(T, "x", 61_002, 121_002)).toBe(true);
+      const record = facts(3, 2, 10, "ab");
+      await store.facts.put(T, "x", record);
+      expect(await store.facts.claim(T, "x", 999_999_999, 999_999_999)).toBe(false);
+      expect((await store.facts.getMany(T, ["x", "y"])).get("x")).toEqual(record);
+      expect((await store.facts.getMany("other", ["x"])).size).toBe(0);
+      await store.facts.release(T, "x");
+      expect((await store.facts.getMany(T, ["x"])).get("x")).toEqual(record);
+      await store.facts.forget(T, "x");
+      expect((await store.facts.getMany(T, ["x"])).size).toBe(0);
+    });
+
+    it("filters by facts: ranges both ends included, formats; images without READY facts never match", async () => {
+      await factsFixture();
+      expect(await ids({ width: { min: 800 } })).toEqual(["a1", "d4"]);
+      expect(await ids({ width: { min: 100, max: 100 } })).toEqual(["b2", "e5"]);
+      expect(await ids({ height: { max: 299 } })).toEqual([]);
+      expect(await ids({ byteSize: { min: 1, max: 5000 } })).toEqual(["a1", "b2", "d4", "e5"]);
+      expect(await ids({ byteSize: { max: 9 } })).toEqual([]);
+      expect(await ids({ sourceFormats: ["JPEG"] })).toEqual(["a1", "d4"]);
+      expect(await ids({ sourceFormats: ["GIF", "PNG"], creator: "carol" })).toEqual(["e5"]);
+      expect(await store.count(T, { sourceFormats: ["PNG"] })).toBe(2);
+      expect(await store.count(T, { width: { min: 0 } })).toBe(4);
+    });
+
+    it("orders by bytes, width and height both ways, images without facts last, and pages by keyset", async () => {
+      await factsFixture();
+      // Ties broken by the id in the same direction.
+      expect(await ids({}, { field: "bytes", direction: "desc" })).toEqual(["d4", "a1", "e5", "b2", "c3"]);
+      expect(await ids({}, { field: "bytes", direction: "asc" })).toEqual(["b2", "e5", "a1", "d4", "c3"]);
+      expect(await ids({}, { field: "height", direction: "desc" })).toEqual(["d4", "a1", "e5", "b2", "c3"]);
+      // The reverse of an order, as a backward page reads it: nulls first.
+      expect(await ids({}, { field: "width", direction: "asc", nulls: "first" })).toEqual([
+        "c3",
+        "b2",
+        "e5",
+        "a1",
+        "d4",
+      ]);
+      for (const order of [
+        { field: "bytes", direction: "asc" },
+        { field: "width", direction: "desc" },
+        { field: "bytes", direction: "desc", nulls: "first" },
+        { field: "height", direction: "asc", nulls: "first" },
+      ] as const) {
+        const all = await ids({}, order);
+        for (const limit of [1, 2]) {
+          const walked: string[] = [];
+          let after: Keyset | undefined;
+          for (;;) {
+            const page = await store.page(T, { filter: {}, order, after, limit });
+            walked.push(...page.slice(0, limit).map((i) => i.id));
+            if (page.length <= limit) break;
+            const last = page[limit - 1] as Image;
+            after = { value: keyOf(last, order.field), id: last.id };
+          }
+          expect(walked).toEqual(all);
+        }
+      }
+    });
+
+    it("groups images with the same bytes, most wasted first, paged by keyset; deleted images leave", async () => {
+      await factsFixture();
+      await store.write(T, image("f6"));
+      await store.facts.put(T, "f6", facts(800, 600, 5000, "h-big", "JPEG"));
+      const groups = await store.facts.duplicates(T, { limit: 10, imagesPerGroup: 10 });
+      expect(groups.map((g) => [g.contentHash, g.count, g.byteSize, g.wastedBytes])).toEqual([
+        ["h-big", 3, 5000, 10_000],
+        ["h-small", 2, 700, 700],
+      ]);
+      // Earliest upload first.
+      expect(groups[0]?.images.map((i) => i.id)).toEqual(["f6", "d4", "a1"]);
+      const first = await store.facts.duplicates(T, { limit: 1, imagesPerGroup: 2 });
+      expect(first).toHaveLength(2);
+      expect(first[0]?.images.map((i) => i.id)).toEqual(["f6", "d4"]);
+      const next = await store.facts.duplicates(T, {
+        after: { wastedBytes: 10_000, contentHash: "h-big" },
+        limit: 1,
+        imagesPerGroup: 2,
+      });
+      expect(next.map((g) => g.contentHash)).toEqual(["h-small"]);
+      await store.remove(T, "e5");
+      expect((await store.facts.duplicates(T, { limit: 10, imagesPerGroup: 10 })).map((g) => g.contentHash)).toEqual([
+        "h-big",
+      ]);
+    });
+
+    it("finds the earliest live image holding given bytes", async () => {
+      await factsFixture();
+      expect((await store.facts.imageWithHash(T, "h-big"))?.id).toBe("d4");
+      await store.remove(T, "d4");
+      expect((await store.facts.imageWithHash(T, "h-big"))?.id).toBe("a1");
+      expect(await store.facts.imageWithHash(T, "nothing")).toBeUndefined();
+      expect(await store.facts.imageWithHash("other", "h-big")).toBeUndefined();
     });
   });
 }

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
+import { freePort, terminate } from "./child-services.ts";
 
 const HOST = "127.0.0.1";
 const READY_TIMEOUT_MS = 30_000;
@@ -40,7 +41,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   let port = 0;
   let child: ChildProcess | undefined;
   for (let attempt = 1; !child; attempt++) {
-    port = await freePort();
+    port = await freePort(HOST);
     try {
       child = await launch(bin, data, dir, port, user);
     } catch (error) {
@@ -54,7 +55,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const stop = async () => {
     const current = running;
     running = undefined;
-    if (current) await terminate(current);
+    // SIGINT is PostgreSQL's fast shutdown: open connections are cut, as when a server goes away.
+    if (current) await terminate(current, "SIGINT", 10_000);
   };
   let databases = 0;
   const url = (database: string) => `postgres://postgres@${HOST}:${port}/${database}`;
@@ -126,7 +128,7 @@ async function launch(bin: string, data: string, dir: string, port: number, user
     if (ready) return child;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  await terminate(child);
+  await terminate(child, "SIGINT", 10_000);
   throw new Error(`postgres on port ${port} did not accept connections within ${READY_TIMEOUT_MS} ms:\n${output}`);
 }
 
@@ -142,25 +144,4 @@ async function ping(port: number): Promise<boolean> {
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  // SIGINT is PostgreSQL's fast shutdown: open connections are cut, as when a server goes away.
-  child.kill("SIGINT");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, HOST);
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  await once(server, "close");
-  if (address === null || typeof address === "string") throw new Error("no free port");
-  return address.port;
 }

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, terminate } from "./child-services.ts";
 
 const HOST = "127.0.0.1";
 const READY_TIMEOUT_MS = 15_000;
@@ -32,7 +33,7 @@ export async function startTestRedis(): Promise<TestRedis> {
   let child: ChildProcess | undefined;
   // Another process may take the free port between the probe and the server's bind: try again.
   for (let attempt = 1; !child; attempt++) {
-    port = await freePort();
+    port = await freePort(HOST);
     try {
       child = await launch(port, dir);
     } catch (error) {
@@ -46,7 +47,7 @@ export async function startTestRedis(): Promise<TestRedis> {
   const stop = async () => {
     const current = running;
     running = undefined;
-    if (current) await terminate(current);
+    if (current) await terminate(current, "SIGTERM", 5000);
   };
   return {
     url: `redis://${HOST}:${port}`,
@@ -93,28 +94,8 @@ async function launch(port: number, dir: string): Promise<ChildProcess> {
     if (pong === "PONG") return child;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  await terminate(child);
+  await terminate(child, "SIGTERM", 5000);
   throw new Error(`redis-server on port ${port} did not answer PING within ${READY_TIMEOUT_MS} ms:\n${output}`);
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, HOST);
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  await once(server, "close");
-  if (address === null || typeof address === "string") throw new Error("no free port");
-  return address.port;
 }
 
 /**
