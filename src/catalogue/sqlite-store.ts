@@ -37,14 +37,22 @@ const dialect: Dialect = {
           sql: "(sort_filename LIKE ? ESCAPE '\\' OR search_text LIKE ? ESCAPE '\\')",
           params: [likeContaining(term), likeContaining(term)],
         }
-      : { sql: "row IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)", params: [phrase(term)] },
+      : trigramMatch([phrase(term)]),
   filename: (term) =>
     [...term].length < TRIGRAM
       ? { sql: "sort_filename LIKE ? ESCAPE '\\'", params: [likeContaining(term)] }
-      : {
-          sql: "row IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)",
-          params: [`sort_filename : ${phrase(term)}`],
-        },
+      : trigramMatch([`sort_filename : ${phrase(term)}`]),
+  // One MATCH for every term the trigram index serves: FTS5 steps through the terms' lists together,
+  // skipping ahead, where one `IN` list per term reads each list whole (a word in every filename: 100,000
+  // rows read for each page).
+  searchAll: (terms, filename) => {
+    const short = (term: string) => [...term].length < TRIGRAM;
+    const parts = terms.filter(short).map((term) => dialect.search(term));
+    const phrases = terms.filter((term) => !short(term)).map(phrase);
+    if (filename !== undefined && short(filename)) parts.push(dialect.filename(filename));
+    else if (filename !== undefined) phrases.push(`sort_filename : ${phrase(filename)}`);
+    return phrases.length > 0 ? [trigramMatch(phrases), ...parts] : parts;
+  },
   collate: "",
 };
 
@@ -62,6 +70,11 @@ function searchDriven(filter: CatalogueFilter, query: Fragment): Fragment {
   const searched = (filter.terms ?? []).some(trigram) || (filter.filename !== undefined && trigram(filter.filename));
   if (!searched || filter.creator !== undefined || !query.sql.includes(LIVE_ROWS)) return query;
   return { sql: query.sql.replace(LIVE_ROWS, LIVE_ROWS_UNINDEXED), params: query.params };
+}
+
+/** Rows holding every phrase, through the trigram index. */
+function trigramMatch(phrases: readonly string[]): Fragment {
+  return { sql: "row IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)", params: [phrases.join(" AND ")] };
 }
 
 /** FTS5's trigram index finds a quoted phrase as a substring of a column; `"` is doubled inside it. */

@@ -130,6 +130,15 @@ export function storeContract(name: string, open: () => Promise<CatalogueStore>)
       expect(await ids({ terms: ["hero", "bob"] })).toEqual(["b2"]);
       expect(await ids({ terms: ["ca"] })).toEqual(["c3", "e5"]);
       expect(await ids({ terms: ["zzz"] })).toEqual([]);
+      // Every term must hold, long and short ones and the filename term together, whatever the mix.
+      expect(await ids({ terms: ["hero", "alice", "5"] })).toEqual(["a1"]);
+      expect(await ids({ terms: ["hero", "alice", "12"] })).toEqual([]);
+      expect(await ids({ terms: ["alice", "e"], filename: "banner" })).toEqual(["a1"]);
+      expect(await ids({ terms: ["alice"], filename: "it" })).toEqual(["d4"]);
+      expect(await ids({ terms: ["al", "summer"], filename: "hero" })).toEqual(["a1"]);
+      expect(await ids({ terms: ['"quoted"', "alice"] })).toEqual(["d4"]);
+      expect(await ids({ terms: ["and", "or"] })).toEqual([]);
+      expect(await store.count(T, { terms: ["hero", "png"] })).toBe(1);
     });
 
     it("takes wildcards, quotes and SQL in a search as plain text", async () => {
