@@ -18,6 +18,9 @@ import { type CatalogueStore, type ImageRow, imagesOfPage, rowOf, type StoredIma
 import { countQuery, type Dialect, type Fragment, likeContaining, pageQuery } from "./where.ts";
 
 const MAX_COUNTS = 1000;
+/** A search matching at least this many rows, and a tenth of them, is tested row by row (see #dense). */
+const DENSE_MIN_ROWS = 2000;
+const DENSE_SHARE = 10;
 /** SQLite's result code for a database locked by another connection. */
 const SQLITE_BUSY = 5;
 /** Rows of a sweep page written per transaction (see sweepPage). */
@@ -25,36 +28,57 @@ const SWEEP_SLICE = 1000;
 /** FTS5's trigram tokenizer indexes runs of three characters: shorter terms are looked up by LIKE. */
 const TRIGRAM = 3;
 
+const likeSearch = (term: string): Fragment => ({
+  sql: "(sort_filename LIKE ? ESCAPE '\\' OR search_text LIKE ? ESCAPE '\\')",
+  params: [likeContaining(term), likeContaining(term)],
+});
+const likeFilename = (term: string): Fragment => ({
+  sql: "sort_filename LIKE ? ESCAPE '\\'",
+  params: [likeContaining(term)],
+});
+const short = (term: string) => [...term].length < TRIGRAM;
+
 const dialect: Dialect = {
   metaString: (path) =>
     jsonAt(path, (p) => `(CASE WHEN json_type(meta, ${p}) = 'text' THEN json_extract(meta, ${p}) END)`),
   metaNumber: (path) =>
     jsonAt(path, (p) => `(CASE WHEN json_type(meta, ${p}) IN ('integer', 'real') THEN json_extract(meta, ${p}) END)`),
   metaBoolean: (path) => jsonAt(path, (p) => `json_type(meta, ${p})`),
-  search: (term) =>
-    [...term].length < TRIGRAM
-      ? {
-          sql: "(sort_filename LIKE ? ESCAPE '\\' OR search_text LIKE ? ESCAPE '\\')",
-          params: [likeContaining(term), likeContaining(term)],
-        }
-      : trigramMatch([phrase(term)]),
-  filename: (term) =>
-    [...term].length < TRIGRAM
-      ? { sql: "sort_filename LIKE ? ESCAPE '\\'", params: [likeContaining(term)] }
-      : trigramMatch([`sort_filename : ${phrase(term)}`]),
+  search: (term) => (short(term) ? likeSearch(term) : trigramMatch(phrase(term))),
+  filename: (term) => (short(term) ? likeFilename(term) : trigramMatch(`sort_filename : ${phrase(term)}`)),
   // One MATCH for every term the trigram index serves: FTS5 steps through the terms' lists together,
   // skipping ahead, where one `IN` list per term reads each list whole (a word in every filename: 100,000
   // rows read for each page).
   searchAll: (terms, filename) => {
-    const short = (term: string) => [...term].length < TRIGRAM;
-    const parts = terms.filter(short).map((term) => dialect.search(term));
-    const phrases = terms.filter((term) => !short(term)).map(phrase);
-    if (filename !== undefined && short(filename)) parts.push(dialect.filename(filename));
-    else if (filename !== undefined) phrases.push(`sort_filename : ${phrase(filename)}`);
-    return phrases.length > 0 ? [trigramMatch(phrases), ...parts] : parts;
+    const match = trigramExpression(terms, filename);
+    const parts = terms.filter(short).map(likeSearch);
+    if (filename !== undefined && short(filename)) parts.push(likeFilename(filename));
+    return match === undefined ? parts : [trigramMatch(match), ...parts];
   },
   collate: "",
 };
+
+/** The same conditions, each tested on the row: for searches most rows match (see #dense). */
+const walkDialect: Dialect = {
+  metaString: dialect.metaString,
+  metaNumber: dialect.metaNumber,
+  metaBoolean: dialect.metaBoolean,
+  search: likeSearch,
+  filename: likeFilename,
+  collate: dialect.collate,
+};
+
+/** The FTS5 expression of every term the trigram index serves, all of which must hold; undefined if none. */
+function trigramExpression(terms: readonly string[], filename: string | undefined): string | undefined {
+  const phrases = terms.filter((term) => !short(term)).map(phrase);
+  if (filename !== undefined && !short(filename)) phrases.push(`sort_filename : ${phrase(filename)}`);
+  return phrases.length > 0 ? phrases.join(" AND ") : undefined;
+}
+
+/** Rows holding every phrase of `match`, through the trigram index. */
+function trigramMatch(match: string): Fragment {
+  return { sql: "row IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)", params: [match] };
+}
 
 const LIVE_ROWS = "WHERE tenant = ? AND deleted = FALSE";
 const LIVE_ROWS_UNINDEXED = "WHERE +tenant = ? AND +deleted = FALSE";
@@ -70,11 +94,6 @@ function searchDriven(filter: CatalogueFilter, query: Fragment): Fragment {
   const searched = (filter.terms ?? []).some(trigram) || (filter.filename !== undefined && trigram(filter.filename));
   if (!searched || filter.creator !== undefined || !query.sql.includes(LIVE_ROWS)) return query;
   return { sql: query.sql.replace(LIVE_ROWS, LIVE_ROWS_UNINDEXED), params: query.params };
-}
-
-/** Rows holding every phrase, through the trigram index. */
-function trigramMatch(phrases: readonly string[]): Fragment {
-  return { sql: "row IN (SELECT rowid FROM image_search WHERE image_search MATCH ?)", params: [phrases.join(" AND ")] };
 }
 
 /** FTS5's trigram index finds a quoted phrase as a substring of a column; `"` is doubled inside it. */
@@ -119,6 +138,8 @@ export class SqliteCatalogueStore implements CatalogueStore {
   readonly #sweeping = new Set<Tenant>();
   /** Counts of recent queries (a search paged through asks the same one on each page), by index version. */
   readonly #counts = new Map<string, { version: number; n: number }>();
+  /** Trigram searches found in a large share of the rows (see #dense), until the next sweep ends. */
+  readonly #denseSearches = new Map<string, boolean>();
 
   readonly facts: CatalogueFactsTable;
 
@@ -216,6 +237,7 @@ export class SqliteCatalogueStore implements CatalogueStore {
 
   async finishSweep(tenant: Tenant, mark: SweepMark, images: number): Promise<void> {
     this.#changed();
+    this.#denseSearches.clear();
     const now = Date.now();
     this.#transaction(() => {
       this.#run("DELETE FROM images WHERE tenant = ? AND version <= ? AND swept < ?", [
@@ -243,7 +265,7 @@ export class SqliteCatalogueStore implements CatalogueStore {
   }
 
   async page(tenant: Tenant, request: PageRequest): Promise<Image[]> {
-    const query = pageQuery(tenant, request, dialect);
+    const query = pageQuery(tenant, request, this.#dense(request.filter) ? walkDialect : dialect);
     return imagesOfPage(
       this.#statement(query.sql).all(...bind(query.params)) as unknown as StoredImage[],
       request.order.field,
@@ -294,6 +316,32 @@ export class SqliteCatalogueStore implements CatalogueStore {
 
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
+  }
+
+  /**
+   * Whether a page should walk the order's index and test each row's text (LIKE) rather than read the
+   * trigram index's list of matching rows first: when the search matches a large share of the rows
+   * (a word in most filenames), the list costs a microsecond a row (100,000 rows: 100 ms a page) while
+   * the walk finds a page within a few hundred rows. Found by reading at most that share of the list
+   * once, and kept: only the plan depends on it, never the answer. With a creator, its index is walked.
+   */
+  #dense(filter: CatalogueFilter): boolean {
+    if (filter.creator !== undefined) return false;
+    const match = trigramExpression(filter.terms ?? [], filter.filename?.toLowerCase());
+    if (match === undefined) return false;
+    let dense = this.#denseSearches.get(match);
+    if (dense === undefined) {
+      const rows = Number((this.#get("SELECT COALESCE(MAX(row), 0) AS n FROM images", []) as { n: number }).n);
+      const share = Math.max(DENSE_MIN_ROWS, Math.ceil(rows / DENSE_SHARE));
+      const probe = this.#get(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM image_search WHERE image_search MATCH ? LIMIT ?)",
+        [match, share],
+      ) as { n: number };
+      dense = Number(probe.n) >= share;
+      if (this.#denseSearches.size >= MAX_COUNTS) this.#denseSearches.clear();
+      this.#denseSearches.set(match, dense);
+    }
+    return dense;
   }
 
   /** Rows written under an older version (a sweep's mark): cached counts must not outlive it. */
