@@ -37,8 +37,8 @@ describe("node:sqlite: a search most rows match", () => {
       const sign = order.direction === "asc" ? 1 : -1;
       return chosen
         .sort((a, b) => {
-          const ka = keyOf(a, order.field);
-          const kb = keyOf(b, order.field);
+          const ka = keyOf(a, order.field) as string | number;
+          const kb = keyOf(b, order.field) as string | number;
           return sign * (ka < kb ? -1 : ka > kb ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
         })
         .map((i) => i.id);
