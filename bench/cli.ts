@@ -18,10 +18,11 @@ const USAGE = `Usage: npm run bench [-- <scenario> [options]]
                          and off: share answered without RATE_LIMITED (goal >= 99 %), upstream calls, stale
                          reads (goal 0), p50/p99
   catalogue [--images <n>] [--seconds <n>] [--connections <n>] [--no-postgres] [--no-off]
-            [--scenarios search,filter,sort] [--cpu-prof <dir>]
+            [--scenarios search,filter,sort,common] [--cpu-prof <dir>]
                          an emulator with 100,000 images (default): first sweep time and upstream calls;
-                         search, filter and sort pages of 50 at 10 connections (p50/p99/req/s, server CPU
-                         ms/req), embedded store and PostgreSQL; RSS with the catalogue on and off
+                         search, filter, sort and common-word pages of 50 at 10 connections (p50/p99/
+                         req/s, server CPU ms/req), embedded store and PostgreSQL; RSS with the catalogue
+                         on and off
   facts [--images <n>] [--concurrency <n>] [--share-seconds <n>]
                          the facts backfill of n mixed images (default 1000): facts/s, upstream calls and CPU per
                          image, the budget share taken on the default budget, peak RSS while the facts of a
