@@ -27,6 +27,10 @@ const USAGE = `Usage: npm run bench [-- <scenario> [options]]
                          the facts backfill of n mixed images (default 1000): facts/s, upstream calls and CPU per
                          image, the budget share taken on the default budget, peak RSS while the facts of a
                          40-megapixel JPEG and a 10 MB PNG upload are computed (FACTS=on vs off)
+  bulk [--items <n>] [--readers <n>]
+                         bulk jobs of n images (default 2,000) on the emulator's real limits: items/s for a
+                         delete by filter, an update and an import by URL, upstream 429s (goal 0), and
+                         interactive read p99 during each job vs idle (goal: within 2x)
 `;
 
 const SCENARIOS: Record<string, string> = {
@@ -38,6 +42,7 @@ const SCENARIOS: Record<string, string> = {
   frontend: "./frontend.ts",
   catalogue: "./catalogue.ts",
   facts: "./facts.ts",
+  bulk: "./bulk.ts",
 };
 
 const [scenario, ...options] = process.argv.slice(2);

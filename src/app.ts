@@ -16,6 +16,7 @@ import { corsPolicy } from "./cors.ts";
 import { maskError } from "./errors.ts";
 import { createFacts, type Facts } from "./facts/index.ts";
 import { graphiqlOptions } from "./graphiql.ts";
+import { BulkJobs } from "./jobs/index.ts";
 import { createLive } from "./live/index.ts";
 import { createLogger, yogaLogger } from "./logger.ts";
 import { createCursorCodec } from "./pagination/cursor.ts";
@@ -174,6 +175,21 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
       })
     : undefined;
   if (facts) writes.events.on(facts.onImageChange);
+  const jobs = new BulkJobs({
+    config: config.jobs,
+    catalogue,
+    durable: { dir: config.catalogue.dir, databaseUrl: config.catalogue.databaseUrl },
+    forwardMode: config.auth.mode === "forward",
+    writes,
+    // The server's token, on the batch host where it serves, through the entity cache so each item's
+    // write ends its entries; global-API calls are charged to the job's tenant's share of the budget.
+    apiFor: (tenant, signal) => {
+      const api = apiFor(undefined, { signal, caller: `bulk:${tenant}` });
+      return cache ? cache.bind(api, { tenant: "server", readThrough: true }) : api;
+    },
+    logger,
+  });
+  jobs.start();
   const yoga = createYoga<ServerContext, Context>({
     schema: ({ request }) => (isSubgraphRequest(request) ? subgraphSchema() : clientSchema),
     context: (initial) => {
@@ -203,6 +219,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
           tenant: upstreamKeyOf(viewer.upstreamToken),
           download: (imageId) => apiFor(viewer.upstreamToken, { caller: "facts:backfill" }).images.blob(imageId),
         }),
+        jobs,
         onLoaderCacheHit: observability.onLoaderCacheHit,
       });
     },
@@ -256,6 +273,7 @@ export function createApp(config: Config, upstream: UpstreamConfig, options: App
     close: async ({ force = false } = {}) => {
       await facts?.close();
       await live.close();
+      await jobs.close();
       await catalogue.close();
       await transport.close({ force });
       await budget.close();

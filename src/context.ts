@@ -3,6 +3,7 @@ import type { Scope } from "./auth/index.ts";
 import type { CatalogueSource } from "./catalogue/connection.ts";
 import type { Config } from "./config/index.ts";
 import type { RequestFacts } from "./facts/index.ts";
+import type { BulkJobs } from "./jobs/index.ts";
 import type { Live } from "./live/index.ts";
 import { createLoaders, type LoaderName, type Loaders } from "./loaders.ts";
 import type { CursorCodec } from "./pagination/cursor.ts";
@@ -60,6 +61,8 @@ export interface Context {
   readonly writes: Writes;
   /** Image facts as this request's caller sees them; absent with `FACTS=off`. */
   readonly facts: RequestFacts | undefined;
+  /** Bulk jobs: made by the bulk mutations, run in the background (one per app). */
+  readonly jobs: BulkJobs;
 }
 
 export interface ContextInput {
@@ -75,11 +78,12 @@ export interface ContextInput {
   catalogue: CatalogueSource;
   writes: Writes;
   facts?: RequestFacts | undefined;
+  jobs: BulkJobs;
   onLoaderCacheHit?: (loader: LoaderName) => void;
 }
 
 export function createContext(input: ContextInput): Context {
-  const { api, settings, viewer, pagination, live, catalogue, writes, onLoaderCacheHit } = input;
+  const { api, settings, viewer, pagination, live, catalogue, writes, jobs, onLoaderCacheHit } = input;
   return Object.freeze({
     api,
     settings,
@@ -90,6 +94,7 @@ export function createContext(input: ContextInput): Context {
     catalogue,
     writes,
     facts: input.facts,
+    jobs,
     loaders: createLoaders(api, { concurrency: input.loaderConcurrency, onCacheHit: onLoaderCacheHit }),
   });
 }

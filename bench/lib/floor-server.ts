@@ -9,6 +9,7 @@ import { Catalogue } from "../../src/catalogue/catalogue.ts";
 import { createKeysetCursorCodec } from "../../src/catalogue/keyset-cursor.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import { type Context, createContext, resolverSettings } from "../../src/context.ts";
+import { BulkJobs } from "../../src/jobs/index.ts";
 import { createLive } from "../../src/live/index.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createCursorCodec } from "../../src/pagination/cursor.ts";
@@ -41,6 +42,17 @@ const catalogue = {
   cursors: createKeysetCursorCodec(upstream.token),
 };
 
+// Nor bulk jobs: without a catalogue store they are refused.
+const jobs = new BulkJobs({
+  config: config.jobs,
+  catalogue: undefined,
+  durable: { dir: undefined, databaseUrl: undefined },
+  forwardMode: false,
+  writes,
+  apiFor: () => createImagesApi(transport, upstream.accountId, upstream.token),
+  logger: createLogger("silent"),
+});
+
 const yoga = createYoga<object, Context>({
   schema: clientSchema,
   context: ({ request }) =>
@@ -54,6 +66,7 @@ const yoga = createYoga<object, Context>({
       live,
       catalogue,
       writes,
+      jobs,
     }),
   landingPage: false,
   graphiql: false,

@@ -1,3 +1,4 @@
+import { setupBulkDelete } from "./bulk-delete.js";
 import { credentials, request, subscribe } from "./graphql.js";
 
 const PAGE_SIZE = 12;
@@ -95,7 +96,12 @@ function card(image) {
   edit.className = "edit";
   edit.textContent = "Edit";
   edit.addEventListener("click", () => openEditor(image));
-  figure.append(img, caption, edit);
+  const select = document.createElement("input");
+  select.type = "checkbox";
+  select.className = "select";
+  select.value = image.imageId;
+  select.setAttribute("aria-label", `Select ${image.filename ?? image.imageId}`);
+  figure.append(select, img, caption, edit);
   return figure;
 }
 
@@ -171,6 +177,8 @@ async function loadPage() {
     observer.observe(more);
   }
 }
+
+setupBulkDelete(grid, cards);
 
 const observer = new IntersectionObserver(
   (entries) => {

@@ -1,5 +1,5 @@
-/** What a caller may do: one scope per kind of data and direction. */
-export const SCOPES = ["images:read", "images:write", "keys:read", "keys:write"] as const;
+/** What a caller may do: one scope per kind of data and direction; `images:bulk` for bulk jobs besides `images:write`. */
+export const SCOPES = ["images:read", "images:write", "images:bulk", "keys:read", "keys:write"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** The authenticated caller of one GraphQL request. */

@@ -1,4 +1,5 @@
 import { FACTS_MIGRATION } from "./facts-migration.ts";
+import { JOBS_MIGRATION } from "./jobs-migration.ts";
 
 /**
  * The catalogue's schema, one numbered step at a time, for both stores; run in order at start, each
@@ -100,6 +101,7 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  JOBS_MIGRATION,
   FACTS_MIGRATION,
   {
     // Migration 3 is the bulk jobs' tables.

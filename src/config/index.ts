@@ -14,6 +14,7 @@ import { CORS_VARIABLES, type CorsConfig, readCorsConfig } from "./cors.ts";
 import { ConfigError, type Env, EnvReader, type Variable } from "./env-reader.ts";
 import { FACTS_VARIABLES, type FactsConfig, readFactsConfig } from "./facts.ts";
 import { HTTP_VARIABLES, type HttpConfig, readHttpConfig } from "./http.ts";
+import { JOBS_VARIABLES, type JobsConfig, readJobsConfig } from "./jobs.ts";
 import { LIMITS_VARIABLES, type LimitsConfig, readLimitsConfig } from "./limits.ts";
 import { LIVE_VARIABLES, type LiveConfig, readLiveConfig } from "./live.ts";
 import { OBSERVABILITY_VARIABLES, type ObservabilityConfig, readObservabilityConfig } from "./observability.ts";
@@ -30,6 +31,7 @@ export type { CorsConfig } from "./cors.ts";
 export { ConfigError, EnvReader } from "./env-reader.ts";
 export type { FactsConfig } from "./facts.ts";
 export type { HttpConfig } from "./http.ts";
+export type { JobsConfig } from "./jobs.ts";
 export { type LimitsConfig, UPSTREAM_MAX_UPLOAD_BYTES } from "./limits.ts";
 export type { LiveConfig } from "./live.ts";
 export { LOG_LEVELS, type LogLevel, type ObservabilityConfig, type TracingConfig } from "./observability.ts";
@@ -56,6 +58,7 @@ export const CONFIG_AREAS: readonly {
   { area: "Cross-origin requests", variables: CORS_VARIABLES },
   { area: "Observability", variables: OBSERVABILITY_VARIABLES },
   { area: "Ops endpoints", variables: OPS_VARIABLES },
+  { area: "Bulk jobs", variables: JOBS_VARIABLES },
 ];
 
 /** Configuration, read from the environment once at start and validated; passed down frozen. */
@@ -77,6 +80,8 @@ export interface Config extends ServerConfig, UpstreamSettings, ResolverConfig {
   readonly catalogue: CatalogueConfig;
   /** Image facts (dimensions, hash, placeholder): computed once per image, kept in the store. */
   readonly facts: FactsConfig;
+  /** Bulk jobs: their size limit, pace, leases and retries. */
+  readonly jobs: JobsConfig;
 }
 
 /** Reads and validates the configuration; throws one ConfigError naming every bad variable. */
@@ -102,6 +107,7 @@ export function loadConfig(env: Env = process.env): Config {
     cache: readCacheConfig(read),
     catalogue: readCatalogueConfig(read),
     facts: readFactsConfig(read),
+    jobs: readJobsConfig(read),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -9,6 +9,7 @@ const FILES: Readonly<Record<string, { file: string; type: string }>> = {
   "/gallery/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/gallery/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
   "/gallery/graphql.js": { file: "graphql.js", type: "text/javascript; charset=utf-8" },
+  "/gallery/bulk-delete.js": { file: "bulk-delete.js", type: "text/javascript; charset=utf-8" },
   "/gallery/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
 };
 

@@ -53,6 +53,7 @@ export const builder = new SchemaBuilder<{
     authScopes: (ctx) => ({
       "images:read": ctx.viewer.scopes.has("images:read"),
       "images:write": ctx.viewer.scopes.has("images:write"),
+      "images:bulk": ctx.viewer.scopes.has("images:bulk"),
       "keys:read": ctx.viewer.scopes.has("keys:read"),
       "keys:write": ctx.viewer.scopes.has("keys:write"),
     }),

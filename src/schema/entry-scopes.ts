@@ -11,6 +11,7 @@ export const READ_SCOPES = {
   Image: ["images:read"],
   Variant: ["images:read"],
   SigningKey: ["images:read", "keys:read"],
+  BulkJob: ["images:bulk"],
 } as const satisfies Record<string, readonly Scope[]>;
 
 export type ReadableType = keyof typeof READ_SCOPES;

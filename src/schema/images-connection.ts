@@ -2,6 +2,7 @@ import { type CatalogueArgs, catalogueQuery, needsCatalogue } from "../catalogue
 import { resolveCatalogueConnection } from "../catalogue/connection.ts";
 import {
   CATALOGUE_META_OPERATORS,
+  type CatalogueFilter,
   type CatalogueMetaFilter,
   type CatalogueMetaOperator,
   isCatalogueMetaOperator,
@@ -61,7 +62,7 @@ const MetaFilterInput = builder.inputType("MetaFilterInput", {
   }),
 });
 
-const ImageFilterInput = builder.inputType("ImageFilter", {
+export const ImageFilterInput = builder.inputType("ImageFilter", {
   fields: (t) => ({
     creator: t.string({ description: "Only images with this creator; the empty string selects images without one." }),
     meta: t.field({
@@ -195,6 +196,14 @@ builder.queryFields((t) => ({
 
 function pagesOf(edges: number, pageSize: number): number {
   return Math.max(1, Math.ceil(edges / pageSize));
+}
+
+/** The catalogue's filter for `filter` and `search` (a bulk job's selection), checked as `images` checks them. */
+export function catalogueFilterOf(args: {
+  filter: (CatalogueArgs["filter"] & FilterArg) | null;
+  search: string | null;
+}): CatalogueFilter {
+  return catalogueQuery(args, toMetaFilters(args.filter ?? {}, MAX_CATALOGUE_META_FILTERS), "desc").filter;
 }
 
 /** Checks the filters against the upstream's limits before any call, and maps them to its syntax. */

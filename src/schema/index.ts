@@ -19,6 +19,8 @@ import "./direct-upload.ts";
 import "./variant-mutations.ts";
 import "./signing-key-mutations.ts";
 import "./subscriptions.ts";
+import "./bulk-job.ts";
+import "./bulk-job-mutations.ts";
 
 /**
  * The API as ordinary clients know it, without federation's plumbing: what `schema.graphql` shows.
