@@ -125,14 +125,15 @@ export class CatalogueDirInUseError extends Error {
 /**
  * The embedded store: node:sqlite in memory, or in `<dir>/catalogue.sqlite` to survive restarts.
  *
- * A directory's catalogue belongs to one process, which holds SQLite's exclusive lock on the file
- * for as long as it runs (the system drops the lock when the process ends, however it ends): counts
- * kept until the index changes, and sweeps one at a time, rely on every change going through it.
- * A second process on the same directory is refused at start (CatalogueDirInUseError).
+ * A directory's catalogue belongs to one process (counts kept until the index changes, and sweeps
+ * one at a time, rely on every change going through it): see holdDir. Other parts of that process
+ * (the bulk jobs' store) open `catalogue.sqlite` alongside.
  */
 export class SqliteCatalogueStore implements CatalogueStore {
   readonly kind = "embedded";
   readonly #db: DatabaseSync;
+  /** `<dir>/catalogue.lock`, held exclusively while this store is open (see holdDir). */
+  readonly #lock: DatabaseSync | undefined;
   readonly #statements = new Map<string, StatementSync>();
   #version = 0;
   readonly #sweeping = new Set<Tenant>();
@@ -145,21 +146,10 @@ export class SqliteCatalogueStore implements CatalogueStore {
 
   constructor(dir?: string) {
     if (dir !== undefined) mkdirSync(dir, { recursive: true });
+    // Taken before the catalogue's file is opened: a second process stops here, having touched nothing.
+    this.#lock = dir === undefined ? undefined : holdDir(dir);
     this.#db = new DatabaseSync(dir === undefined ? ":memory:" : join(dir, "catalogue.sqlite"));
-    try {
-      // Exclusive before WAL is entered: the WAL index lives in this process's memory, not a shared file.
-      this.#db.exec("PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE");
-      this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
-      // The first write takes the file's lock, kept until close.
-      this.#db.exec("BEGIN IMMEDIATE; COMMIT");
-    } catch (error) {
-      this.#db.close();
-      if (dir !== undefined && (error as { errcode?: number }).errcode === SQLITE_BUSY) {
-        throw new CatalogueDirInUseError(dir);
-      }
-      throw error;
-    }
-    this.#db.exec("PRAGMA busy_timeout = 5000");
+    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000");
     this.facts = new SqlFactsTable(async (sql, params) => {
       // Counts filtered by facts change with them.
       if (!sql.startsWith("SELECT")) this.#changed();
@@ -316,6 +306,7 @@ export class SqliteCatalogueStore implements CatalogueStore {
 
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
+    if (this.#lock?.isOpen) this.#lock.close();
   }
 
   /**
@@ -420,6 +411,25 @@ const UPSERT = {
   never: `${INSERT} DO NOTHING`,
   "unless-newer": `${INSERT} ${UPDATE}, swept = excluded.swept WHERE images.version <= excluded.version`,
 } as const;
+
+/**
+ * Takes `<dir>/catalogue.lock`, a small SQLite file, in SQLite's exclusive locking mode: the lock,
+ * taken by a first write, stays until the connection closes or the process ends, however it ends
+ * (the system drops it). Another process, or another store in this one, is refused at once.
+ */
+function holdDir(dir: string): DatabaseSync {
+  const lock = new DatabaseSync(join(dir, "catalogue.lock"));
+  try {
+    lock.exec("PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE");
+    lock.exec("BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS held (at INTEGER); DELETE FROM held; COMMIT");
+    lock.prepare("INSERT INTO held (at) VALUES (?)").run(Date.now());
+    return lock;
+  } catch (error) {
+    lock.close();
+    if ((error as { errcode?: number }).errcode === SQLITE_BUSY) throw new CatalogueDirInUseError(dir);
+    throw error;
+  }
+}
 
 /** node:sqlite takes no booleans: 1 and 0, as SQLite stores them. */
 function bind(params: readonly unknown[]): SQLInputValue[] {
