@@ -1,13 +1,16 @@
-// npm run bench -- catalogue [--images <n>] [--seconds <n>] [--connections <n>] [--no-postgres]: the catalogue
-// over an emulator holding 100,000 images: the first sweep (time, upstream calls), pages of 50 from a search,
-// a filter and a sort at 10 connections (p50, p99, req/s) on the embedded store and on PostgreSQL, and the
-// server's RSS with the catalogue on and off. Targets (issue 22): sweep <= 60 s, p50 <= 10 ms, p99 <= 50 ms.
+// npm run bench -- catalogue [--images <n>] [--seconds <n>] [--connections <n>] [--no-postgres] [--no-off]
+// [--scenarios search,filter,sort,common] [--cpu-prof <dir>]: the catalogue over an emulator holding 100,000
+// images: the first sweep (time, upstream calls), pages of 50 from a search, a filter, a sort and a search
+// for a word in every filename at 10 connections (p50, p99, req/s, and the server's CPU per request, which a
+// busy machine changes far less than the wall-clock figures) on the embedded store and on PostgreSQL, and
+// the server's RSS with the catalogue on and off. `--cpu-prof` writes the embedded server's CPU profile
+// there. Targets (issue 22): sweep <= 60 s, p50 <= 10 ms, p99 <= 50 ms.
 import { parseArgs } from "node:util";
 import { startTestPostgres, type TestPostgres } from "../test/support/postgres.ts";
 import { type EmulatorProcess, startEmulatorProcess } from "./lib/emulator-process.ts";
 import { type LoadRequest, runLoad } from "./lib/load.ts";
-import { rssMb } from "./lib/proc.ts";
-import { type BenchServer, startServerProcess } from "./lib/server-process.ts";
+import { cpuMs, rssMb } from "./lib/proc.ts";
+import { type BenchServer, SERVER_NODE_ARGS, startServerProcess } from "./lib/server-process.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(3),
@@ -16,12 +19,16 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "10" },
     "no-postgres": { type: "boolean", default: false },
+    "no-off": { type: "boolean", default: false },
+    "cpu-prof": { type: "string" },
+    scenarios: { type: "string", default: "search,filter,sort,common" },
   },
 });
 const images = Number(values.images);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const PAGE = 50;
+const IDLE_MS = 10_000;
 
 async function admin(emulator: EmulatorProcess, method: string, path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(`${emulator.origin}/__emulator${path}`, {
@@ -79,7 +86,9 @@ async function ready(server: BenchServer): Promise<CatalogueState["catalogue"]> 
   throw new Error("the catalogue did not become READY within 10 minutes");
 }
 
-const SELECTION = "totalCount edges { node { imageId filename creator uploaded } } pageInfo { endCursor hasNextPage }";
+/** What a gallery's page asks: the count, and per image its id, name, creator, upload time and a thumbnail URL. */
+const SELECTION =
+  'totalCount edges { node { imageId filename creator uploaded url(variant: "public") } } pageInfo { endCursor hasNextPage }';
 const QUERIES: Record<string, (i: number) => { query: string; variables: Record<string, unknown> }> = {
   search: (i) => ({
     query: `query($s: String) { images(search: $s, first: ${PAGE}) { ${SELECTION} } }`,
@@ -88,6 +97,11 @@ const QUERIES: Record<string, (i: number) => { query: string; variables: Record<
   filter: (i) => ({
     query: `query($c: String, $f: String) { images(filter: { creator: $c, filename: $f, requireSignedURLs: false }, first: ${PAGE}) { ${SELECTION} } }`,
     variables: { c: `user-${i % 50}`, f: `-${(i % 89) + 10}` },
+  }),
+  // A word in every filename (as "png" or "jpg" typed in a gallery's search box).
+  common: (i) => ({
+    query: `query($s: String) { images(search: $s, first: ${PAGE}) { ${SELECTION} } }`,
+    variables: { s: i % 2 === 0 ? "bulk" : "png" },
   }),
   sort: (i) => ({
     query: `query($d: SortOrder) { images(orderBy: { field: FILENAME, direction: $d }, first: ${PAGE}) { ${SELECTION} } }`,
@@ -105,13 +119,16 @@ async function load(server: BenchServer, kind: string) {
     headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
     body: JSON.stringify(make(i)),
   });
-  return runLoad(server.origin, request, { connections, durationMs: seconds * 1000 });
+  const cpuBefore = await cpuMs(server.pid);
+  const result = await runLoad(server.origin, request, { connections, durationMs: seconds * 1000 });
+  const cpuMsPerRequest = ((await cpuMs(server.pid)) - cpuBefore) / Math.max(1, result.requests);
+  return { ...result, cpuMsPerRequest };
 }
 
-async function measure(label: string, emulator: EmulatorProcess, env: NodeJS.ProcessEnv) {
+async function measure(label: string, emulator: EmulatorProcess, env: NodeJS.ProcessEnv, nodeArgs = SERVER_NODE_ARGS) {
   await admin(emulator, "POST", "/reset");
   const started = performance.now();
-  const server = await startServerProcess(emulator, undefined, undefined, undefined, {
+  const server = await startServerProcess(emulator, nodeArgs, undefined, undefined, {
     CATALOGUE: "on",
     UPSTREAM_BATCH: "auto",
     ...env,
@@ -124,20 +141,28 @@ async function measure(label: string, emulator: EmulatorProcess, env: NodeJS.Pro
       .filter(([route]) => route.endsWith("/images/v2"))
       .reduce((sum, [, n]) => sum + n, 0);
     const rssReady = await rssMb(server.pid);
+    // What stays once the collector has had its turn: the sweep's garbage is not held.
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const rssIdle = await rssMb(server.pid);
     console.log(
       `${label}: first sweep ${state.lastSweep?.durationMs} ms for ${state.lastSweep?.images} images (READY ${untilReady} ms after spawn), ${listCalls} upstream list calls; index holds ${state.images}`,
     );
-    for (const kind of Object.keys(QUERIES)) {
+    for (const kind of values.scenarios.split(",").filter((k) => k in QUERIES)) {
       const result = await load(server, kind);
       console.log(
-        `  ${kind.padEnd(7)} pages of ${PAGE} at ${connections} connections: p50 ${result.p50Ms.toFixed(1)} ms  p99 ${result.p99Ms.toFixed(1)} ms  ${Math.round(result.requestsPerSecond)} req/s  ${result.errors} errors`,
+        `  ${kind.padEnd(7)} pages of ${PAGE} at ${connections} connections: p50 ${result.p50Ms.toFixed(1)} ms  p99 ${result.p99Ms.toFixed(1)} ms  ${Math.round(result.requestsPerSecond)} req/s  CPU ${result.cpuMsPerRequest.toFixed(2)} ms/req  ${result.errors} errors`,
       );
     }
     const rss = await rssMb(server.pid);
-    console.log(`  RSS once READY: ${rssReady} MB; after the load: ${rss} MB`);
-    return rssReady;
+    console.log(
+      `  RSS once READY: ${rssReady} MB; ${IDLE_MS / 1000} s later: ${rssIdle} MB; after the load: ${rss} MB`,
+    );
+    return rssIdle;
   } finally {
+    // Waited for: a CPU profile is written as the process exits.
+    const exited = new Promise((resolve) => server.process.once("exit", resolve));
     server.process.kill("SIGTERM");
+    await exited;
   }
 }
 
@@ -159,10 +184,16 @@ try {
   const seeding = performance.now();
   await seed(emulator);
   console.log(`seeded ${images} images in ${Math.round(performance.now() - seeding)} ms`);
-  const off = await rssOff(emulator);
-  console.log(`catalogue off: RSS ${off} MB after 50 plain pages`);
-  const embedded = await measure("embedded (node:sqlite, in memory)", emulator, {});
-  console.log(`  RSS with the catalogue on (once READY) vs off: +${embedded - off} MB`);
+  const off = values["no-off"] ? undefined : await rssOff(emulator);
+  if (off !== undefined) console.log(`catalogue off: RSS ${off} MB after 50 plain pages`);
+  const profile = values["cpu-prof"];
+  const embedded = await measure(
+    "embedded (node:sqlite, in memory)",
+    emulator,
+    {},
+    profile ? [...SERVER_NODE_ARGS, "--cpu-prof", "--cpu-prof-dir", profile] : SERVER_NODE_ARGS,
+  );
+  if (off !== undefined) console.log(`  RSS with the catalogue on (10 s after READY) vs off: +${embedded - off} MB`);
   if (!values["no-postgres"]) {
     postgres = await startTestPostgres();
     const url = await postgres.createDatabase();

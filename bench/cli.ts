@@ -21,10 +21,12 @@ const USAGE = `Usage: npm run bench [-- <scenario> [options]]
                          the server in a memory cgroup (default 160 and 256 MB, and none for the ratio), 50
                          connections on pages of 100: req/s, 200s, 503s with Retry-After, p99, peak usage,
                          whether the kernel killed it (needs root and a memory cgroup controller)
-  catalogue [--images <n>] [--seconds <n>] [--connections <n>] [--no-postgres]
+  catalogue [--images <n>] [--seconds <n>] [--connections <n>] [--no-postgres] [--no-off]
+            [--scenarios search,filter,sort,common] [--cpu-prof <dir>]
                          an emulator with 100,000 images (default): first sweep time and upstream calls;
-                         search, filter and sort pages of 50 at 10 connections (p50/p99/req/s), embedded
-                         store and PostgreSQL; RSS with the catalogue on and off
+                         search, filter, sort and common-word pages of 50 at 10 connections (p50/p99/
+                         req/s, server CPU ms/req), embedded store and PostgreSQL; RSS with the catalogue
+                         on and off
   facts [--images <n>] [--concurrency <n>] [--share-seconds <n>]
                          the facts backfill of n mixed images (default 1000): facts/s, upstream calls and CPU per
                          image, the budget share taken on the default budget, peak RSS while the facts of a

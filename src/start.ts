@@ -1,5 +1,6 @@
 // What src/main.ts starts: the configuration, the emulator when no token is set, the app and its listeners.
 import { createApp } from "./app.ts";
+import { CatalogueDirInUseError } from "./catalogue/sqlite-store.ts";
 import { type Config, ConfigError, loadConfig, type UpstreamConfig } from "./config/index.ts";
 import { createLogger, stdoutDestination } from "./logger.ts";
 import { ListenError, startServer } from "./server.ts";
@@ -36,7 +37,16 @@ if (config.upstream) {
   );
 }
 
-const app = createApp(config, upstream, { logger });
+const app = (() => {
+  try {
+    return createApp(config, upstream, { logger });
+  } catch (error) {
+    if (!(error instanceof CatalogueDirInUseError)) throw error;
+    // One line naming the setting to change, not a stack trace.
+    console.error(error.message);
+    process.exit(1);
+  }
+})();
 const { ops } = config;
 const server = await startServer(app, {
   host: config.host,

@@ -1,6 +1,13 @@
 import { inputError } from "../errors.ts";
-import type { MetaFilter, SortOrder } from "../upstream/index.ts";
-import type { CatalogueFilter, CatalogueOrder, NumberRange, OrderField } from "./model.ts";
+import type { SortOrder } from "../upstream/index.ts";
+import {
+  type CatalogueFilter,
+  type CatalogueMetaFilter,
+  type CatalogueOrder,
+  isCatalogueMetaOperator,
+  type NumberRange,
+  type OrderField,
+} from "./model.ts";
 
 export const MAX_SEARCH_CHARS = 200;
 const MAX_SEARCH_TERMS = 10;
@@ -14,6 +21,7 @@ export interface CatalogueArgs {
     filename?: string | null;
     uploaded?: { after?: Date | null; before?: Date | null } | null;
     requireSignedURLs?: boolean | null;
+    meta?: readonly { op: string }[] | null;
     width?: RangeArg | null;
     height?: RangeArg | null;
     byteSize?: RangeArg | null;
@@ -29,8 +37,8 @@ export interface RangeArg {
 }
 
 /**
- * Whether only the catalogue can answer: a search, a filter the upstream list lacks, or an order
- * other than upload time. Anything else keeps going to the upstream list, as without a catalogue.
+ * Whether only the catalogue can answer: a search, a filter or a metadata operator the upstream list
+ * lacks, or an order other than upload time. Anything else keeps going to the upstream list, as without a catalogue.
  */
 export function needsCatalogue(args: CatalogueArgs): boolean {
   const filter = args.filter ?? {};
@@ -39,6 +47,7 @@ export function needsCatalogue(args: CatalogueArgs): boolean {
     filter.filename != null ||
     filter.uploaded != null ||
     filter.requireSignedURLs != null ||
+    (filter.meta ?? []).some((condition) => isCatalogueMetaOperator(condition.op)) ||
     filter.width != null ||
     filter.height != null ||
     filter.byteSize != null ||
@@ -50,7 +59,7 @@ export function needsCatalogue(args: CatalogueArgs): boolean {
 /** The catalogue's query for these arguments; bad input is BAD_USER_INPUT before the store is asked. */
 export function catalogueQuery(
   args: CatalogueArgs,
-  meta: readonly MetaFilter[],
+  meta: readonly CatalogueMetaFilter[],
   sortOrder: SortOrder,
 ): { filter: CatalogueFilter; order: CatalogueOrder } {
   const filter = args.filter ?? {};

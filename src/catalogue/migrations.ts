@@ -103,6 +103,46 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   JOBS_MIGRATION,
   FACTS_MIGRATION,
+  {
+    // Migration 3 is the bulk jobs' tables.
+    version: 5,
+    // The embedded store counts from its index and keeps counts until the index changes (sqlite-store.ts).
+    sqlite: [],
+    // The number of live images per tenant, kept by statement triggers in the transaction of each write,
+    // delta and sweep, so an unfiltered count is one row read, exact as of the reader's snapshot.
+    postgres: [
+      "CREATE TABLE catalogue_counts (tenant TEXT PRIMARY KEY, live BIGINT NOT NULL)",
+      `CREATE FUNCTION catalogue_count_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO catalogue_counts (tenant, live)
+            SELECT tenant, COUNT(*) FROM new_rows WHERE NOT deleted GROUP BY tenant
+            ON CONFLICT (tenant) DO UPDATE SET live = catalogue_counts.live + excluded.live;
+        ELSIF TG_OP = 'UPDATE' THEN
+          INSERT INTO catalogue_counts (tenant, live)
+            SELECT tenant, SUM(change) FROM (
+              SELECT tenant, CASE WHEN deleted THEN 0 ELSE 1 END AS change FROM new_rows
+              UNION ALL SELECT tenant, CASE WHEN deleted THEN 0 ELSE -1 END FROM old_rows
+            ) AS changes GROUP BY tenant HAVING SUM(change) <> 0
+            ON CONFLICT (tenant) DO UPDATE SET live = catalogue_counts.live + excluded.live;
+        ELSE
+          INSERT INTO catalogue_counts (tenant, live)
+            SELECT tenant, -COUNT(*) FROM old_rows WHERE NOT deleted GROUP BY tenant
+            ON CONFLICT (tenant) DO UPDATE SET live = catalogue_counts.live + excluded.live;
+        END IF;
+        RETURN NULL;
+      END $$`,
+      `CREATE TRIGGER images_count_insert AFTER INSERT ON images REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION catalogue_count_changes()`,
+      `CREATE TRIGGER images_count_update AFTER UPDATE ON images REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION catalogue_count_changes()`,
+      `CREATE TRIGGER images_count_delete AFTER DELETE ON images REFERENCING OLD TABLE AS old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION catalogue_count_changes()`,
+      // Rows from before the triggers (the migration runs under the migrations' lock, in one transaction).
+      `INSERT INTO catalogue_counts (tenant, live)
+        SELECT tenant, COUNT(*) FILTER (WHERE NOT deleted) FROM images GROUP BY tenant`,
+    ],
+  },
 ];
 
 /**

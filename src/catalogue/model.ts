@@ -1,4 +1,4 @@
-import type { Image, MetaFilter } from "../upstream/index.ts";
+import type { Image, MetaFilter, MetaFilterOperator } from "../upstream/index.ts";
 
 /** Which index a caller reads: "" for the server's own token (the only one kept today, see catalogue.ts). */
 export type Tenant = string;
@@ -28,6 +28,26 @@ export interface NumberRange {
   readonly max?: number;
 }
 
+/**
+ * Metadata operators the upstream list lacks, served by the catalogue only: string ranges, compared by
+ * Unicode code point (byte order of UTF-8), so ISO dates and zero-padded numbers stored as text range
+ * as expected. They match stored strings only, as the upstream's ranges match stored numbers only.
+ */
+export const CATALOGUE_META_OPERATORS = ["gt:string", "gte:string", "lt:string", "lte:string"] as const;
+export type CatalogueMetaOperator = (typeof CATALOGUE_META_OPERATORS)[number];
+
+/** A metadata condition on the index: the upstream's, or one of the catalogue's own operators. */
+export interface CatalogueMetaFilter {
+  readonly path: string;
+  readonly op: MetaFilterOperator | CatalogueMetaOperator;
+  /** For `in` operators, the values joined with `|`. */
+  readonly value: string;
+}
+
+export function isCatalogueMetaOperator(op: string): op is CatalogueMetaOperator {
+  return (CATALOGUE_META_OPERATORS as readonly string[]).includes(op);
+}
+
 /** Conditions on the index, all of which must hold; every value reaches the store as a parameter. */
 export interface CatalogueFilter {
   /** Terms each found (case-insensitive substring) in the filename, the creator or a metadata value. */
@@ -39,7 +59,7 @@ export interface CatalogueFilter {
   readonly uploadedAfter?: Date;
   readonly uploadedBefore?: Date;
   readonly requireSignedURLs?: boolean;
-  readonly meta?: readonly MetaFilter[];
+  readonly meta?: readonly (MetaFilter | CatalogueMetaFilter)[];
   /** Facts (READY only): images whose facts are not known match none of these. */
   readonly width?: NumberRange;
   readonly height?: NumberRange;

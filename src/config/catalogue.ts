@@ -25,7 +25,8 @@ export const CATALOGUE_VARIABLES = declareVariables({
   CATALOGUE_DIR: {
     type: "text",
     format: "a folder",
-    description: "Keep the embedded index in `<dir>/catalogue.sqlite`, so a restart starts from it. Unset: in memory.",
+    description:
+      "Keep the embedded index in `<dir>/catalogue.sqlite`, so a restart starts from it. One process's: a second one on the same folder refuses to start. Unset: in memory.",
   },
   DATABASE_URL: {
     type: "text",

@@ -1,6 +1,12 @@
 import { type CatalogueArgs, catalogueQuery, needsCatalogue } from "../catalogue/arguments.ts";
 import { resolveCatalogueConnection } from "../catalogue/connection.ts";
-import type { CatalogueFilter } from "../catalogue/model.ts";
+import {
+  CATALOGUE_META_OPERATORS,
+  type CatalogueFilter,
+  type CatalogueMetaFilter,
+  type CatalogueMetaOperator,
+  isCatalogueMetaOperator,
+} from "../catalogue/model.ts";
 import type { Context } from "../context.ts";
 import { inputError } from "../errors.ts";
 import { DEFAULT_PAGE_EDGES, resolveImageConnection } from "../pagination/connection.ts";
@@ -26,12 +32,23 @@ const SortOrderEnum = builder.enumType("SortOrder", {
   values: { ASC: { value: "asc" }, DESC: { value: "desc" } } as const,
 });
 
-const operatorValues = Object.fromEntries(
-  META_FILTER_OPERATORS.map((op) => [op.replace(":", "_").toUpperCase(), { value: op }]),
-) as Record<string, { value: MetaFilterOperator }>;
+type MetaOperator = MetaFilterOperator | CatalogueMetaOperator;
+
+const operatorValues = Object.fromEntries([
+  ...META_FILTER_OPERATORS.map((op) => [op.replace(":", "_").toUpperCase(), { value: op }]),
+  ...CATALOGUE_META_OPERATORS.map((op) => [
+    op.replace(":", "_").toUpperCase(),
+    {
+      value: op,
+      description:
+        "A string range (the upstream has none): stored strings only, compared by code point, so ISO dates range as expected. Served by the catalogue.",
+    },
+  ]),
+]) as Record<string, { value: MetaOperator }>;
 
 const MetaOperatorEnum = builder.enumType("MetaFilterOperator", {
-  description: "Operators of the upstream's metadata filters: `EQ_NUMBER` is `eq:number`, and so on.",
+  description:
+    "Operators of the upstream's metadata filters: `EQ_NUMBER` is `eq:number`, and so on; `GT`/`GTE`/`LT`/`LTE` compare stored numbers. The `_STRING` ranges are the catalogue's own.",
   values: operatorValues,
 });
 
@@ -87,7 +104,7 @@ const ImageOrderInput = builder.inputType("ImageOrder", {
 
 interface FilterArg {
   creator?: string | null;
-  meta?: { path: string; op: MetaFilterOperator; value?: string | null; values?: string[] | null }[] | null;
+  meta?: { path: string; op: MetaOperator; value?: string | null; values?: string[] | null }[] | null;
 }
 
 builder.queryFields((t) => ({
@@ -139,18 +156,24 @@ builder.queryFields((t) => ({
           ctx.loaders.primeImages(connection.edges.map((e) => e.node));
           return { ...connection, totalCount: () => catalogue.catalogue.count(query.filter) };
         }
-        const countFilter = { ...(creator !== null ? { creator } : {}), ...(meta.length > 0 ? { meta } : {}) };
+        const upstreamMeta = meta.filter(
+          (condition): condition is MetaFilter => !isCatalogueMetaOperator(condition.op),
+        );
+        const countFilter = {
+          ...(creator !== null ? { creator } : {}),
+          ...(upstreamMeta.length > 0 ? { meta: upstreamMeta } : {}),
+        };
         const connection = await resolveImageConnection(
           args,
           {
             sortOrder,
-            fingerprint: queryFingerprint({ creator, meta, sortOrder }),
+            fingerprint: queryFingerprint({ creator, meta: upstreamMeta, sortOrder }),
             maxPerPage: ctx.settings.upstreamPageSize,
           },
           {
             ...ctx.pagination,
             fetchPage: ({ token, perPage, sortOrder: order }) =>
-              ctx.api.images.list({ continuationToken: token, perPage, sortOrder: order, creator, meta }),
+              ctx.api.images.list({ continuationToken: token, perPage, sortOrder: order, creator, meta: upstreamMeta }),
           },
         );
         ctx.loaders.primeImages(connection.edges.map((e) => e.node));
@@ -184,7 +207,7 @@ export function catalogueFilterOf(args: {
 }
 
 /** Checks the filters against the upstream's limits before any call, and maps them to its syntax. */
-function toMetaFilters(filter: FilterArg, maxFilters: number): MetaFilter[] {
+function toMetaFilters(filter: FilterArg, maxFilters: number): CatalogueMetaFilter[] {
   const conditions = filter.meta ?? [];
   if (conditions.length > maxFilters) {
     throw inputError(`At most ${maxFilters} metadata filters are allowed.`, { argument: "filter.meta" });

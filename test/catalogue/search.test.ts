@@ -70,6 +70,28 @@ describe("images served by the catalogue", () => {
     const many = Array.from({ length: 7 }, () => range.rank);
     const manyAnswer = await images(stack.gql, { filter: { filename: "png", meta: many } });
     expect(manyAnswer.totalCount).toBe(2);
+    // String ranges, which the upstream lacks: served by the catalogue alone, without a call upstream.
+    await stack.emulator.reset();
+    const albums = await images(stack.gql, {
+      filter: { meta: [{ path: "album", op: "GTE_STRING", value: "q" }] },
+    });
+    expect(names(albums)).toEqual(["hero-banner.png"]);
+    expect(albums.totalCount).toBe(1);
+    const between = await images(stack.gql, {
+      filter: {
+        meta: [
+          { path: "album", op: "GT_STRING", value: "p" },
+          { path: "album", op: "LTE_STRING", value: "summer" },
+        ],
+      },
+      orderBy: { field: "FILENAME", direction: "ASC" },
+    });
+    expect(names(between)).toEqual(["100% cat.png", "hero-banner.png"]);
+    // Numbers are not strings: a string range never matches `rank`.
+    expect(
+      (await images(stack.gql, { filter: { meta: [{ path: "rank", op: "GT_STRING", value: "" }] } })).totalCount,
+    ).toBe(0);
+    expect(await stack.emulator.counts()).toEqual({});
     const future = await images(stack.gql, { filter: { uploaded: { after: "2999-01-01T00:00:00Z" } } });
     expect(future.totalCount).toBe(0);
     const past = await images(stack.gql, { filter: { uploaded: { before: "2999-01-01T00:00:00Z" } } });

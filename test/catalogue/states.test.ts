@@ -22,6 +22,12 @@ describe("catalogue states", () => {
       expect(answer.data).toBeNull();
     }
     expect((await stack.gql(UPSTREAM_PAGE)).errors).toBeUndefined();
+    // A string range is the catalogue's own operator: refused, never sent upstream, even without totalCount.
+    const ranged = await stack.gql(
+      '{ images(first: 2, filter: { meta: [{ path: "album", op: GT_STRING, value: "a" }] }) { edges { node { imageId } } } }',
+    );
+    expect(ranged.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", reason: "CATALOGUE_OFF" });
+    expect(ranged.data).toBeNull();
   });
 
   it("syncing: a typed error with retryAfter, never a partial answer; upstream-servable queries keep working", async () => {

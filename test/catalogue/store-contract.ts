@@ -130,6 +130,15 @@ export function storeContract(name: string, open: () => Promise<CatalogueStore>)
       expect(await ids({ terms: ["hero", "bob"] })).toEqual(["b2"]);
       expect(await ids({ terms: ["ca"] })).toEqual(["c3", "e5"]);
       expect(await ids({ terms: ["zzz"] })).toEqual([]);
+      // Every term must hold, long and short ones and the filename term together, whatever the mix.
+      expect(await ids({ terms: ["hero", "alice", "5"] })).toEqual(["a1"]);
+      expect(await ids({ terms: ["hero", "alice", "12"] })).toEqual([]);
+      expect(await ids({ terms: ["alice", "e"], filename: "banner" })).toEqual(["a1"]);
+      expect(await ids({ terms: ["alice"], filename: "it" })).toEqual(["d4"]);
+      expect(await ids({ terms: ["al", "summer"], filename: "hero" })).toEqual(["a1"]);
+      expect(await ids({ terms: ['"quoted"', "alice"] })).toEqual(["d4"]);
+      expect(await ids({ terms: ["and", "or"] })).toEqual([]);
+      expect(await store.count(T, { terms: ["hero", "png"] })).toBe(1);
     });
 
     it("takes wildcards, quotes and SQL in a search as plain text", async () => {
@@ -173,6 +182,34 @@ export function storeContract(name: string, open: () => Promise<CatalogueStore>)
       expect(await ids({ meta: [{ path: "public", op: "eq:boolean", value: "false" }] })).toEqual(["e5"]);
       expect(await ids({ meta: [{ path: "public", op: "eq", value: "true" }] })).toEqual(["a1"]);
       expect(await ids({ meta: [{ path: "missing.deep", op: "eq", value: "x" }] })).toEqual([]);
+    });
+
+    it("ranges metadata strings by code point, the catalogue's own operators", async () => {
+      await store.write(T, image("jan", { meta: { shot: "2026-01-15T08:00:00Z", code: "b" } }));
+      await store.write(T, image("mar", { meta: { shot: "2026-03-01", code: "B" } }));
+      await store.write(T, image("dec", { meta: { shot: "2025-12-31T23:59:59Z", code: "é" } }));
+      await store.write(T, image("num", { meta: { shot: 20260201, code: 5 } }));
+      const range = (path: string, op: "gt:string" | "gte:string" | "lt:string" | "lte:string", value: string) =>
+        ids({ meta: [{ path, op, value }] });
+      expect(await range("shot", "gte:string", "2026-01-01")).toEqual(["jan", "mar"]);
+      expect(await range("shot", "lt:string", "2026-03-01")).toEqual(["dec", "jan"]);
+      expect(await range("shot", "lte:string", "2026-03-01")).toEqual(["dec", "jan", "mar"]);
+      expect(await range("shot", "gt:string", "2026-03-01")).toEqual([]);
+      // Byte order of UTF-8 in both stores, not a locale's: "B" < "b" < "é"; numbers are never strings.
+      expect(await range("code", "gt:string", "B")).toEqual(["dec", "jan"]);
+      expect(await range("code", "lt:string", "b")).toEqual(["mar"]);
+      expect(await range("code", "gte:string", "")).toEqual(["dec", "jan", "mar"]);
+      // A range both ways, and quotes or SQL as a bound are plain values.
+      expect(
+        await ids({
+          meta: [
+            { path: "shot", op: "gt:string", value: "2025" },
+            { path: "shot", op: "lt:string", value: "2026-02" },
+          ],
+        }),
+      ).toEqual(["dec", "jan"]);
+      expect(await range("shot", "gt:string", "'; DROP TABLE images; --")).toEqual(["dec", "jan", "mar"]);
+      expect(await store.count(T, { meta: [{ path: "shot", op: "gte:string", value: "2026" }] })).toBe(2);
     });
 
     it("forgets a deleted image, and moves an image to its new id", async () => {
@@ -232,6 +269,37 @@ export function storeContract(name: string, open: () => Promise<CatalogueStore>)
       await store.finishSweep(T, next, 0);
       expect(await store.count(T, {})).toBe(0);
       expect(await store.known(T, ["deleted"])).toEqual(new Set());
+    });
+
+    it("counts every image exactly through writes, deletes, revivals, deltas and sweeps", async () => {
+      const exact = async () => {
+        const all = (await store.page(T, { filter: {}, order: { field: "id", direction: "asc" }, limit: 5000 })).map(
+          (i) => i.id,
+        );
+        expect(await store.count(T, {})).toBe(all.length);
+        expect(await store.count(T, { terms: ["big"] })).toBe(all.filter((id) => id.startsWith("big")).length);
+        return all.length;
+      };
+      await store.write(T, image("a"));
+      await store.write(T, image("a", { filename: "again.png" }));
+      await store.remove(T, "never-seen");
+      await store.remove(T, "a");
+      await store.remove(T, "a");
+      expect(await exact()).toBe(0);
+      await store.write(T, image("a"));
+      await store.addUnknown(T, [image("a"), image("b"), image("never-seen")]);
+      expect(await exact()).toBe(2);
+      await store.write(T, image("c"), "b");
+      expect(await exact()).toBe(2);
+      // A sweep page larger than a store's own slices, with an id the list repeated.
+      const many = Array.from({ length: 2500 }, (_, i) => image(`big-${String(i).padStart(4, "0")}`));
+      const mark = await store.beginSweep(T);
+      await store.sweepPage(T, mark, [...many, image("a"), image("a")]);
+      expect(await exact()).toBe(2502);
+      await store.finishSweep(T, mark, 2501);
+      expect(await exact()).toBe(2501);
+      await store.remove(T, "big-0000");
+      expect(await exact()).toBe(2500);
     });
 
     it("leaves a sweep unfinished without harm: the next one completes the index", async () => {
