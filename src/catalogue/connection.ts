@@ -1,15 +1,8 @@
-import { inputError } from "../errors.ts";
+import { type ConnectionArgs, readConnectionArgs } from "../pagination/connection-args.ts";
 import type { Image } from "../upstream/index.ts";
 import type { Catalogue } from "./catalogue.ts";
 import type { KeysetCursorCodec } from "./keyset-cursor.ts";
 import { type CatalogueFilter, type CatalogueOrder, type Keyset, keyOf } from "./model.ts";
-
-export interface ConnectionArgs {
-  first?: number | null;
-  after?: string | null;
-  last?: number | null;
-  before?: string | null;
-}
 
 export interface CatalogueConnection {
   edges: { cursor: string; node: Image }[];
@@ -22,9 +15,6 @@ export interface CatalogueSource {
   readonly cursors: KeysetCursorCodec;
 }
 
-const DEFAULT_EDGES = 20;
-const MAX_EDGES = 10_000;
-
 /**
  * A Relay connection over the index by keyset (order value, id): `after` reads on in the order,
  * `before` reads the reverse order from the cursor and turns the page round. An image added or
@@ -35,7 +25,9 @@ export async function resolveCatalogueConnection(
   query: { filter: CatalogueFilter; order: CatalogueOrder; fingerprint: string },
   source: CatalogueSource,
 ): Promise<CatalogueConnection> {
-  const { count, backward, anchor } = readArgs(args, query.fingerprint, source.cursors);
+  const { count, backward, anchor } = readConnectionArgs(args, (cursor) =>
+    source.cursors.decode(cursor, query.fingerprint),
+  );
   const order: CatalogueOrder = backward
     ? {
         field: query.order.field,
@@ -75,30 +67,4 @@ function lazyEdge(cursors: KeysetCursorCodec, fingerprint: string, keyset: Keyse
       return cursor;
     },
   };
-}
-
-function readArgs(args: ConnectionArgs, fingerprint: string, cursors: KeysetCursorCodec) {
-  const { first, last, after, before } = args;
-  for (const [name, value] of [
-    ["first", first],
-    ["last", last],
-  ] as const) {
-    if (isSet(value) && (value < 0 || value > MAX_EDGES)) {
-      throw inputError(`\`${name}\` must be between 0 and ${MAX_EDGES}.`, { argument: name });
-    }
-  }
-  if (isSet(first) && isSet(last)) throw inputError("Pass either `first` or `last`, not both.", { argument: "last" });
-  if (isSet(after) && isSet(before))
-    throw inputError("Pass either `after` or `before`, not both.", { argument: "before" });
-  if (isSet(first) && isSet(before)) throw inputError("Use `before` with `last`.", { argument: "before" });
-  if (isSet(last) && isSet(after)) throw inputError("Use `after` with `first`.", { argument: "after" });
-  const backward = isSet(last) || isSet(before);
-  const count = (backward ? last : first) ?? DEFAULT_EDGES;
-  const cursor = after ?? before;
-  const anchor = isSet(cursor) ? cursors.decode(cursor, fingerprint) : undefined;
-  return { count, backward, anchor };
-}
-
-function isSet<T>(value: T | null | undefined): value is T {
-  return value !== null && value !== undefined;
 }

@@ -1,18 +1,13 @@
-import { inputError } from "../errors.ts";
 import type { Image, ImagePage, SortOrder } from "../upstream/index.ts";
 import { walkBack } from "./backward-walk.ts";
+import { type ConnectionArgs, readConnectionArgs } from "./connection-args.ts";
 import type { CursorCodec, EdgePosition } from "./cursor.ts";
 import { type Collected, type PageQuery, type Walk, walkAlong } from "./list-walk.ts";
 import type { TokenChainMemo } from "./token-chain.ts";
 
+export type { ConnectionArgs } from "./connection-args.ts";
+export { DEFAULT_PAGE_EDGES, MAX_CONNECTION_EDGES } from "./connection-args.ts";
 export type { PageQuery } from "./list-walk.ts";
-
-export interface ConnectionArgs {
-  first?: number | null;
-  after?: string | null;
-  last?: number | null;
-  before?: string | null;
-}
 
 export interface ImageConnectionResult {
   edges: { cursor: string; node: Image }[];
@@ -26,9 +21,6 @@ export interface ListSource {
   readonly memo: TokenChainMemo;
 }
 
-export const DEFAULT_PAGE_EDGES = 20;
-/** The v2 list's own `per_page` maximum. */
-export const MAX_CONNECTION_EDGES = 10_000;
 const MIN_UPSTREAM_PAGE = 10;
 
 /**
@@ -41,7 +33,9 @@ export async function resolveImageConnection(
   query: { sortOrder: SortOrder; fingerprint: string; maxPerPage: number },
   source: ListSource,
 ): Promise<ImageConnectionResult> {
-  const { count, backward, anchor } = readArgs(args, query.fingerprint, source.cursors);
+  const { count, backward, anchor } = readConnectionArgs<EdgePosition>(args, (cursor) =>
+    source.cursors.decode(cursor, query.fingerprint),
+  );
   const walkOrder = backward ? reverse(query.sortOrder) : query.sortOrder;
   const perPage = clamp(count, MIN_UPSTREAM_PAGE, query.maxPerPage);
   const walk = (order: SortOrder): Walk => ({
@@ -87,36 +81,10 @@ function lazyEdge(cursors: CursorCodec, position: EdgePosition, node: Image): { 
   };
 }
 
-function readArgs(args: ConnectionArgs, fingerprint: string, cursors: CursorCodec) {
-  const { first, last, after, before } = args;
-  for (const [name, value] of [
-    ["first", first],
-    ["last", last],
-  ] as const) {
-    if (value !== null && value !== undefined && (value < 0 || value > MAX_CONNECTION_EDGES)) {
-      throw inputError(`\`${name}\` must be between 0 and ${MAX_CONNECTION_EDGES}.`, { argument: name });
-    }
-  }
-  if (isSet(first) && isSet(last)) throw inputError("Pass either `first` or `last`, not both.", { argument: "last" });
-  if (isSet(after) && isSet(before))
-    throw inputError("Pass either `after` or `before`, not both.", { argument: "before" });
-  if (isSet(first) && isSet(before)) throw inputError("Use `before` with `last`.", { argument: "before" });
-  if (isSet(last) && isSet(after)) throw inputError("Use `after` with `first`.", { argument: "after" });
-  const backward = isSet(last) || isSet(before);
-  const count = (backward ? last : first) ?? DEFAULT_PAGE_EDGES;
-  const cursor = after ?? before;
-  const anchor: EdgePosition | undefined = isSet(cursor) ? cursors.decode(cursor, fingerprint) : undefined;
-  return { count, backward, anchor };
-}
-
 function reverse(order: SortOrder): SortOrder {
   return order === "asc" ? "desc" : "asc";
 }
 
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
-}
-
-function isSet<T>(value: T | null | undefined): value is T {
-  return value !== null && value !== undefined;
 }
