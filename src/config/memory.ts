@@ -19,7 +19,7 @@ export const MEMORY_VARIABLES = declareVariables({
     values: ["on", "off"],
     default: "on",
     description:
-      "`on`: src/main.ts runs node again (same pid) with `--max-old-space-size` sized from the limit and `--max-semi-space-size=8` when not given; `off`: pass them yourself.",
+      "`on`: src/main.ts runs node again (same pid) with `--max-old-space-size` sized from the limit and a small `--max-semi-space-size` (8, or 4 under 256 MB) when not given; `off`: pass them yourself.",
   },
   MAX_SUBSCRIPTIONS: {
     type: "integer",

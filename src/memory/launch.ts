@@ -1,9 +1,6 @@
 import type { LaunchConfig } from "../config/memory.ts";
 import { sizedFor } from "./sizing.ts";
 
-/** Node's young generation kept small: V8 would otherwise grow it to 64 MB and keep it committed. */
-const SEMI_SPACE_MB = 8;
-
 // MALLOC_ARENA_MAX=1, 2 or 8 and glibc's mmap/trim thresholds made no difference to the RSS a burst
 // leaves behind (bench, page of 100 at 50 connections): nothing of glibc's is set here.
 
@@ -17,9 +14,10 @@ export function missingNodeFlags(launch: LaunchConfig, execArgv: readonly string
   const given = [...execArgv, ...launch.nodeOptions];
   const has = (flag: string) => given.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
   const flags: string[] = [];
-  const { heapMb } = sizedFor(launch.limitBytes);
+  // The young generation kept small: V8 would otherwise grow it to 64 MB and keep it committed.
+  const { heapMb, semiSpaceMb } = sizedFor(launch.limitBytes);
   if (heapMb !== undefined && !has("--max-old-space-size")) flags.push(`--max-old-space-size=${heapMb}`);
-  if (!has("--max-semi-space-size")) flags.push(`--max-semi-space-size=${SEMI_SPACE_MB}`);
+  if (!has("--max-semi-space-size")) flags.push(`--max-semi-space-size=${semiSpaceMb}`);
   return flags;
 }
 

@@ -4,6 +4,8 @@ const MB = 1024 * 1024;
 export interface MemorySizing {
   /** V8's old generation (`--max-old-space-size`, MB); absent: V8's own default. */
   readonly heapMb: number | undefined;
+  /** V8's young generation's semi-space (`--max-semi-space-size`, MB). */
+  readonly semiSpaceMb: number;
   readonly cacheMaxBytes: number;
   readonly loaderConcurrency: number;
   readonly uploadConcurrency: number;
@@ -19,6 +21,7 @@ export function sizedFor(limitBytes: number | undefined): MemorySizing {
   if (limitBytes === undefined) {
     return {
       heapMb: undefined,
+      semiSpaceMb: 8,
       cacheMaxBytes: 16 * MB,
       loaderConcurrency: 10,
       uploadConcurrency: 4,
@@ -28,8 +31,10 @@ export function sizedFor(limitBytes: number | undefined): MemorySizing {
   }
   const limitMb = limitBytes / MB;
   return {
-    // Half the limit for the old generation: the rest holds the young generation, code, the node binary's pages and buffers.
-    heapMb: Math.max(32, Math.floor(limitMb / 2)),
+    // Half the limit for the old generation (two fifths under 256 MB, where the node binary's ~55 MB of
+    // pages weigh more): the rest holds the young generation, code, the binary's pages and buffers.
+    heapMb: Math.max(32, Math.floor(limitMb * (limitMb < 256 ? 0.4 : 0.5))),
+    semiSpaceMb: limitMb < 256 ? 4 : 8,
     cacheMaxBytes: Math.min(16 * MB, Math.max(MB, Math.floor(limitBytes / 16))),
     loaderConcurrency: limitMb < 256 ? 6 : 10,
     uploadConcurrency: limitMb < 256 ? 2 : 4,

@@ -36,8 +36,8 @@ describe("load shedding in the server process", () => {
         extensions: { code: "UPSTREAM_UNAVAILABLE", reason: "OVERLOADED", pressure: "HEAP", retryAfter: 1 },
       },
     ]);
-    // 80 MB of old generation (half of 160) and 24 MB of young: the relaunch gave V8 the heap the limit asks for.
-    expect(shed.body.errors?.[0]?.message).toContain("of its 104 MB limit");
+    // 64 MB of old generation (two fifths of 160) and 12 MB of young: the relaunch gave V8 the heap the limit asks for.
+    expect(shed.body.errors?.[0]?.message).toContain("of its 76 MB limit");
     const response = await fetch(`${server.origin}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json" },

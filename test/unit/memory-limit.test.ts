@@ -120,7 +120,8 @@ describe("memory settings", () => {
 
   it("bounds the caches and concurrencies under a small limit, unless they are set", () => {
     expect(sizedFor(160 * MB)).toMatchObject({
-      heapMb: 80,
+      heapMb: 64,
+      semiSpaceMb: 4,
       cacheMaxBytes: 10 * MB,
       loaderConcurrency: 6,
       uploadConcurrency: 2,
