@@ -13,6 +13,7 @@ import {
   type Tenant,
 } from "./model.ts";
 import { type CatalogueStore, imagesOfPage, rowOf, type StoredImage } from "./store.ts";
+import { inPostgresTransaction } from "./transactions.ts";
 import { countQuery, type Dialect, type Fragment, likeContaining, pageQuery } from "./where.ts";
 
 const dialect: Dialect = {
@@ -66,7 +67,7 @@ export class PostgresCatalogueStore implements CatalogueStore {
   }
 
   async migrate(): Promise<void> {
-    await this.#inTransaction(async (client) => {
+    await inPostgresTransaction(this.#pool, async (client) => {
       // Replicas starting at once: one migrates, the others wait and find nothing left to do.
       await client.query("SELECT pg_advisory_xact_lock(hashtext('catalogue migrations'))");
       await client.query(
@@ -88,7 +89,7 @@ export class PostgresCatalogueStore implements CatalogueStore {
   }
 
   async write(tenant: Tenant, image: Image, replaces?: string): Promise<void> {
-    await this.#inTransaction(async (client) => {
+    await inPostgresTransaction(this.#pool, async (client) => {
       if (replaces !== undefined && replaces !== image.id) await this.#tombstone(client, tenant, replaces);
       await client.query(
         ...insert(
@@ -144,7 +145,7 @@ export class PostgresCatalogueStore implements CatalogueStore {
 
   async finishSweep(tenant: Tenant, mark: SweepMark, images: number): Promise<void> {
     const now = Date.now();
-    await this.#inTransaction(async (client) => {
+    await inPostgresTransaction(this.#pool, async (client) => {
       await client.query("DELETE FROM images WHERE tenant = $1 AND version <= $2 AND swept < $2", [
         tenant,
         mark.version,
@@ -240,20 +241,6 @@ export class PostgresCatalogueStore implements CatalogueStore {
        ON CONFLICT (tenant, id) DO UPDATE SET deleted = TRUE, search_text = '', version = excluded.version`,
       [tenant, imageId],
     );
-  }
-
-  async #inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query("BEGIN");
-      await work(client);
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }
 

@@ -15,6 +15,7 @@ import {
   type Tenant,
 } from "./model.ts";
 import { type CatalogueStore, type ImageRow, imagesOfPage, rowOf, type StoredImage } from "./store.ts";
+import { inSqliteTransaction } from "./transactions.ts";
 import { countQuery, type Dialect, type Fragment, likeContaining, pageQuery } from "./where.ts";
 
 const MAX_COUNTS = 1000;
@@ -165,7 +166,7 @@ export class SqliteCatalogueStore implements CatalogueStore {
       ),
     );
     for (const migration of pendingMigrations(applied)) {
-      this.#transaction(() => {
+      inSqliteTransaction(this.#db, () => {
         for (const statement of migration.sqlite) this.#db.exec(statement);
         this.#run("INSERT INTO catalogue_migrations (version, applied_at) VALUES (?, ?)", [
           migration.version,
@@ -178,18 +179,18 @@ export class SqliteCatalogueStore implements CatalogueStore {
   }
 
   async write(tenant: Tenant, image: Image, replaces?: string): Promise<void> {
-    this.#transaction(() => {
+    inSqliteTransaction(this.#db, () => {
       if (replaces !== undefined && replaces !== image.id) this.#tombstone(tenant, replaces);
       this.#upsert(tenant, image, ++this.#version, 0, "always");
     });
   }
 
   async remove(tenant: Tenant, imageId: string): Promise<void> {
-    this.#transaction(() => this.#tombstone(tenant, imageId));
+    inSqliteTransaction(this.#db, () => this.#tombstone(tenant, imageId));
   }
 
   async addUnknown(tenant: Tenant, images: readonly Image[]): Promise<void> {
-    this.#transaction(() => {
+    inSqliteTransaction(this.#db, () => {
       for (const image of images) this.#upsert(tenant, image, ++this.#version, 0, "never");
     });
   }
@@ -216,7 +217,7 @@ export class SqliteCatalogueStore implements CatalogueStore {
     for (let start = 0; start < images.length; start += SWEEP_SLICE) {
       if (start > 0) await new Promise((resolve) => setImmediate(resolve));
       this.#changed();
-      this.#transaction(() => {
+      inSqliteTransaction(this.#db, () => {
         const end = Math.min(images.length, start + SWEEP_SLICE);
         for (let i = start; i < end; i++) {
           this.#upsert(tenant, images[i] as Image, mark.version, mark.version, "unless-newer");
@@ -229,7 +230,7 @@ export class SqliteCatalogueStore implements CatalogueStore {
     this.#changed();
     this.#denseSearches.clear();
     const now = Date.now();
-    this.#transaction(() => {
+    inSqliteTransaction(this.#db, () => {
       this.#run("DELETE FROM images WHERE tenant = ? AND version <= ? AND swept < ?", [
         tenant,
         mark.version,
@@ -367,17 +368,6 @@ export class SqliteCatalogueStore implements CatalogueStore {
       version,
       swept,
     );
-  }
-
-  #transaction(work: () => void): void {
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      work();
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
   }
 
   #statement(sql: string): StatementSync {

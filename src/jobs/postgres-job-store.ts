@@ -1,4 +1,5 @@
 import pg from "pg";
+import { inPostgresTransaction } from "../catalogue/transactions.ts";
 import type { ItemFailure, ItemOutcome, Job, LeasedItem } from "./model.ts";
 import {
   ACTIVE_STATES,
@@ -37,7 +38,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async create(job: NewJob): Promise<void> {
-    await this.#inTransaction(async (client) => {
+    await inPostgresTransaction(this.#pool, async (client) => {
       await client.query(
         `INSERT INTO bulk_jobs (id, tenant, kind, state, operation, total, created_at)
          VALUES ($1, $2, $3, 'QUEUED', $4::jsonb, $5, $6)`,
@@ -110,7 +111,7 @@ export class PostgresJobStore implements JobStore {
 
   async claim(owner: string, limit: number, now: number, leaseMs: number): Promise<LeasedItem[]> {
     let rows: LeasedRow[] = [];
-    await this.#inTransaction(async (client) => {
+    await inPostgresTransaction(this.#pool, async (client) => {
       ({ rows } = await client.query<LeasedRow>(
         `WITH picked AS (
            SELECT i.job_id, i.position FROM bulk_job_items i JOIN bulk_jobs j ON j.id = i.job_id
@@ -181,19 +182,5 @@ export class PostgresJobStore implements JobStore {
 
   async close(): Promise<void> {
     await this.#pool.end();
-  }
-
-  async #inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query("BEGIN");
-      await work(client);
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }

@@ -1,4 +1,5 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { inSqliteTransaction } from "../catalogue/transactions.ts";
 import type { ItemFailure, ItemOutcome, Job, LeasedItem } from "./model.ts";
 import {
   ACTIVE_STATES,
@@ -30,7 +31,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async create(job: NewJob): Promise<void> {
-    this.#transaction(() => {
+    inSqliteTransaction(this.#db, () => {
       this.#run(
         `INSERT INTO bulk_jobs (id, tenant, kind, state, operation, total, created_at)
          VALUES (?, ?, ?, 'QUEUED', ?, ?, ?)`,
@@ -96,7 +97,7 @@ export class SqliteJobStore implements JobStore {
 
   async claim(owner: string, limit: number, now: number, leaseMs: number): Promise<LeasedItem[]> {
     let rows: LeasedRow[] = [];
-    this.#transaction(() => {
+    inSqliteTransaction(this.#db, () => {
       rows = this.#all(
         `SELECT i.job_id, i.position, i.image_id, i.import_item, i.known, i.attempts + 1 AS attempts, j.tenant, j.operation
          FROM bulk_jobs j JOIN bulk_job_items i ON i.job_id = j.id
@@ -131,7 +132,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async settle(owner: string, item: LeasedItem, outcome: ItemOutcome, now: number): Promise<void> {
-    this.#transaction(() => {
+    inSqliteTransaction(this.#db, () => {
       const failure = outcome.state === "FAILED" ? outcome : undefined;
       const result = this.#statement(
         `UPDATE bulk_job_items SET state = ?, code = ?, message = ?, finished_at = ?, lease_owner = NULL
@@ -154,7 +155,7 @@ export class SqliteJobStore implements JobStore {
 
   async finishCompleted(now: number): Promise<string[]> {
     let finished: string[] = [];
-    this.#transaction(() => {
+    inSqliteTransaction(this.#db, () => {
       finished = (
         this.#all(
           `SELECT id FROM bulk_jobs j WHERE state = 'RUNNING'
@@ -175,17 +176,6 @@ export class SqliteJobStore implements JobStore {
 
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
-  }
-
-  #transaction(work: () => void): void {
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      work();
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
   }
 
   #statement(sql: string): StatementSync {
