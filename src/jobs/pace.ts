@@ -7,7 +7,8 @@ import { setTimeout as sleep } from "node:timers/promises";
  *
  * A timer wakes a waiter a few milliseconds late; without credit for that, every slot would start
  * from the late wake-up and the pace would fall a third below `perSecond` (measured: 103 of 160 a
- * second). Slots missed in the last CATCH_UP_SLOTS intervals are taken at once instead.
+ * second). A waiter's late wake-up is credited instead, up to CATCH_UP_SLOTS intervals; an idle pace
+ * gives no credit, so a job never starts with a burst.
  */
 const CATCH_UP_SLOTS = 4;
 
@@ -21,14 +22,19 @@ export class Pace {
   }
 
   async take(signal: AbortSignal): Promise<void> {
+    let waited = false;
     for (;;) {
       const now = performance.now();
       const at = Math.max(this.#next, this.#pausedUntil);
       if (at <= now) {
-        this.#next = Math.max(now - CATCH_UP_SLOTS * this.#intervalMs, this.#next) + this.#intervalMs;
+        // A caller that waited for its slot keeps the slot's time, however late its timer fired (up
+        // to CATCH_UP_SLOTS); one that found the pace idle starts from now, so idleness is no credit.
+        const base = waited ? Math.max(at, now - CATCH_UP_SLOTS * this.#intervalMs) : Math.max(at, now);
+        this.#next = base + this.#intervalMs;
         return;
       }
       await sleep(at - now, undefined, { signal });
+      waited = true;
     }
   }
 

@@ -26,4 +26,14 @@ describe("a bulk job's pace", () => {
     // The first call after the pause waits it out; the next four are spaced 1 ms apart, not let through at once.
     expect(performance.now() - paused).toBeGreaterThanOrEqual(60 + 4 - 1);
   });
+
+  it("starts a job without a burst, however long the pace was idle", async () => {
+    const pace = new Pace(20);
+    const signal = new AbortController().signal;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const started = performance.now();
+    for (let i = 0; i < 3; i++) await pace.take(signal);
+    // The first at once, then one every 50 ms: the quarter second of idleness bought nothing.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(2 * 50 - 1);
+  });
 });
