@@ -1,10 +1,10 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { chown, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
-import { freePort, terminate } from "./child-services.ts";
+import { launchOnFreePort, restartable, terminate } from "./child-services.ts";
 
 const HOST = "127.0.0.1";
 const READY_TIMEOUT_MS = 30_000;
@@ -36,36 +36,17 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const user = process.getuid?.() === 0 ? await postgresIds() : undefined;
   if (user) await chown(dir, user.uid, user.gid);
   await run(join(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "--no-sync"], { ...user, cwd: dir });
-  let port = 0;
-  let child: ChildProcess | undefined;
-  for (let attempt = 1; !child; attempt++) {
-    port = await freePort(HOST);
-    try {
-      child = await launch(bin, data, dir, port, user);
-    } catch (error) {
-      if (attempt >= 3) {
-        await rm(dir, { recursive: true, force: true });
-        throw error;
-      }
-    }
-  }
-  let running: ChildProcess | undefined = child;
-  const stop = async () => {
-    const current = running;
-    running = undefined;
-    // SIGINT is PostgreSQL's fast shutdown: open connections are cut, as when a server goes away.
-    if (current) await terminate(current, "SIGINT", 10_000);
-  };
+  const { port, child } = await launchOnFreePort(HOST, dir, (port) => launch(bin, data, dir, port, user));
+  // SIGINT is PostgreSQL's fast shutdown: open connections are cut, as when a server goes away.
+  const service = restartable(child, () => launch(bin, data, dir, port, user), "SIGINT", 10_000);
+  const stop = service.stop;
   let databases = 0;
   const url = (database: string) => `postgres://postgres@${HOST}:${port}/${database}`;
   return {
     url: url("postgres"),
     port,
     stop,
-    async start() {
-      if (running) return;
-      running = await launch(bin, data, dir, port, user);
-    },
+    start: service.start,
     async createDatabase() {
       const name = `test_${++databases}`;
       const client = new pg.Client({ connectionString: url("postgres") });

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, terminate } from "./child-services.ts";
+import { launchOnFreePort, restartable, terminate } from "./child-services.ts";
 
 const HOST = "127.0.0.1";
 const READY_TIMEOUT_MS = 15_000;
@@ -28,34 +28,13 @@ export type RespValue = string | number | null | RespValue[];
  */
 export async function startTestRedis(): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), "test-redis-"));
-  let port = 0;
-  let child: ChildProcess | undefined;
-  // Another process may take the free port between the probe and the server's bind: try again.
-  for (let attempt = 1; !child; attempt++) {
-    port = await freePort(HOST);
-    try {
-      child = await launch(port, dir);
-    } catch (error) {
-      if (attempt >= 3) {
-        await rm(dir, { recursive: true, force: true });
-        throw error;
-      }
-    }
-  }
-  let running: ChildProcess | undefined = child;
-  const stop = async () => {
-    const current = running;
-    running = undefined;
-    if (current) await terminate(current, "SIGTERM", 5000);
-  };
+  const { port, child } = await launchOnFreePort(HOST, dir, (port) => launch(port, dir));
+  const { stop, start } = restartable(child, () => launch(port, dir), "SIGTERM", 5000);
   return {
     url: `redis://${HOST}:${port}`,
     port,
     stop,
-    async start() {
-      if (running) return;
-      running = await launch(port, dir);
-    },
+    start,
     async close() {
       await stop();
       await rm(dir, { recursive: true, force: true });
